@@ -1,0 +1,1 @@
+"""Input shapes only: forms parse and validate what people type; they never write or decide."""

@@ -1,0 +1,57 @@
+"""Form fields for how people in a Japanese office type: full-width digits, eras, 円."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from governance.japanese import JapaneseInputError, parse_amount, parse_fiscal_year
+
+
+class YenField(forms.CharField):
+    """An amount in integer yen: accepts 36,000,000 / ３６，０００，０００円 / 36000000."""
+
+    default_error_messages = {
+        "too_large": _("金額が大きすぎます。"),
+    }
+
+    def __init__(self, *, max_value: int = 10**13, **kwargs: Any) -> None:
+        self.max_value = max_value
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = parse_amount(value)
+        except JapaneseInputError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+        if amount > self.max_value:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+        return amount
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return f"{value:,}"
+        return value
+
+
+class FiscalYearField(forms.CharField):
+    """A fiscal year: 2025 / 令和7 / R7 / 令和７年度 → 2025."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("例: 2025、令和7、R7、令和７年度"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_fiscal_year(value)
+        except JapaneseInputError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None

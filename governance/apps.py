@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = "審査"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from governance import jobs, roles  # noqa: F401  (registers job handlers)
+
+        post_migrate.connect(roles.sync_role_groups, sender=self)

@@ -1,0 +1,202 @@
+"""Japanese conventions: era dates, fiscal years, yen amounts, full-width input, business days.
+
+- Fiscal year (年度) N runs from 1 April N to 31 March N+1; 2024 is 令和6年度.
+- Eras: 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 from 1926-12-25. The first year of
+  an era is written 元年. Fiscal year 2019 is written 令和元年度, as offices did.
+- People type ３６，０００，０００円 as often as 36,000,000: input is NFKC-normalised first.
+- Business days exclude weekends, national holidays and the year-end closure 12/29–1/3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import lru_cache
+
+import holidays
+
+# (era name, short letter, first day)
+ERAS: tuple[tuple[str, str, dt.date], ...] = (
+    ("令和", "R", dt.date(2019, 5, 1)),
+    ("平成", "H", dt.date(1989, 1, 8)),
+    ("昭和", "S", dt.date(1926, 12, 25)),
+)
+ERA_BY_NAME = {name: first for name, _short, first in ERAS}
+ERA_BY_SHORT = {short: first for _name, short, first in ERAS}
+
+INVALID_NUMBER = "数値として読み取れません。"
+NEGATIVE_NUMBER = "0 以上の数値を入力してください。"
+INVALID_YEAR = "年度として読み取れません（例: 2024、令和6、R6、令和６年度）。"
+
+
+class JapaneseInputError(ValueError):
+    """Input that cannot be read; the message is Japanese and meant for the user."""
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and letters to ASCII) and trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+# --- Eras and fiscal years ------------------------------------------------------------------
+
+
+def era_of(day: dt.date) -> tuple[str, int]:
+    """(era name, year within the era) for a calendar date."""
+    for name, _short, first in ERAS:
+        if day >= first:
+            return name, day.year - first.year + 1
+    raise JapaneseInputError("昭和以前の日付には対応していません。")
+
+
+def _year_label(year: int) -> str:
+    return "元" if year == 1 else str(year)
+
+
+def era_date(day: dt.date | dt.datetime) -> str:
+    """令和6年10月1日."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    name, year = era_of(day)
+    return f"{name}{_year_label(year)}年{day.month}月{day.day}日"
+
+
+def fiscal_year_of(day: dt.date | dt.datetime) -> int:
+    """The fiscal year a date falls in (April to March)."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_era(fiscal_year: int) -> tuple[str, int]:
+    """The era name and year used to write a fiscal year (its first day's era, 2019 → 令和元)."""
+    if fiscal_year == 2019:
+        return "令和", 1
+    return era_of(dt.date(fiscal_year, 4, 1))
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """令和7年度 for 2025."""
+    name, year = fiscal_year_era(fiscal_year)
+    return f"{name}{_year_label(year)}年度"
+
+
+def fiscal_year_short(fiscal_year: int) -> str:
+    """R7 for 2025."""
+    name, year = fiscal_year_era(fiscal_year)
+    short = next(s for n, s, _first in ERAS if n == name)
+    return f"{short}{year}"
+
+
+_ERA_YEAR = re.compile(r"^(令和|平成|昭和|R|H|S)\s*(元|\d{1,2})\s*(年度|年)?$", re.IGNORECASE)
+_WESTERN_YEAR = re.compile(r"^(\d{4})\s*(年度|年)?$")
+
+
+def parse_fiscal_year(text: str | int) -> int:
+    """Read 2024, '2024年度', '令和6', 'R6', '令和６年度', '令和元年度' → 2024 / 2019."""
+    if isinstance(text, int):
+        value = text
+    else:
+        raw = normalize(str(text))
+        western = _WESTERN_YEAR.match(raw)
+        era = _ERA_YEAR.match(raw)
+        if western:
+            value = int(western.group(1))
+        elif era:
+            key = era.group(1).upper() if len(era.group(1)) == 1 else era.group(1)
+            first = ERA_BY_SHORT.get(key) or ERA_BY_NAME[key]
+            year = 1 if era.group(2) == "元" else int(era.group(2))
+            if year < 1:
+                raise JapaneseInputError(INVALID_YEAR)
+            value = first.year + year - 1
+        else:
+            raise JapaneseInputError(INVALID_YEAR)
+    if not 1900 <= value <= 2200:
+        raise JapaneseInputError(INVALID_YEAR)
+    return value
+
+
+# --- Amounts --------------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[,\s_、]")
+_UNIT = re.compile(r"(円|千円)$")
+
+
+def parse_amount(text: str | int, *, allow_negative: bool = False) -> int:
+    """Read '36,000,000', '３６，０００，０００円', '36000000' as an integer number of yen.
+
+    A trailing 円 is accepted; a trailing 千円 is not (the caller decides the unit).
+    """
+    if isinstance(text, bool):
+        raise JapaneseInputError(INVALID_NUMBER)
+    if isinstance(text, int):
+        value = text
+    else:
+        raw = normalize(str(text))
+        raw = raw.removesuffix("円")
+        raw = _SEPARATORS.sub("", raw)
+        raw = raw.replace("−", "-").replace("▲", "-").replace("△", "-")
+        if not re.fullmatch(r"-?\d+", raw):
+            raise JapaneseInputError(INVALID_NUMBER)
+        value = int(raw)
+    if value < 0 and not allow_negative:
+        raise JapaneseInputError(NEGATIVE_NUMBER)
+    return value
+
+
+def yen(amount: int | None) -> str:
+    """36,000,000円."""
+    if amount is None:
+        return ""
+    return f"{amount:,}円"
+
+
+def thousand_yen(amount: int | None) -> str:
+    """Thousand-yen figure with separators, as budget tables print it: 1,200,005."""
+    if amount is None:
+        return ""
+    return f"{amount:,}"
+
+
+# --- Business days --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("JP", years=year)
+
+
+def is_business_day(day: dt.date) -> bool:
+    """Not a weekend, not a national holiday, not in the 12/29–1/3 year-end closure."""
+    if day.weekday() >= 5:
+        return False
+    if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
+        return False
+    return day not in _holidays(day.year)
+
+
+def add_business_days(day: dt.date, count: int) -> dt.date:
+    """The business day ``count`` business days after (or, if negative, before) ``day``."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    current = day
+    while remaining:
+        current += dt.timedelta(days=step)
+        if is_business_day(current):
+            remaining -= 1
+    return current
+
+
+def business_days_until(start: dt.date, end: dt.date) -> int:
+    """Business days after ``start`` up to and including ``end`` (negative if ``end`` is past)."""
+    if end == start:
+        return 0
+    step = 1 if end > start else -1
+    count = 0
+    current = start
+    while current != end:
+        current += dt.timedelta(days=step)
+        if is_business_day(current):
+            count += step
+    return count

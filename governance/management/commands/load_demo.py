@@ -1,0 +1,31 @@
+"""Load demo data (idempotent): departments, sections, one user per role, liaisons, and the
+demo data of each part of the product (registry, cases) registered in ``governance.demo``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from governance.demo import load_all
+
+
+class Command(BaseCommand):
+    help = "デモデータを投入します（何度実行しても同じ結果になります）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even with DEBUG off (never on a production database).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("DEBUG=0 ではデモデータを投入しません（--force で強制）。")
+        logins = load_all(stdout=self.stdout)
+        self.stdout.write("")
+        self.stdout.write("デモ用ログイン (demo logins; for the demo only):")
+        for username, password, role in logins:
+            self.stdout.write(f"  {username:<16} {password:<22} {role}")

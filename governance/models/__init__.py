@@ -1,0 +1,53 @@
+"""Domain models. One module per sub-domain; every model says what one row means."""
+
+from governance.models.audit import AuditEvent
+from governance.models.cases import (
+    CASE_NUMBER_PREFIX,
+    REVIEW_KINDS,
+    AdvisoryDocument,
+    Attachment,
+    Case,
+    CaseGroupObjectPermission,
+    CaseKind,
+    CaseMessage,
+    CaseStatus,
+    CaseUserObjectPermission,
+    Counter,
+    DocumentVersion,
+    Notification,
+)
+from governance.models.consultation import Consultation
+from governance.models.jobs import Job
+from governance.models.karte import CUSTOMISABLE_KINDS, InformationSystem, SystemKind
+from governance.models.ledger import LedgerItem, LedgerStatus
+from governance.models.org import Department, Section, User
+from governance.models.rules import Rule, RuleKey
+
+__all__ = [
+    "CASE_NUMBER_PREFIX",
+    "CUSTOMISABLE_KINDS",
+    "REVIEW_KINDS",
+    "AdvisoryDocument",
+    "Attachment",
+    "AuditEvent",
+    "Case",
+    "CaseGroupObjectPermission",
+    "CaseKind",
+    "CaseMessage",
+    "CaseStatus",
+    "CaseUserObjectPermission",
+    "Consultation",
+    "Counter",
+    "Department",
+    "DocumentVersion",
+    "InformationSystem",
+    "Job",
+    "LedgerItem",
+    "LedgerStatus",
+    "Notification",
+    "Rule",
+    "RuleKey",
+    "Section",
+    "SystemKind",
+    "User",
+]

@@ -1,0 +1,105 @@
+"""The organisation: departments (部局), sections (所属) and the people who work in them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """One 部局 of the prefecture (総務部, 財務部, …): it owns systems and opens review cases.
+
+    Its ``liaison`` is the governance reviewer at the 部局担当窓口 who receives the department's
+    review tasks. Its ``group`` is the Django group used when a case is shared with the whole
+    department (department scoping itself uses ``User.department``).
+    """
+
+    code = models.SlugField(_("コード"), max_length=40, unique=True)
+    name = models.CharField(_("部局名"), max_length=100, unique=True)
+    name_en = models.CharField(_("英語名"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("表示順"), default=0)
+    liaison = models.ForeignKey(
+        "governance.User",
+        verbose_name=_("部局担当窓口"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="liaison_for",
+    )
+    group = models.OneToOneField(
+        Group,
+        verbose_name=_("共有グループ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="department",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("部局")
+        verbose_name_plural = _("部局")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Section(models.Model):
+    """One 所属 (section) inside a department; a section owns information systems."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("部局"), on_delete=models.PROTECT, related_name="sections"
+    )
+    name = models.CharField(_("所属名"), max_length=100)
+    sort_order = models.PositiveIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+        ordering = ["department__sort_order", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="section_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.name}"
+
+
+class User(AbstractUser):
+    """A person who signs in: department staff, governance staff, CSIRT, auditors, admins.
+
+    What they may do comes from their role groups (see ``governance.roles``); which cases they
+    see comes from ``department`` (see ``governance.permissions``).
+    """
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部局"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("所属"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("利用者")  # type: ignore[assignment]  # lazy text, as Django allows
+        verbose_name_plural = _("利用者")  # type: ignore[assignment]
+
+    @property
+    def display_name(self) -> str:
+        """Family name first, as Japanese names are written; the username if no name is set."""
+        name = f"{self.last_name} {self.first_name}".strip()
+        return name or self.username
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -1,0 +1,73 @@
+"""The roles people hold, as Django groups, and the permissions each role group carries.
+
+Groups are (re)created after every ``migrate`` so that a fresh database always has them.
+Which cases a role may see or act on is decided in ``governance.permissions``, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DEPARTMENT_STAFF = "department_staff", _("部局担当者")
+    GOVERNANCE_REVIEWER = "governance_reviewer", _("審査担当（部局担当窓口）")
+    GOVERNANCE_APPROVER = "governance_approver", _("決裁者（課長・参事）")
+    CSIRT_MEMBER = "csirt_member", _("CSIRT 要員")
+    CSIRT_LEAD = "csirt_lead", _("CSIRT 責任者")
+    CISO = "ciso", _("最高情報セキュリティ責任者（CISO）")
+    AUDITOR = "auditor", _("監査委員・監査委員事務局")
+    ADMIN = "admin", _("システム管理者")
+
+
+#: The permission a flow's human node requires, per role (``.Permission(ACT_PERMISSION[...])``).
+ACT_PERMISSION: dict[str, str] = {
+    Role.DEPARTMENT_STAFF: "governance.act_as_department_staff",
+    Role.GOVERNANCE_REVIEWER: "governance.act_as_reviewer",
+    Role.GOVERNANCE_APPROVER: "governance.act_as_approver",
+    Role.CSIRT_MEMBER: "governance.act_as_csirt_member",
+    Role.CSIRT_LEAD: "governance.act_as_csirt_lead",
+    Role.CISO: "governance.act_as_ciso",
+}
+ROLE_OF_PERMISSION: dict[str, str] = {perm: role for role, perm in ACT_PERMISSION.items()}
+
+_MASTER_DATA = ("department", "section", "user", "rule")
+
+#: Django permissions ("app_label.codename") each role group holds.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.DEPARTMENT_STAFF: (ACT_PERMISSION[Role.DEPARTMENT_STAFF],),
+    Role.GOVERNANCE_REVIEWER: (ACT_PERMISSION[Role.GOVERNANCE_REVIEWER],),
+    Role.GOVERNANCE_APPROVER: (ACT_PERMISSION[Role.GOVERNANCE_APPROVER],),
+    Role.CSIRT_MEMBER: (ACT_PERMISSION[Role.CSIRT_MEMBER],),
+    Role.CSIRT_LEAD: (ACT_PERMISSION[Role.CSIRT_LEAD],),
+    Role.CISO: (ACT_PERMISSION[Role.CISO],),
+    Role.AUDITOR: (),
+    Role.ADMIN: (
+        *(
+            f"governance.{action}_{model}"
+            for model in _MASTER_DATA
+            for action in ("add", "change", "view")
+        ),
+        "governance.view_auditevent",
+        "governance.view_job",
+        "auth.view_group",
+    ),
+}
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    """Create the role groups and give each exactly its permissions (post_migrate hook)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted: list[Permission] = []
+        for perm in perms:
+            app_label, codename = perm.split(".", 1)
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,109 @@
+"""Advisory documents: number them, request their generation, store every version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+
+from governance import outbox, permissions
+from governance.documents import render_docx, sha256_hex
+from governance.japanese import fiscal_year_short
+from governance.models import AdvisoryDocument, Case, DocumentVersion, Job
+from governance.services.audit import _canonical, record_event
+from governance.services.cases import next_number
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """What a master is rendered with, built from the case at generation time."""
+
+    title: str
+    context: dict[str, Any]
+
+
+Builder = Callable[[Case], DocumentContent]
+BUILDERS: dict[str, Builder] = {}
+
+
+def document_builder(template: str) -> Callable[[Builder], Builder]:
+    """Register the function that builds the context for the master ``template``."""
+
+    def register(func: Builder) -> Builder:
+        BUILDERS[template] = func
+        return func
+
+    return register
+
+
+def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
+    """Create the case's document for ``template`` (numbered once) and request a version.
+
+    Called from inside the service that decided the case, in its transaction.
+    """
+    if template not in BUILDERS:
+        raise ValueError(f"no document builder for {template!r}")
+    with transaction.atomic():
+        document = AdvisoryDocument.objects.filter(case=case, template=template).first()
+        if document is None:
+            serial = next_number("document", case.fiscal_year)
+            document = AdvisoryDocument.objects.create(
+                case=case,
+                template=template,
+                number=f"{fiscal_year_short(case.fiscal_year)}行DX第{serial}号",
+                title=title,
+            )
+        outbox.enqueue("render_document", {"document_id": document.pk}, case=case, created_by=actor)
+        record_event(
+            actor=actor,
+            action="document.request",
+            obj=document,
+            changes={"case": [None, case.number], "template": [None, template]},
+        )
+    return document
+
+
+def regenerate_document(*, actor: Any, document: AdvisoryDocument, reason: str) -> Job:
+    """Make a new version of a document from the case as it is now."""
+    case = document.case
+    permissions.require(permissions.may_act(actor))
+    permissions.require(
+        permissions.can_act(actor, case, permissions.Role.GOVERNANCE_REVIEWER)
+        or permissions.can_act(actor, case, permissions.Role.GOVERNANCE_APPROVER)
+        or permissions.is_admin(actor)
+    )
+    with transaction.atomic():
+        job = outbox.enqueue(
+            "render_document", {"document_id": document.pk}, case=case, created_by=actor
+        )
+        record_event(
+            actor=actor, action="document.regenerate", obj=document, changes={}, reason=reason
+        )
+    return job
+
+
+@outbox.handler("render_document")
+def render_document_job(job: Job) -> None:
+    document = AdvisoryDocument.objects.select_related("case").get(pk=job.payload["document_id"])
+    content = BUILDERS[document.template](document.case)
+    data = render_docx(document.template, content.context)
+    latest = document.versions.aggregate(latest=Max("version"))["latest"] or 0
+    version = DocumentVersion(
+        document=document,
+        version=latest + 1,
+        sha256=sha256_hex(data),
+        case_state=_canonical(content.context),
+        created_by=job.created_by,
+    )
+    version.file.save(f"v{version.version}.docx", ContentFile(data), save=False)
+    version.save()
+    record_event(
+        actor=job.created_by,
+        action="document.generate",
+        obj=document,
+        changes={"version": [latest or None, version.version], "sha256": [None, version.sha256]},
+    )

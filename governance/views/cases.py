@@ -1,0 +1,72 @@
+"""Case pages shared by every kind: the list across kinds, file downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.views import generic
+
+from governance import selectors
+from governance.models import Attachment, CaseKind, CaseStatus, DocumentVersion
+
+
+class CaseListView(generic.ListView):
+    """Every case the user may see, filterable by kind, status, fiscal year and text."""
+
+    template_name = "governance/cases/list.html"
+    paginate_by = 50
+    context_object_name = "cases"
+
+    def get_queryset(self) -> Any:
+        queryset = selectors.visible_cases(self.request.user).select_related(
+            "department", "system", "requester", "reviewer", "process"
+        )
+        params = self.request.GET
+        if params.get("kind") in CaseKind.values:
+            queryset = queryset.filter(kind=params["kind"])
+        if params.get("status") in CaseStatus.values:
+            queryset = queryset.filter(status=params["status"])
+        if (year := params.get("fiscal_year", "")).isdigit():
+            queryset = queryset.filter(fiscal_year=int(year))
+        if query := params.get("q", "").strip():
+            queryset = queryset.filter(Q(number__icontains=query) | Q(title__icontains=query))
+        return queryset.order_by("-created_at")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["kinds"] = CaseKind.choices
+        context["statuses"] = CaseStatus.choices
+        context["params"] = self.request.GET
+        return context
+
+
+def case_redirect(request: Any, pk: int) -> HttpResponseRedirect:
+    """A stable address for a case, whatever flow moves it: /cases/<pk>/."""
+    case = selectors.access_case(request.user, pk)
+    if case.process_id is None:
+        raise Http404
+    process = case.process
+    assert process is not None
+    return HttpResponseRedirect(
+        process.flow_class.instance.reverse("process_detail", args=[process.pk])
+    )
+
+
+def download_document(request: Any, pk: int) -> FileResponse:
+    version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=pk)
+    selectors.access_case(request.user, version.document.case_id)
+    filename = f"{version.document.number}_{version.document.title}_v{version.version}.docx"
+    return FileResponse(version.file.open("rb"), as_attachment=True, filename=filename)
+
+
+def download_attachment(request: Any, pk: int) -> FileResponse:
+    attachment = get_object_or_404(Attachment, pk=pk)
+    selectors.access_case(request.user, attachment.case_id)
+    if not attachment.file:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )

@@ -1,0 +1,1 @@
+"""One viewflow Flow per module; ``registry.FLOWS`` lists them for the site and the inbox."""

@@ -1,0 +1,7 @@
+"""Every case flow, in menu order. Add a flow here and to ``governance.site``."""
+
+from __future__ import annotations
+
+from workflows.consultation import ConsultationFlow
+
+FLOWS = [ConsultationFlow]
