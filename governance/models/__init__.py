@@ -18,7 +18,20 @@ from governance.models.cases import (
 )
 from governance.models.consultation import Consultation
 from governance.models.jobs import Job
-from governance.models.karte import CUSTOMISABLE_KINDS, InformationSystem, SystemKind
+from governance.models.karte import (
+    CUSTOMISABLE_KINDS,
+    Contract,
+    CostCategory,
+    CostKind,
+    CostPerspective,
+    CostRecord,
+    InformationSystem,
+    MonitoringEnrolment,
+    MonitoringService,
+    ServerLocation,
+    SystemKind,
+    Vendor,
+)
 from governance.models.ledger import LedgerItem, LedgerStatus
 from governance.models.org import Department, Section, User
 from governance.models.rules import Rule, RuleKey
@@ -37,6 +50,11 @@ __all__ = [
     "CaseStatus",
     "CaseUserObjectPermission",
     "Consultation",
+    "Contract",
+    "CostCategory",
+    "CostKind",
+    "CostPerspective",
+    "CostRecord",
     "Counter",
     "Department",
     "DocumentVersion",
@@ -44,10 +62,14 @@ __all__ = [
     "Job",
     "LedgerItem",
     "LedgerStatus",
+    "MonitoringEnrolment",
+    "MonitoringService",
     "Notification",
     "Rule",
     "RuleKey",
     "Section",
+    "ServerLocation",
     "SystemKind",
     "User",
+    "Vendor",
 ]
