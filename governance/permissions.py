@@ -301,10 +301,18 @@ def task_queue_q(user: AnyUser | None) -> Q:
 # --- Grants (guardian) ----------------------------------------------------------------------
 
 
+def _base_case(case: Case) -> Case:
+    """Grants are kept on ``Case`` itself, whatever the kind's subclass, so one query finds them."""
+    if type(case) is Case:
+        return case
+    return Case.objects.get(pk=case.pk)
+
+
 def grant_case_view(
     case: Case, *, users: Iterable[User] = (), groups: Iterable[Group] = ()
 ) -> None:
     """Share ``case`` with people beyond its department. Called by services only."""
+    case = _base_case(case)
     for user in users:
         assign_perm(f"governance.{VIEW_CASE}", user, case)
     for group in groups:
@@ -314,6 +322,7 @@ def grant_case_view(
 def revoke_case_view(
     case: Case, *, users: Iterable[User] = (), groups: Iterable[Group] = ()
 ) -> None:
+    case = _base_case(case)
     for user in users:
         remove_perm(f"governance.{VIEW_CASE}", user, case)
     for group in groups:

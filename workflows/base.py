@@ -88,9 +88,11 @@ class ScopedDashboardProcessListView(views.DashboardProcessListView):
     def get_queryset(self) -> Any:
         queryset = CaseProcess.objects.filter(flow_class=self.flow_class)
         queryset = permissions.scope_processes(self.request.user, queryset)
-        return queryset.annotate(
-            active_tasks_count=Count("task", filter=Q(task__finished__isnull=True))
-        ).order_by("-created")
+        return (
+            queryset.select_related("case")
+            .annotate(active_tasks_count=Count("task", filter=Q(task__finished__isnull=True)))
+            .order_by("-created")
+        )
 
 
 class ScopedDashboardTaskListView(views.DashboardTaskListView):
@@ -98,7 +100,7 @@ class ScopedDashboardTaskListView(views.DashboardTaskListView):
     def queryset(self) -> Any:
         queryset = CaseTask.objects.filter(process__flow_class=self.flow_class)
         return permissions.scope_tasks(self.request.user, queryset).select_related(
-            "process", "owner"
+            "process__case", "owner"
         )
 
 
@@ -154,7 +156,7 @@ class ScopedFlowInboxListView(views.FlowInboxListView):
     def queryset(self) -> Any:
         return (
             CaseTask.objects.inbox([self.flow_class], self.request.user)
-            .select_related("process")
+            .select_related("process__case")
             .order_by("-created")
         )
 
@@ -164,7 +166,7 @@ class ScopedFlowQueueListView(views.FlowQueueListView):
     def queryset(self) -> Any:
         return (
             CaseTask.objects.queue([self.flow_class], self.request.user)
-            .select_related("process")
+            .select_related("process__case")
             .order_by("-created")
         )
 
@@ -174,9 +176,29 @@ class ScopedFlowArchiveListView(views.FlowArchiveListView):
     def queryset(self) -> Any:
         return (
             CaseTask.objects.archive([self.flow_class], self.request.user)
-            .select_related("process")
+            .select_related("process__case")
             .order_by("-created")
         )
+
+
+class ScopedBulkAssignTasksView(views.BulkAssignTasksActionView):
+    """Bulk "assign to me": only tasks in the user's own queue can even be selected."""
+
+    def get_queryset(self) -> Any:
+        self.queryset = CaseTask.objects.queue([self.flow_class], self.request.user)
+        return super().get_queryset()
+
+    flow_class: Any = None
+
+
+class ScopedBulkUnassignTasksView(views.BulkUnassignTasksActionView):
+    """Bulk "give back": only tasks assigned to the user can be selected."""
+
+    def get_queryset(self) -> Any:
+        self.queryset = CaseTask.objects.inbox([self.flow_class], self.request.user)
+        return super().get_queryset()
+
+    flow_class: Any = None
 
 
 class CaseFlowAppViewset(FlowAppViewset):
@@ -190,6 +212,8 @@ class CaseFlowAppViewset(FlowAppViewset):
     inbox_view_class = ScopedFlowInboxListView
     queue_view_class = ScopedFlowQueueListView
     archive_view_class = ScopedFlowArchiveListView
+    tasks_assign_view_class = ScopedBulkAssignTasksView
+    tasks_unassign_view_class = ScopedBulkUnassignTasksView
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return bool(self._flow_class.instance.has_view_permission(user, obj))

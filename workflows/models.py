@@ -20,12 +20,17 @@ from governance import permissions
 
 class CaseProcessQuerySet(ProcessQuerySet):
     def filter_available(self, flow_classes: Any, user: Any) -> Any:
-        return permissions.scope_processes(user, super().filter_available(flow_classes, user))
+        queryset = super().filter_available(flow_classes, user).select_related("case")
+        return permissions.scope_processes(user, queryset)
 
 
 class CaseTaskQuerySet(TaskQuerySet):
     def filter_available(self, flow_classes: Any, user: Any) -> Any:
-        return permissions.scope_tasks(user, super().filter_available(flow_classes, user))
+        # Task summaries render the case's number and title: fetch it with the task.
+        queryset = (
+            super().filter_available(flow_classes, user).select_related("process__case", "owner")
+        )
+        return permissions.scope_tasks(user, queryset)
 
     def user_queue(self, user: Any, flow_class: Any = None) -> Any:
         queryset = self.filter(flow_task_type="HUMAN", owner__isnull=True)
