@@ -58,6 +58,14 @@ class JobsApp(Application):
     index_path = path("", jobs.JobListView.as_view(), name="index")
     retry_path = path("<uuid:pk>/retry/", jobs.retry, name="retry")
 
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        # Department staff see their cases' failed jobs on the case page itself.
+        return (
+            permissions.is_admin(user)
+            or permissions.is_governance_staff(user)
+            or permissions.is_auditor(user)
+        )
+
 
 site = Site(
     title=_("審査 Shinsa"),

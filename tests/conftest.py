@@ -21,6 +21,8 @@ from tests.factories import DepartmentFactory, make_user
 
 REQUIRE_SERVICES = os.environ.get("SHINSA_REQUIRE_SERVICES") == "1"
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _inline_jobs(settings: Any, request: Any) -> None:

@@ -216,3 +216,13 @@ def test_audit_and_jobs_pages_are_refused_to_department_staff(
     staff = login(cast["staff_a"])
     assert staff.get("/audit/").status_code == 403
     assert login(cast["auditor"]).get("/audit/").status_code == 200
+
+
+def test_english_is_used_only_when_chosen_not_from_the_browser_language(
+    cast: dict[str, User], login: Any
+) -> None:
+    client = login(cast["staff_a"])
+    response = client.get("/home/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="ja"' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/home/"})
+    assert 'lang="en"' in client.get("/home/").content.decode()
