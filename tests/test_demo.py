@@ -1,0 +1,77 @@
+"""load_demo builds the demo organisation and can be run again without changing anything."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from governance.models import AuditEvent, Department, Section, User
+from governance.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_var_dir(settings: Any, tmp_path: Any) -> None:
+    settings.VAR_DIR = tmp_path
+    settings.DEBUG = True  # the demo is refused on production settings (tested below)
+
+
+def counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_app_config("governance").get_models()
+    }
+
+
+def test_demo_has_the_departments_one_user_per_role_and_liaisons() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    names = set(Department.objects.values_list("name", flat=True))
+    assert {"総務部", "財務部", "スマートシティ戦略部", "教育庁", "危機管理室"} <= names
+    assert Department.objects.count() == 15
+    assert Section.objects.filter(
+        department__name="スマートシティ戦略部", name="行政DX推進課"
+    ).exists()
+    for role in Role.values:
+        assert User.objects.filter(groups__name=role).exists(), role
+    assert not Department.objects.filter(liaison__isnull=True).exists()
+    printed = out.getvalue()
+    for username in ("staff_somu", "reviewer", "approver", "auditor", "admin"):
+        assert username in printed
+
+
+def test_demo_can_be_loaded_twice_with_the_same_result() -> None:
+    first_out = StringIO()
+    call_command("load_demo", stdout=first_out)
+    before = counts()
+    second_out = StringIO()
+    call_command("load_demo", stdout=second_out)
+    assert counts() == before
+    # the same passwords are printed again, so people can still sign in
+    assert (
+        first_out.getvalue().split("demo logins")[1]
+        == second_out.getvalue().split("demo logins")[1]
+    )
+
+
+def test_demo_passwords_work(client: Any) -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    line = next(row for row in out.getvalue().splitlines() if row.strip().startswith("staff_somu"))
+    password = line.split()[1]
+    assert client.login(username="staff_somu", password=password)
+
+
+def test_demo_refuses_to_load_with_debug_off(settings: Any) -> None:
+    from django.core.management import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo", stdout=StringIO())
+    assert not AuditEvent.objects.exists()
