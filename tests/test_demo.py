@@ -24,7 +24,7 @@ def counts() -> dict[str, int]:
     from django.apps import apps
 
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_app_config("governance").get_models()
     }
 
