@@ -239,20 +239,26 @@ def due_jobs(now: dt.datetime | None = None) -> Any:
 def relay(*, limit: int = 500, force: bool = False) -> int:
     """Re-send pending jobs that are due; returns how many were handed off.
 
-    Stops at the first job the broker refuses (the next relay tries again), so a broker that
-    is down costs one attempt, not one per job. ``force`` ignores the quiet period (used by
-    the embedded runner's tests and by ``run_jobs`` in the test suite).
+    Jobs a worker is running right now are locked and skipped (on PostgreSQL; SQLite runs one
+    writer at a time anyway), so the relay never waits on a long job. Each job picked is
+    stamped ``dispatched_at`` and committed before it is sent, so a worker never receives a
+    job the relay still holds. Sending stops at the first job the broker refuses: a broker
+    that is down costs one attempt, and the stamped jobs are tried again after the quiet
+    period. ``force`` ignores the quiet period (the test suite's ``run_jobs``).
     """
     now = timezone.now()
     if force:
         queryset = Job.objects.filter(status=Job.Status.PENDING, available_at__lte=now)
     else:
         queryset = due_jobs(now)
-    sent = []
-    for job_id in list(queryset.values_list("pk", flat=True)[:limit]):
+    with transaction.atomic():
+        ids = list(
+            queryset.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+        )
+        Job.objects.filter(pk__in=ids).update(dispatched_at=now)
+    sent = 0
+    for job_id in ids:
         if not dispatch(job_id, relaying=True):
             break
-        sent.append(job_id)
-    if sent:
-        Job.objects.filter(pk__in=sent).update(dispatched_at=now)
-    return len(sent)
+        sent += 1
+    return sent

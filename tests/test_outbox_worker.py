@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import redis
 import redis.connection
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from kombu.exceptions import OperationalError
@@ -316,3 +317,25 @@ def test_a_job_left_pending_by_a_worker_killed_on_its_last_attempt_is_failed_not
     job.refresh_from_db()
     assert job.last_error == outbox.INTERRUPTED
     assert effects(job) == 0
+
+
+def test_the_relay_passes_over_a_job_a_worker_is_running(
+    worker: CeleryWorker, cast: Any, tmp_path: Path
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: one writer at a time, the relay waits its turn")
+    marker = tmp_path / "pid"
+    job = enqueue_probe(actor=cast["staff_a"], hold_first_attempt=str(marker))
+    pid = _wait_for_pid(marker)
+    try:
+        with connection.cursor() as cursor:
+            # Waiting on the running job's row lock fails the test instead of hanging it.
+            cursor.execute("SET lock_timeout = '2s'")
+        assert outbox.relay(force=True) == 0
+        assert Job.objects.get(pk=job.pk).dispatched_at is None
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: status_of(job) == Job.Status.DONE, what="the redelivered job to run")
+    assert effects(job) == 1
