@@ -317,15 +317,38 @@ def test_retrying_a_job_is_refused_to_auditors_and_other_departments(
 
 
 @pytest.mark.django_db
-def test_the_case_page_shows_a_failed_job_with_its_error_and_a_retry_button(
-    failed_job: Job, cast: Any, login: Any
+def test_the_case_page_shows_a_failed_job_and_its_department_retries_it_from_there(
+    failed_job: Job, cast: Any, login: Any, switch: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     assert isinstance(failed_job.case, Case)
-    page = login(cast["staff_a"]).get(reverse("home:case", args=[failed_job.case.pk]), follow=True)
+    staff = login(cast["staff_a"])
+    page = staff.get(reverse("home:case", args=[failed_job.case.pk]), follow=True)
     assert page.status_code == 200
     html = page.content.decode()
     assert FLAKY_ERROR in html
-    assert reverse("jobs:retry", args=[failed_job.pk]) in html
+    retry_url = reverse("home:job_retry", args=[failed_job.pk])
+    assert retry_url in html
+
+    switch.unlink()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(retry_url, {"next": page.request["PATH_INFO"]})
+    assert response.status_code == 302
+    assert response["Location"] == page.request["PATH_INFO"]
+    failed_job.refresh_from_db()
+    assert failed_job.status == Job.Status.DONE
+    assert effects(failed_job) == 1
+
+
+@pytest.mark.django_db
+def test_the_case_page_offers_no_retry_button_to_an_auditor(
+    failed_job: Job, cast: Any, login: Any
+) -> None:
+    assert isinstance(failed_job.case, Case)
+    page = login(cast["auditor"]).get(reverse("home:case", args=[failed_job.case.pk]), follow=True)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert FLAKY_ERROR in html
+    assert reverse("home:job_retry", args=[failed_job.pk]) not in html
 
 
 @pytest.mark.django_db(transaction=True)
@@ -364,13 +387,15 @@ def test_an_auditor_sees_a_failed_job_without_a_retry_button_and_its_retry_is_re
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("route", ["home:job_retry", "jobs:retry"])
 def test_another_department_neither_sees_nor_retries_the_job(
-    failed_job: Job, cast: Any, login: Any
+    failed_job: Job, cast: Any, login: Any, route: str
 ) -> None:
     outsider = login(cast["staff_b"])
-    retry_url = reverse("jobs:retry", args=[failed_job.pk])
     assert FLAKY_ERROR not in outsider.get(reverse("jobs:index")).content.decode()
-    assert outsider.post(retry_url).status_code == 404
+    response = outsider.post(reverse(route, args=[failed_job.pk]))
+    # Not found among the jobs the user may see (or the jobs application is closed to them).
+    assert response.status_code in {403, 404}
     failed_job.refresh_from_db()
     assert failed_job.status == Job.Status.FAILED
 

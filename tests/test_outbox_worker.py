@@ -211,16 +211,17 @@ def test_a_job_whose_task_raises_is_shown_as_failed_and_runs_after_a_retry(
     assert effects(job) == 0
 
     reviewer = login(cast["reviewer"])
-    retry_url = reverse("jobs:retry", args=[job.pk])
     case_page = reviewer.get(reverse("home:case", args=[case.pk]), follow=True)
     assert case_page.status_code == 200
     assert FLAKY_ERROR in case_page.content.decode()
+    retry_url = reverse("home:job_retry", args=[job.pk])
     assert retry_url in case_page.content.decode()
     jobs_page = reviewer.get(reverse("jobs:index"))
     assert FLAKY_ERROR in jobs_page.content.decode()
-    assert retry_url in jobs_page.content.decode()
+    assert reverse("jobs:retry", args=[job.pk]) in jobs_page.content.decode()
 
     switch.unlink()
+    # The button on the case page.
     response = reviewer.post(retry_url)
     assert response.status_code == 302
     wait_for(lambda: status_of(job) == Job.Status.DONE, what="the retried job to run")

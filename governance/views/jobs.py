@@ -56,4 +56,6 @@ def retry(request: Any, pk: Any) -> Any:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
+    if job.case_id is not None:
+        return redirect("home:case", job.case_id)
     return redirect("jobs:index")
