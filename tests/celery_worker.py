@@ -222,13 +222,14 @@ def celery_pointed_at(url: str, queue: str) -> Iterator[None]:
 
 
 def forget_messages(url: str, queue: str) -> None:
-    """Delete a test queue and its unacknowledged messages from a shared Redis database.
+    """Delete a test queue, its bindings and unacknowledged messages from a shared Redis.
 
     A worker killed on purpose leaves its message in kombu's ``unacked`` hash; without this it
     would stay in the shared database after the tests.
     """
     client = redis.Redis.from_url(url)
-    client.delete(queue)
+    # The queue, and the exchange bindings kombu keeps under the queue's name.
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     for tag, raw in client.hscan_iter("unacked"):
         if queue.encode() in raw:
             client.hdel("unacked", tag)
