@@ -1,3 +1,10 @@
 """Imports every module that registers an outbox job handler, so workers know them all."""
 
+from importlib import import_module
+
+from django.conf import settings
+
 from governance.services import documents, notifications  # noqa: F401
+
+for _module in settings.JOBS_EXTRA_MODULES:
+    import_module(_module)

@@ -3,17 +3,23 @@
 - ``enqueue`` writes a ``Job`` row inside the current transaction and arranges the hand-off
   for after commit: to Celery (``JOBS_RUNNER=celery``) or straight into this process
   (``inline``, the embedded default). A broker that is down only logs a warning: the click
-  that created the job has already succeeded, and ``relay`` re-sends the row later.
-- ``run`` executes a job by id. It locks the row, runs the handler in a savepoint and marks
-  the job done in the same transaction, so a job delivered twice takes effect once.
+  that created the job has already succeeded, and ``relay`` re-sends the row later. After a
+  failed publish this process stops trying for ``JOBS_BROKER_BACKOFF_SECONDS``, so a broker
+  that hangs instead of refusing costs one request its socket timeout, not every request.
+- ``run`` executes a job by id in two steps. It first *claims* an attempt in a short
+  transaction of its own (so an attempt counts even if the worker is killed or timed out while
+  running it: a job that kills its worker cannot loop for ever). It then locks the row again,
+  runs the handler in a savepoint and marks the job done in that same transaction, so a job
+  delivered twice, or to two workers at once, takes effect once.
 - ``relay`` re-sends pending jobs that are due; Celery beat (or the demo's periodic runner)
-  calls it.
+  calls it. Being re-sent while running, or sent twice, is harmless for the reason above.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +37,22 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Job], None]
 HANDLERS: dict[str, Handler] = {}
 
+# What ``run`` returns when another worker holds the job, or the job does not exist.
+SKIPPED = "skipped"
+# The error left on a job whose every attempt started but none finished.
+INTERRUPTED = (
+    "処理が最後まで完了しませんでした（ワーカーの停止または時間切れ）。"
+    "原因を確認のうえ再実行してください。"
+)
+
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs jobs of ``kind``."""
+    """Register the function that performs jobs of ``kind``.
+
+    A handler runs inside the transaction that marks its job done: its database writes
+    commit exactly once. Anything it does outside the database (an e-mail) may happen again
+    if the worker dies between doing it and committing.
+    """
 
     def register(func: Handler) -> Handler:
         if kind in HANDLERS and HANDLERS[kind] is not func:
@@ -64,45 +83,115 @@ def enqueue(
         available_at=timezone.now(),
     )
     job_id = job.pk
-    transaction.on_commit(lambda: dispatch(job_id))
+    transaction.on_commit(lambda: dispatch(job_id), robust=True)
     return job
 
 
-def dispatch(job_id: UUID | str) -> None:
-    """Hand a committed job to its runner. Never raises: the relay is the safety net."""
+# --- Handing off ----------------------------------------------------------------------------
+
+# Monotonic time of the last failed publish (None: none since the last success).
+# Process-wide on purpose: every request of a web process shares what the last one learnt.
+_broker_failed_at: float | None = None
+
+
+def broker_backing_off() -> bool:
+    """Whether a recent failed publish makes this process leave hand-offs to the relay."""
+    failed_at = _broker_failed_at
+    return (
+        failed_at is not None
+        and time.monotonic() - failed_at < settings.JOBS_BROKER_BACKOFF_SECONDS
+    )
+
+
+def reset_broker_backoff() -> None:
+    """Forget a failed publish (the broker took a message since)."""
+    global _broker_failed_at
+    _broker_failed_at = None
+
+
+def _back_off_broker() -> None:
+    global _broker_failed_at
+    _broker_failed_at = time.monotonic()
+
+
+def publish(job_id: UUID | str) -> None:
+    """Send one job to Celery, failing at once (no retries) if the broker cannot take it."""
+    from governance.tasks import execute_job
+
+    execute_job.apply_async(args=(str(job_id),), retry=False)
+
+
+def dispatch(job_id: UUID | str, *, relaying: bool = False) -> bool:
+    """Hand a committed job to its runner; True if it was handed off.
+
+    Never raises: the relay is the safety net. Outside the relay, a broker that failed
+    recently is not tried again until the back-off has passed.
+    """
     if settings.JOBS_RUNNER == "inline":
         try:
             run(job_id)
         except Exception:
             logger.exception("inline job %s could not be run; the relay will retry it", job_id)
-        return
-    from governance.tasks import execute_job
-
+        return True
+    if not relaying and broker_backing_off():
+        logger.info("job %s left to the relay: the broker failed recently", job_id)
+        return False
     try:
-        execute_job.apply_async(args=(str(job_id),), retry=False)
-    except Exception as exc:  # broker down or unreachable
+        publish(job_id)
+    except Exception as exc:  # broker down, unreachable or hung
+        _back_off_broker()
         logger.warning(
             "job %s not handed to the broker (%s); the relay will re-send it", job_id, exc
         )
+        return False
+    reset_broker_backoff()
+    return True
+
+
+# --- Running --------------------------------------------------------------------------------
 
 
 def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def run(job_id: UUID | str) -> str:
-    """Execute one job if it is still pending and due. Returns the job's status afterwards."""
+def _claim(job_id: UUID | str) -> int | str:
+    """Count an attempt on a pending, due job; returns its number, or the status to report."""
     now = timezone.now()
     with transaction.atomic():
         job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
         if job is None:
-            # Unknown, or another worker holds it right now and will finish it.
-            return "skipped"
+            # Unknown, or another worker is running it right now and will conclude it.
+            return SKIPPED
         if job.status != Job.Status.PENDING or job.available_at > now:
             return job.status
-        func = HANDLERS.get(job.kind)
+        if job.attempts >= job.max_attempts:
+            # A concluded failure at the last attempt would have marked the job failed: the
+            # attempts were all started and never concluded (worker killed or timed out).
+            job.status = Job.Status.FAILED
+            job.last_error = INTERRUPTED
+            job.finished_at = now
+            job.save(update_fields=["status", "last_error", "finished_at"])
+            logger.warning("job %s (%s) was interrupted on every attempt", job.pk, job.kind)
+            return job.status
         job.attempts += 1
         job.started_at = now
+        job.save(update_fields=["attempts", "started_at"])
+        return job.attempts
+
+
+def _execute(job_id: UUID | str, attempt: int) -> str:
+    """Run the claimed attempt; the handler's writes and the outcome commit together."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return SKIPPED
+        if job.status != Job.Status.PENDING:
+            return job.status
+        if job.attempts != attempt:
+            # Another delivery claimed a later attempt in between; it runs the job.
+            return SKIPPED
+        func = HANDLERS.get(job.kind)
         try:
             if func is None:
                 raise LookupError(f"no handler registered for job kind {job.kind!r}")
@@ -119,17 +208,20 @@ def run(job_id: UUID | str) -> str:
         else:
             job.status = Job.Status.DONE
             job.finished_at = timezone.now()
-        job.save(
-            update_fields=[
-                "attempts",
-                "started_at",
-                "status",
-                "finished_at",
-                "last_error",
-                "available_at",
-            ]
-        )
+        job.save(update_fields=["status", "finished_at", "last_error", "available_at"])
         return job.status
+
+
+def run(job_id: UUID | str) -> str:
+    """Execute one job if it is still pending and due. Returns the job's status afterwards
+    (``pending`` after a failure that will be retried), or ``SKIPPED``."""
+    claimed = _claim(job_id)
+    if isinstance(claimed, str):
+        return claimed
+    return _execute(job_id, claimed)
+
+
+# --- Relaying -------------------------------------------------------------------------------
 
 
 def due_jobs(now: dt.datetime | None = None) -> Any:
@@ -147,17 +239,26 @@ def due_jobs(now: dt.datetime | None = None) -> Any:
 def relay(*, limit: int = 500, force: bool = False) -> int:
     """Re-send pending jobs that are due; returns how many were handed off.
 
-    ``force`` ignores the quiet period (used by the embedded runner and by tests).
+    Jobs a worker is running right now are locked and skipped (on PostgreSQL; SQLite runs one
+    writer at a time anyway), so the relay never waits on a long job. Each job picked is
+    stamped ``dispatched_at`` and committed before it is sent, so a worker never receives a
+    job the relay still holds. Sending stops at the first job the broker refuses: a broker
+    that is down costs one attempt, and the stamped jobs are tried again after the quiet
+    period. ``force`` ignores the quiet period (the test suite's ``run_jobs``).
     """
     now = timezone.now()
     if force:
         queryset = Job.objects.filter(status=Job.Status.PENDING, available_at__lte=now)
     else:
         queryset = due_jobs(now)
-    ids = list(queryset.values_list("pk", flat=True)[:limit])
-    if not ids:
-        return 0
-    Job.objects.filter(pk__in=ids).update(dispatched_at=now)
+    with transaction.atomic():
+        ids = list(
+            queryset.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+        )
+        Job.objects.filter(pk__in=ids).update(dispatched_at=now)
+    sent = 0
     for job_id in ids:
-        dispatch(job_id)
-    return len(ids)
+        if not dispatch(job_id, relaying=True):
+            break
+        sent += 1
+    return sent

@@ -154,19 +154,35 @@ JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3, minimum=1)
 JOBS_RELAY_AFTER_SECONDS = env_int("JOBS_RELAY_AFTER_SECONDS", 30, minimum=1)
 # The longest a job may take; Redis redelivers a message unacknowledged for twice as long.
 JOBS_TIMEOUT_SECONDS = env_int("JOBS_TIMEOUT_SECONDS", 900, minimum=60)
+# After a failed publish a process leaves hand-offs to the relay for this long, so a broker
+# that hangs slows one click, not every click (the relay re-sends those jobs anyway).
+JOBS_BROKER_BACKOFF_SECONDS = env_int("JOBS_BROKER_BACKOFF_SECONDS", 30, minimum=0)
+# The Celery queue of this installation (several installations may share one Redis).
+JOBS_QUEUE = env_str("JOBS_QUEUE", "celery")
+# More modules that register job handlers, imported with governance.jobs (the test suite's
+# probe jobs, a deployment's own work).
+JOBS_EXTRA_MODULES = env_list("SHINSA_EXTRA_JOB_MODULES", [])
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = JOBS_QUEUE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis however long it is away, instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# When the broker connection drops, a running job finishes and commits; its message, redelivered
+# after the visibility timeout, then finds the job done (the Celery 6 default would kill it).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the longest job, so Redis does not redeliver a message still being worked.
     "visibility_timeout": JOBS_TIMEOUT_SECONDS * 2,
     # A click must never wait on a broker that is down: fail fast, the relay re-sends later.
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    # A stopped Redis refuses at once; a hung one costs one click per process the read timeout,
+    # then JOBS_BROKER_BACKOFF_SECONDS of clicks that do not try (bench/bench_outbox.py).
+    "socket_connect_timeout": 1,
+    "socket_timeout": 3,
     "max_retries": 0,
 }
 CELERY_TASK_TIME_LIMIT = JOBS_TIMEOUT_SECONDS

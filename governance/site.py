@@ -35,6 +35,9 @@ class HomeApp(Application):
     attachment_path = path(
         "attachments/<int:pk>/download/", cases.download_attachment, name="attachment_download"
     )
+    # The case page's 再実行 button, here so that it does not depend on who may open the
+    # jobs application: whoever sees the case reaches it, and the service decides.
+    job_retry_path = path("jobs/<uuid:pk>/retry/", jobs.retry, name="job_retry")
 
 
 class AuditApp(Application):

@@ -15,7 +15,8 @@ class Job(models.Model):
     Written in the same transaction as the state change that needs it; handed to Celery (or run
     in-process in the embedded default) after commit; re-sent by the relay until it is done.
     Execution is idempotent by ``id``: the handler's database effects and the ``done`` status
-    commit together, so a job delivered twice takes effect once.
+    commit together, so a job delivered twice takes effect once. An attempt is counted (and
+    ``started_at`` set) before it runs, so attempts cut short by a killed worker count too.
     """
 
     class Status(models.TextChoices):
@@ -52,7 +53,7 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     # Not handed out before this moment (retry back-off).
     available_at = models.DateTimeField(_("実行可能日時"), db_index=True)
-    # When the relay last handed it to Celery (the first hand-off, after commit, is not noted).
+    # When the relay last picked it to re-send (the first hand-off, after commit, is not noted).
     dispatched_at = models.DateTimeField(_("送出日時"), null=True, blank=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance import permissions
 from governance.models import Job, User
@@ -19,7 +20,7 @@ def retry_job(*, actor: User, job: Job) -> Job:
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status != Job.Status.FAILED:
-            raise ValueError(ONLY_FAILED_JOBS)
+            raise ValueError(_(ONLY_FAILED_JOBS))
         old = {"status": job.status, "attempts": job.attempts}
         job.status = Job.Status.PENDING
         job.attempts = 0

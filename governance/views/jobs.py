@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from governance import selectors
+from governance import permissions, selectors
 from governance.models import Job
 from governance.services.jobs import retry_job
 
@@ -33,6 +33,12 @@ class JobListView(generic.ListView):
         context = super().get_context_data(**kwargs)
         context["statuses"] = Job.Status.choices
         context["current_status"] = self.request.GET.get("status", Job.Status.FAILED)
+        # The button only where the service would accept the click (never for auditors).
+        context["retryable"] = {
+            job.pk
+            for job in context["jobs"]
+            if job.status == Job.Status.FAILED and permissions.can_retry_job(self.request.user, job)
+        }
         return context
 
 
@@ -50,4 +56,6 @@ def retry(request: Any, pk: Any) -> Any:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
+    if job.case_id is not None:
+        return redirect("home:case", job.case_id)
     return redirect("jobs:index")
