@@ -152,9 +152,8 @@ def cost_field_name(kind: str, category: str, perspective: str) -> str:
 
 
 class CostYearForm(forms.Form):
-    """One fiscal year's cost figures in thousand yen; a blank cell removes the figure."""
-
-    fiscal_year = FiscalYearField(label=_("年度"))
+    """One fiscal year's cost figures in thousand yen; a blank cell removes the figure.
+    The fiscal year itself is chosen before the form is shown."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

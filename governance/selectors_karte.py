@@ -231,6 +231,16 @@ def _cells(figures: dict[tuple[str, str], int]) -> list[int | None]:
     return cells
 
 
+def cost_years(system: InformationSystem) -> list[int]:
+    """The fiscal years the system has cost figures for, newest first."""
+    return list(
+        CostRecord.objects.filter(system=system)
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+
+
 def cost_table(system: InformationSystem) -> list[CostYear]:
     """The system's costs by fiscal year (newest first), a line per perspective with
     figures and a total line, in thousand yen (one query)."""

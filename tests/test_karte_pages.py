@@ -237,14 +237,17 @@ def test_contracts_costs_and_monitoring_are_edited_over_http(
     assert response.status_code == 302
     contract = Contract.objects.get()
     assert (contract.fiscal_year, contract.amount) == (2021, 1000)
+    costs = reverse("karte:costs", args=[system.pk])
+    assert "form" not in staff.get(costs).context  # the year is chosen first
     response = staff.post(
-        reverse("karte:costs", args=[system.pk]),
-        {"fiscal_year": "令和3", "budget__running__operation": "２，５００"},
+        costs + "?fiscal_year=令和3", {"budget__running__operation": "２，５００"}
     )
     assert response.status_code == 302
-    assert CostRecord.objects.get().amount_thousand_yen == 2500
-    page = staff.get(reverse("karte:costs", args=[system.pk]) + "?fiscal_year=2021")
+    record = CostRecord.objects.get()
+    assert (record.fiscal_year, record.amount_thousand_yen) == (2021, 2500)
+    page = staff.get(costs, {"fiscal_year": "R3"})
     assert 'value="2,500"' in page.content.decode()
+    assert staff.get(costs, {"fiscal_year": "来年"}).context.get("form") is None
     response = staff.post(
         reverse("karte:monitoring", args=[system.pk]),
         {"cyber_attack__enrolled": "0", "cyber_attack__own_measures": "WAF"},

@@ -376,7 +376,7 @@ def _synthetic(builder: _Builder, used: dict[str, int]) -> None:
     first_number = len(LONG_TERM_SYSTEMS) + 1
     for offset, kind in enumerate(kinds):
         number = first_number + offset
-        code = f"SYN-{number:03d}"
+        code = f"SYS-{number:03d}"
         department = departments[builder.random.randrange(len(departments))]
         topic = TOPICS[builder.random.randrange(len(TOPICS))]
         name = KIND_NAME[kind].format(topic=topic, department=department)

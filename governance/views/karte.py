@@ -157,25 +157,33 @@ def _year_param(request: Any) -> int | None:
 
 
 def costs_edit(request: Any, pk: int) -> HttpResponse:
+    """One fiscal year's figures, the year chosen first (``?fiscal_year=``): a blank cell
+    removes a figure, so the grid is only offered filled with that year's current values."""
     system = selectors.access_system_for_edit(request.user, pk)
-    initial: dict[str, Any] = {}
     year = _year_param(request)
-    if year is not None:
-        initial["fiscal_year"] = year
-        for record in CostRecord.objects.filter(system=system, fiscal_year=year):
-            name = cost_field_name(record.kind, record.category, record.perspective)
-            initial[name] = record.amount_thousand_yen
+    context: dict[str, Any] = {
+        "system": system,
+        "fiscal_year": year,
+        "years": selectors.cost_years(system),
+        "year_text": request.GET.get("fiscal_year", ""),
+    }
+    if year is None:
+        return render(request, "karte/costs_form.html", context)
+    initial = {
+        cost_field_name(record.kind, record.category, record.perspective): (
+            record.amount_thousand_yen
+        )
+        for record in CostRecord.objects.filter(system=system, fiscal_year=year)
+    }
     form = CostYearForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changed = services.set_costs(
-            actor=request.user,
-            system=system,
-            fiscal_year=form.cleaned_data["fiscal_year"],
-            figures=form.figures(),
+            actor=request.user, system=system, fiscal_year=year, figures=form.figures()
         )
         messages.success(request, _("経費を更新しました（%(n)s 件）。") % {"n": changed})
         return redirect(_detail_url(system))
-    return render(request, "karte/costs_form.html", {"form": form, "system": system})
+    context["form"] = form
+    return render(request, "karte/costs_form.html", context)
 
 
 def monitoring_edit(request: Any, pk: int) -> HttpResponse:
