@@ -64,5 +64,4 @@ def test_loading_the_demo_again_changes_nothing(demo: None) -> None:
     events = AuditEvent.objects.count()
     load_all(stdout=io.StringIO())
     assert list(InformationSystem.objects.values_list("code", "name", "updated_at")) == systems
-    new_events = AuditEvent.objects.filter(sequence__gt=events)
-    assert list(new_events.values_list("action", flat=True)) == ["karte.import"]
+    assert AuditEvent.objects.count() == events

@@ -16,8 +16,9 @@ The import (``import_systems``) is all-or-nothing and idempotent by system code:
   ones added, identical ones untouched. A sheet that is absent changes nothing;
 - the audit trail gets one ``karte.import`` summary event (file name, SHA-256, counts) plus one
   ``karte.system.create`` / ``karte.system.update`` event per system that actually changed,
-  with its field changes and its removed/added contracts, costs and enrolments. Re-importing
-  the same file therefore records only the summary, with everything counted as unchanged.
+  with its field changes and its removed/added contracts, costs and enrolments. An import
+  that changes nothing is not a change of business state and records nothing, so
+  re-importing a file (or importing an export) leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -736,6 +737,9 @@ def _apply(actor: Any, parsed: ParsedImport, resolved: _Resolved, source: str) -
             )
         )
     result.unchanged = len(system_codes - set(field_changes) - set(child_changes))
+    if not events:
+        # Nothing changed, so nothing is recorded: re-importing a file leaves no trace.
+        return result
     record_events(actor=actor, events=events)
     record_event(
         actor=actor,
