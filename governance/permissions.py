@@ -350,3 +350,105 @@ def can_retry_job(user: AnyUser | None, job: Any) -> bool:
         is_governance_staff(user)
         or (is_department_staff(user) and job.case.department_id == user.department_id)  # type: ignore[union-attr]
     )
+
+
+# --- The system registry (システムカルテ) -------------------------------------------------
+#
+# Department staff see and edit their own department's systems; governance reviewers and
+# approvers see and edit all; CSIRT members, auditors and administrators read all and edit
+# none. Importing a workbook rewrites many departments at once: governance staff only.
+
+SYSTEM_OTHER_DEPARTMENT = "他の部局のシステムは編集できません。"
+SYSTEM_READ_ONLY = "システムカルテを編集する権限がありません（閲覧のみ）。"
+SYSTEM_MOVE_NOT_ALLOWED = "システムの所管部局を変更できるのは行政DX推進課の担当者のみです。"
+
+
+def reads_all_systems(user: AnyUser | None) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (
+            user.is_superuser
+            or has_role(user, *GOVERNANCE_ROLES, *CSIRT_ROLES, Role.AUDITOR, Role.ADMIN)
+        )
+    )
+
+
+def can_view_karte(user: AnyUser | None) -> bool:
+    """Whether the user may open the registry's pages at all (lists are still scoped)."""
+    return reads_all_systems(user) or (bool(user and user.is_active) and is_department_staff(user))
+
+
+def system_visibility_q(user: AnyUser | None, prefix: str = "") -> Q:
+    """A filter selecting the systems ``user`` may see; ``prefix`` reaches the system from
+    another model (e.g. ``"system__"`` for contracts)."""
+    if reads_all_systems(user):
+        return _prefixed(prefix, pk__isnull=False)
+    if user is not None and user.is_active and is_department_staff(user):
+        return _prefixed(prefix, department_id=user.department_id)
+    return _prefixed(prefix, pk__in=[])
+
+
+def scope_systems(user: AnyUser | None, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.filter(system_visibility_q(user))
+
+
+def can_view_system(user: AnyUser | None, system: Any) -> bool:
+    if reads_all_systems(user):
+        return True
+    return bool(
+        user is not None
+        and user.is_active
+        and is_department_staff(user)
+        and system.department_id == user.department_id
+    )
+
+
+def system_edit_error(user: AnyUser | None, department_id: int | None) -> str | None:
+    """Why ``user`` may not edit (or register) a system of ``department_id``; None if they may."""
+    if not may_act(user):
+        return AUDITORS_NEVER_ACT if is_auditor(user) else NOT_ALLOWED
+    if is_governance_staff(user):
+        return None
+    if is_department_staff(user):
+        if department_id != user.department_id:  # type: ignore[union-attr]
+            return SYSTEM_OTHER_DEPARTMENT
+        return None
+    return SYSTEM_READ_ONLY
+
+
+def can_edit_system(user: AnyUser | None, system: Any) -> bool:
+    return system_edit_error(user, system.department_id) is None
+
+
+def can_register_system(user: AnyUser | None) -> bool:
+    """Whether the user may register new systems at all (for their department, or any)."""
+    return may_act(user) and (is_governance_staff(user) or is_department_staff(user))
+
+
+def require_edit_system(
+    user: AnyUser | None, system: Any, *, new_department_id: int | None = None
+) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may edit ``system`` (and move it, if asked)."""
+    error = system_edit_error(user, system.department_id)
+    if error is None and new_department_id not in (None, system.department_id):
+        error = None if is_governance_staff(user) else SYSTEM_MOVE_NOT_ALLOWED
+    if error is not None:
+        raise PermissionDenied(_(error))
+
+
+def require_register_system(user: AnyUser | None, department_id: int) -> None:
+    error = system_edit_error(user, department_id)
+    if error is not None:
+        raise PermissionDenied(_(error))
+
+
+def can_import_systems(user: AnyUser | None) -> bool:
+    return may_act(user) and is_governance_staff(user)
+
+
+def can_export_systems(user: AnyUser | None) -> bool:
+    """Exporting is reading: everyone who may open the registry downloads what they see
+    (department staff their own department's systems, to fill in and send back)."""
+    return can_view_karte(user)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from governance import permissions
-from governance.views import audit, cases, home, jobs
+from governance.views import audit, cases, home, jobs, karte
 from workflows.base import CaseFlowAppViewset
 from workflows.consultation import ConsultationFlow
 
@@ -38,6 +38,35 @@ class HomeApp(Application):
     # The case page's 再実行 button, here so that it does not depend on who may open the
     # jobs application: whoever sees the case reaches it, and the service decides.
     job_retry_path = path("jobs/<uuid:pk>/retry/", jobs.retry, name="job_retry")
+
+
+class KarteApp(Application):
+    """The system registry (システムカルテ): list, detail, reports, import and export."""
+
+    app_name = "karte"
+    title = _("システムカルテ")
+    icon = "dns"
+    menu_template_name = "karte/menu.html"
+
+    index_path = path("", karte.SystemListView.as_view(), name="index")
+    create_path = path("new/", karte.system_create, name="create")
+    detail_path = path("<int:pk>/", karte.system_detail, name="detail")
+    edit_path = path("<int:pk>/edit/", karte.system_edit, name="edit")
+    contract_add_path = path("<int:pk>/contracts/", karte.contract_add, name="contract_add")
+    contract_delete_path = path(
+        "<int:pk>/contracts/<int:contract_pk>/delete/",
+        karte.contract_delete,
+        name="contract_delete",
+    )
+    costs_path = path("<int:pk>/costs/", karte.costs_edit, name="costs")
+    monitoring_path = path("<int:pk>/monitoring/", karte.monitoring_edit, name="monitoring")
+    lock_in_path = path("reports/lock-in/", karte.LockInReportView.as_view(), name="lock_in")
+    coverage_path = path("reports/coverage/", karte.CoverageReportView.as_view(), name="coverage")
+    import_path = path("import/", karte.import_systems, name="import")
+    export_path = path("export/", karte.export_systems, name="export")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return permissions.can_view_karte(user)
 
 
 class AuditApp(Application):
@@ -77,6 +106,7 @@ site = Site(
     viewsets=[
         HomeApp(),
         CaseFlowAppViewset(ConsultationFlow, icon="forum"),
+        KarteApp(),
         AuditApp(),
         JobsApp(),
     ],

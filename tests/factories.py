@@ -5,7 +5,15 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group
 
-from governance.models import Department, InformationSystem, Section, SystemKind, User
+from governance.models import (
+    Contract,
+    Department,
+    InformationSystem,
+    Section,
+    SystemKind,
+    User,
+    Vendor,
+)
 from governance.roles import Role
 
 
@@ -60,11 +68,35 @@ class InformationSystemFactory(factory.django.DjangoModelFactory[InformationSyst
     kind = SystemKind.SCRATCH
 
 
+class VendorFactory(factory.django.DjangoModelFactory[Vendor]):
+    class Meta:
+        model = Vendor
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"試験事業者{n}株式会社")
+
+
+class ContractFactory(factory.django.DjangoModelFactory[Contract]):
+    """A contract row written directly (tests of the rules); services also refresh the
+    system's cached tenure, so call ``governance.karte.refresh_tenures`` after these."""
+
+    class Meta:
+        model = Contract
+
+    system = factory.SubFactory(InformationSystemFactory)
+    fiscal_year = 2021
+    vendor = factory.SubFactory(VendorFactory)
+    contract_type = "委託役務"
+    amount = 1_000_000
+
+
 __all__ = [
+    "ContractFactory",
     "DepartmentFactory",
     "InformationSystemFactory",
     "Role",
     "SectionFactory",
     "UserFactory",
+    "VendorFactory",
     "make_user",
 ]

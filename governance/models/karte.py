@@ -75,6 +75,28 @@ class InformationSystem(models.Model):
     )
     # Demo data made up to reach realistic totals is marked, so nobody mistakes it for fact.
     is_synthetic = models.BooleanField(_("合成データ"), default=False)
+    # The current vendor's tenure, cached from the contract history so that the list can
+    # filter and sort by lock-in in SQL at any size. ``governance.karte.refresh_tenures``
+    # rewrites it; every service that changes contracts calls it in the same transaction.
+    # ``governance.karte.vendor_tenure`` (computed live) stays the truth for one system.
+    tenure_vendor = models.ForeignKey(
+        "governance.Vendor",
+        verbose_name=_("現在の事業者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    tenure_years = models.PositiveSmallIntegerField(
+        _("同一事業者の継続年数"), default=0, editable=False, db_index=True
+    )
+    tenure_since = models.PositiveIntegerField(
+        _("継続開始年度"), null=True, blank=True, editable=False
+    )
+    tenure_latest_year = models.PositiveIntegerField(
+        _("契約の最新年度"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:
