@@ -30,6 +30,13 @@ def _inline_jobs(settings: Any, request: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """The cast's passwords are hashed with a fast hasher: PBKDF2 made each test's set-up
+    take 1.5 s on this machine, and no test is about password strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path_factory: Any) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
