@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from viewflow.workflow.status import STATUS
 
 from governance import permissions
@@ -174,12 +175,17 @@ def cost_history(system: InformationSystem | None, check: BudgetCheck) -> CostHi
 
 
 def budget_panel_context(user: Any, check: BudgetCheck) -> dict[str, Any]:
-    """What the budget-check panel shows beside the case (a fixed number of queries)."""
+    """What the budget-check panel shows beside the case (a fixed number of queries).
+
+    The values are evaluated when the template first uses them: a step view that refuses
+    input marks its transaction for rollback before rendering, and no query may run inside it
+    after that.
+    """
     return {
         "budget_check": check,
-        "guidance_items": list(check.guidanceitems.order_by("sequence")),
-        "carried_over_items": carried_over_items(user, check),
-        "cost_history": cost_history(check.system, check),
+        "guidance_items": SimpleLazyObject(lambda: list(check.guidanceitems.order_by("sequence"))),
+        "carried_over_items": SimpleLazyObject(lambda: carried_over_items(user, check)),
+        "cost_history": SimpleLazyObject(lambda: cost_history(check.system, check)),
     }
 
 

@@ -74,7 +74,8 @@ class RequestBudgetCheckView(CaseStartView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["open_items"] = list(
+        # A queryset, evaluated while rendering: see ``budget_panel_context``.
+        context["open_items"] = (
             budget_reads.visible_guidance_items(self.request.user)
             .filter(status=LedgerStatus.OPEN, department_id=self.request.user.department_id)
             .order_by("system__code", "case__fiscal_year", "sequence")
