@@ -31,8 +31,7 @@ def _inline_jobs(settings: Any, request: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
-    """The cast's passwords are hashed with a fast hasher: PBKDF2 made each test's set-up
-    take 1.5 s on this machine, and no test is about password strength."""
+    # Test users are created by the dozen; production hashing would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
