@@ -229,11 +229,19 @@ class ReviewBudgetCheckForm(forms.Form):
 class GuidanceItemForm(forms.Form):
     """One row of guidance items; an empty row is ignored."""
 
-    text = _text(_("指導事項"), rows=2, required=False)
+    text = forms.CharField(
+        label=_("指導事項"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 30, "style": "width: 100%"}),
+        required=False,
+    )
     perspective = forms.ChoiceField(
         label=_("観点"), choices=[("", "---------"), *BudgetPerspective.choices], required=False
     )
-    due_date = JapaneseDateField(label=_("対応期限"), required=False)
+    due_date = JapaneseDateField(
+        label=_("対応期限"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "令和8年3月31日", "size": 14}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -143,6 +143,15 @@ class CostHistory:
             return None
         return round((self.requested_total - latest.budget_total) * 100 / latest.budget_total, 1)
 
+    @property
+    def change_label(self) -> str:
+        """+2.4% / -8.0% / ±0.0%, or empty without a recorded budget."""
+        change = self.change_percent
+        if change is None:
+            return ""
+        sign = "+" if change > 0 else ("±" if change == 0 else "")
+        return f"{sign}{change:.1f}%"
+
 
 def _thousand(yen: int) -> int:
     # Budget tables round to the nearest thousand yen.

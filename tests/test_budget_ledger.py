@@ -185,3 +185,13 @@ def test_reviewer_sees_the_karte_cost_history_beside_the_requested_amounts(
     assert "9,999" not in table
     assert "4,600" in table  # the requested total, in thousand yen
     assert "直近の予算比 -8.0%" in table
+
+
+def test_change_against_the_latest_budget_is_written_with_its_sign() -> None:
+    from governance.budget import CostHistory, CostYear
+
+    years = [CostYear(2025, {("budget", "running"): 1000, ("budget", "initial"): 0})]
+    assert CostHistory(years, 0, 1024).change_label == "+2.4%"
+    assert CostHistory(years, 0, 1000).change_label == "±0.0%"
+    assert CostHistory(years, 0, 900).change_label == "-10.0%"
+    assert CostHistory([], 0, 900).change_label == ""
