@@ -196,6 +196,15 @@ def test_request_for_a_new_system_registers_it_in_the_karte_for_the_department(
     assert event.changes["name"] == [None, "電子申請受付システム"]
 
 
+def test_a_new_system_already_in_the_karte_is_refused_with_a_pointer_to_choose_it(
+    cast: Any, login: Any, system: Any
+) -> None:
+    client = login(cast["staff_a"])
+    data = support.request_post(None, new_system_name=system.name, new_system_kind="scratch")
+    with nothing_changes():
+        _refused(client, data, "すでにシステムカルテに登録されています")
+
+
 def test_second_request_for_the_same_system_and_year_is_refused(
     cast: Any, login: Any, system: Any
 ) -> None:

@@ -56,6 +56,9 @@ SYSTEM_AND_NEW_SYSTEM = "既存のシステムと新しいシステムは同時�
 SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
 SYSTEM_RETIRED = "廃止済みのシステムは選択できません。"
 NEW_SYSTEM_KIND_REQUIRED = "新しいシステムの区分を選んでください。"
+NEW_SYSTEM_EXISTS = (
+    "「{name}」はすでにシステムカルテに登録されています。対象システムから選んでください。"
+)
 FISCAL_YEAR_OUT_OF_RANGE = "予算年度は{first}から{last}までの間で指定してください。"
 FIELD_REQUIRED = "「{field}」を入力してください。"
 AMOUNT_INVALID = "「{field}」は 0 以上の整数（円）で入力してください。"
@@ -299,6 +302,10 @@ def request_budget_check(
                     )
                 )
         else:
+            if InformationSystem.objects.filter(
+                department_id=actor.department_id, name=new_system_name
+            ).exists():
+                raise ValueError(_(NEW_SYSTEM_EXISTS).format(name=new_system_name))
             system = _register_system(
                 actor=actor,
                 name=new_system_name,
