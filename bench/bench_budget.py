@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -265,6 +266,7 @@ def main() -> int:
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(_TMP, ignore_errors=True)
     return 0
 
 
