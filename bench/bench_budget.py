@@ -31,7 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-_TMP = tempfile.mkdtemp(prefix="shinsa-bench-")
+_TMP = tempfile.mkdtemp(prefix="shinsa-bench-budget-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ["SHINSA_VAR_DIR"] = _TMP
 os.environ["MEDIA_ROOT"] = str(Path(_TMP) / "media")
