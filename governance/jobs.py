@@ -1,10 +1,11 @@
-"""Imports every module that registers an outbox job handler, so workers know them all."""
+"""Imports every module that registers an outbox job handler, a document builder or a periodic
+task, so workers and the periodic runner know them all."""
 
 from importlib import import_module
 
 from django.conf import settings
 
-from governance.services import documents, notifications  # noqa: F401
+from governance.services import budget, budget_season, documents, notifications  # noqa: F401
 
 for _module in settings.JOBS_EXTRA_MODULES:
     import_module(_module)

@@ -282,9 +282,14 @@ def task_queue_q(user: AnyUser | None) -> Q:
         )
     for role in GOVERNANCE_ROLES:
         if role in held:
-            parts.append(
-                Q(owner_permission=ACT_PERMISSION[role], process__case__kind__in=REVIEW_KINDS)
-            )
+            # Segregation of duties, as in ``segregation_error``: a queue never offers a task
+            # that picking up would refuse.
+            part = Q(
+                owner_permission=ACT_PERMISSION[role], process__case__kind__in=REVIEW_KINDS
+            ) & ~Q(process__case__requester=user.pk)  # type: ignore[union-attr]
+            if role == Role.GOVERNANCE_APPROVER:
+                part &= ~Q(process__case__reviewer=user.pk)  # type: ignore[union-attr]
+            parts.append(part)
     for role in CSIRT_ROLES:
         if role in held:
             parts.append(

@@ -10,6 +10,7 @@ from django.http import Http404
 from governance import permissions
 from governance.models import (
     AuditEvent,
+    BudgetCheck,
     Case,
     CaseKind,
     Consultation,
@@ -20,6 +21,7 @@ from governance.models import (
 #: The model holding each kind's own columns (a subclass of ``Case``).
 CASE_MODELS: dict[str, type[Case]] = {
     CaseKind.CONSULTATION: Consultation,
+    CaseKind.BUDGET_CHECK: BudgetCheck,
 }
 
 

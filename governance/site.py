@@ -8,9 +8,11 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
+from governance import budget as budget_reads
 from governance import permissions
-from governance.views import audit, cases, home, jobs, karte
+from governance.views import audit, budget, cases, home, jobs, karte
 from workflows.base import CaseFlowAppViewset
+from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
 
 
@@ -81,6 +83,31 @@ class AuditApp(Application):
         return permissions.is_auditor(user) or permissions.is_admin(user)
 
 
+class BudgetApp(Application):
+    """予算確認の管理: the season's progress (governance staff) and the guidance-item ledger."""
+
+    app_name = "budget"
+    title = _("予算確認の管理")
+    icon = "fact_check"
+    menu_template_name = "governance/budget/menu.html"
+
+    index_path = path("", budget.SeasonProgressView.as_view(), name="index")
+    season_create_path = path(
+        "seasons/new/", budget.SeasonCreateView.as_view(), name="season_create"
+    )
+    season_edit_path = path(
+        "seasons/<int:pk>/edit/", budget.SeasonEditView.as_view(), name="season_edit"
+    )
+    ledger_path = path("guidance/", budget.GuidanceLedgerView.as_view(), name="ledger")
+    item_path = path("guidance/<int:pk>/", budget.GuidanceItemView.as_view(), name="item")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return budget.budget_app_permission(user)
+
+    def get_context_data(self, request: Any) -> dict[str, Any]:
+        return {"budget_can_view_progress": budget_reads.may_view_season_progress(request.user)}
+
+
 class JobsApp(Application):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -106,6 +133,8 @@ site = Site(
     viewsets=[
         HomeApp(),
         CaseFlowAppViewset(ConsultationFlow, icon="forum"),
+        BudgetCheckAppViewset(BudgetCheckFlow, icon="request_quote"),
+        BudgetApp(),
         KarteApp(),
         AuditApp(),
         JobsApp(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.budget_check import BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
 
-FLOWS = [ConsultationFlow]
+FLOWS = [ConsultationFlow, BudgetCheckFlow]

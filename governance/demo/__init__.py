@@ -16,6 +16,7 @@ from governance.demo import org
 #: Modules with a ``load(stdout)`` function, run in this order after the organisation.
 STEPS: list[str] = [
     "governance.demo.karte",
+    "governance.demo.budget",
 ]
 
 

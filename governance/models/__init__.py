@@ -1,6 +1,14 @@
 """Domain models. One module per sub-domain; every model says what one row means."""
 
 from governance.models.audit import AuditEvent
+from governance.models.budget import (
+    CHECKLIST_FIELDS,
+    BudgetCheck,
+    BudgetPerspective,
+    BudgetSeason,
+    CheckOutcome,
+    GuidanceItem,
+)
 from governance.models.cases import (
     CASE_NUMBER_PREFIX,
     REVIEW_KINDS,
@@ -38,17 +46,22 @@ from governance.models.rules import Rule, RuleKey
 
 __all__ = [
     "CASE_NUMBER_PREFIX",
+    "CHECKLIST_FIELDS",
     "CUSTOMISABLE_KINDS",
     "REVIEW_KINDS",
     "AdvisoryDocument",
     "Attachment",
     "AuditEvent",
+    "BudgetCheck",
+    "BudgetPerspective",
+    "BudgetSeason",
     "Case",
     "CaseGroupObjectPermission",
     "CaseKind",
     "CaseMessage",
     "CaseStatus",
     "CaseUserObjectPermission",
+    "CheckOutcome",
     "Consultation",
     "Contract",
     "CostCategory",
@@ -58,6 +71,7 @@ __all__ = [
     "Counter",
     "Department",
     "DocumentVersion",
+    "GuidanceItem",
     "InformationSystem",
     "Job",
     "LedgerItem",

@@ -1,0 +1,825 @@
+"""予算確認 (budget checks): request, review with send-back loop, result, approval, advisory
+document, acknowledgement; and the guidance-item ledger (resolve with evidence, waive).
+
+Every function checks permission itself (``governance.permissions``), runs in one
+transaction and records its audit event. A refusal the user should read is a ``ValueError``
+with one of the Japanese messages below; nothing is written before every check has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance import permissions
+from governance.japanese import fiscal_year_label, fiscal_year_of
+from governance.models import (
+    CHECKLIST_FIELDS,
+    AdvisoryDocument,
+    BudgetCheck,
+    BudgetPerspective,
+    BudgetSeason,
+    Case,
+    CaseKind,
+    CaseMessage,
+    CaseStatus,
+    CheckOutcome,
+    GuidanceItem,
+    InformationSystem,
+    LedgerStatus,
+    SystemKind,
+    User,
+)
+from governance.roles import Role
+from governance.services.audit import record_event
+from governance.services.cases import (
+    assign_case_number,
+    next_number,
+    reviewer_for,
+    set_status,
+)
+from governance.services.documents import DocumentContent, document_builder, issue_document
+from governance.services.notifications import notify
+from governance.uploads import CheckedUpload, check_upload, store_attachment
+
+# --- Messages (tests assert on these) -------------------------------------------------------
+
+SYSTEM_REQUIRED = "対象のシステムを選ぶか、新しいシステムの名称を入力してください。"
+SYSTEM_AND_NEW_SYSTEM = "既存のシステムと新しいシステムは同時に指定できません。"
+SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
+SYSTEM_RETIRED = "廃止済みのシステムは選択できません。"
+NEW_SYSTEM_KIND_REQUIRED = "新しいシステムの区分を選んでください。"
+NEW_SYSTEM_EXISTS = (
+    "「{name}」はすでにシステムカルテに登録されています。対象システムから選んでください。"
+)
+FISCAL_YEAR_OUT_OF_RANGE = "予算年度は{first}から{last}までの間で指定してください。"
+FIELD_REQUIRED = "「{field}」を入力してください。"
+AMOUNT_INVALID = "「{field}」は 0 以上の整数（円）で入力してください。"
+ALREADY_REQUESTED = "このシステムの{year}の予算確認はすでに申請されています（{number}）。"
+WRONG_STATUS = "この案件は現在この操作を行える状態ではありません（現在の状態: {status}）。"
+QUESTIONS_REQUIRED = "差戻しの理由・質問を入力してください。"
+ANSWER_REQUIRED = "質問への回答を入力してください。"
+CHECKLIST_INCOMPLETE = "確認項目「{perspective}」の結果を選んでください。"
+RESULT_REQUIRED = "確認結果を選んでください。"
+GUIDANCE_REQUIRED = "「確認済（指導事項あり）」の場合は指導事項を1件以上入力してください。"
+GUIDANCE_NOT_ALLOWED = (
+    "「確認済」の場合は指導事項を登録できません。「確認済（指導事項あり）」を選んでください。"
+)
+CHECKLIST_NEEDS_GUIDANCE = (
+    "確認項目に「指導事項あり」があります。"
+    "「確認済（指導事項あり）」を選び、指導事項を入力してください。"
+)
+GUIDANCE_TEXT_REQUIRED = "指導事項の内容を入力してください。"
+GUIDANCE_DUE_REQUIRED = "指導事項の対応期限を入力してください。"
+GUIDANCE_DUE_IN_PAST = "指導事項の対応期限には今日以降の日付を指定してください。"
+RETURN_REASON_REQUIRED = "差戻しの理由を入力してください。"
+EVIDENCE_REQUIRED = "対応内容（根拠）を入力してください。"
+WAIVE_REASON_REQUIRED = "対応不要とする理由を入力してください。"
+ITEM_NOT_OPEN = "この指導事項はすでに対応済みまたは対応不要になっています。"
+ITEM_NOT_ISSUED = "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"
+
+#: The Word master of the advisory document (templates/documents/budget_check_result.docx).
+RESULT_TEMPLATE = "budget_check_result"
+RESULT_TITLE = "予算確認結果通知（技術的助言）"
+#: The office that issues the advisory document.
+ISSUING_OFFICE = "スマートシティ戦略部 行政DX推進課"
+
+#: File types a department may attach to a request or to a resolved guidance item.
+ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "csv", "txt")
+
+#: Statuses in which the review step is open (first review, or after an answer or a return).
+REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW)
+#: Statuses of a check that is decided: its guidance items are issued and in the ledger.
+ISSUED = (CaseStatus.APPROVED, CaseStatus.AWAITING_ACKNOWLEDGEMENT, CaseStatus.CLOSED)
+#: Statuses of a check not yet decided; these count against the season's deadline.
+PENDING = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.UNDER_REVIEW,
+    CaseStatus.RETURNED,
+    CaseStatus.AWAITING_APPROVAL,
+)
+
+MAX_AMOUNT = 10**13
+
+
+@dataclass(frozen=True)
+class BudgetRequestFacts:
+    """What the department states in its request (and may revise when answering questions)."""
+
+    initial_cost: int
+    running_cost: int
+    purpose: str
+    configuration: str
+    continuity: str
+    operating_structure: str
+    network_security: str
+
+    @classmethod
+    def of(cls, check: BudgetCheck) -> BudgetRequestFacts:
+        return cls(**{f.name: getattr(check, f.name) for f in fields(cls)})
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> BudgetRequestFacts:
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class GuidanceDraft:
+    """One guidance item as the reviewer writes it."""
+
+    text: str
+    due_date: dt.date | None
+    perspective: str = ""
+
+
+# --- Checks shared by the services ----------------------------------------------------------
+
+
+def _label(model: type[Any], field: str) -> str:
+    return str(model._meta.get_field(field).verbose_name)
+
+
+def _clean_facts(facts: BudgetRequestFacts) -> BudgetRequestFacts:
+    """The facts with text trimmed; ``ValueError`` naming the first field that is wrong."""
+    cleaned: dict[str, Any] = {}
+    for item in fields(BudgetRequestFacts):
+        value = getattr(facts, item.name)
+        label = _label(BudgetCheck, item.name)
+        if item.name in ("initial_cost", "running_cost"):
+            if value is None:
+                raise ValueError(_(FIELD_REQUIRED).format(field=label))
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(_(AMOUNT_INVALID).format(field=label))
+            if not 0 <= value <= MAX_AMOUNT:
+                raise ValueError(_(AMOUNT_INVALID).format(field=label))
+            cleaned[item.name] = value
+        else:
+            text = (value or "").strip()
+            if not text:
+                raise ValueError(_(FIELD_REQUIRED).format(field=label))
+            cleaned[item.name] = text
+    return BudgetRequestFacts(**cleaned)
+
+
+def _check_uploads(uploads: Sequence[Any]) -> list[CheckedUpload]:
+    """Read and check every file before anything is written (``UploadRejected`` otherwise)."""
+    return [check_upload(upload, allowed=ATTACHMENT_TYPES) for upload in uploads if upload]
+
+
+def _require_status(check: BudgetCheck, *allowed: str) -> None:
+    if check.status not in allowed:
+        raise ValueError(_(WRONG_STATUS).format(status=check.get_status_display()))
+
+
+def _locked(check: BudgetCheck) -> BudgetCheck:
+    """The check re-read under a row lock, so two clicks cannot both move it (PostgreSQL)."""
+    return BudgetCheck.objects.select_for_update().get(pk=check.pk)
+
+
+def _case_url(case: Case) -> str:
+    return reverse("home:case", args=[case.pk])
+
+
+def request_fiscal_years(today: dt.date | None = None) -> tuple[int, int]:
+    """The budget years a department may request a check for: this fiscal year to two ahead."""
+    current = fiscal_year_of(today or timezone.localdate())
+    return current, current + 2
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+
+def review_assignee(check: Case) -> User | None:
+    """Who works the review step: the reviewer who already handled the case (after an answer
+    or a return from approval), else the department's liaison; None puts it in the queue."""
+    reviewer = check.reviewer
+    if (
+        reviewer is not None
+        and reviewer.is_active
+        and permissions.can_act(reviewer, check, Role.GOVERNANCE_REVIEWER)
+    ):
+        return reviewer
+    return reviewer_for(check)
+
+
+def department_assignee(check: Case) -> User | None:
+    """Department steps go to the requester while they can act; else to the queue."""
+    requester = check.requester
+    if requester.is_active and permissions.can_act(requester, check, Role.DEPARTMENT_STAFF):
+        return requester
+    return None
+
+
+# --- 1. Request -----------------------------------------------------------------------------
+
+
+def _register_system(
+    *, actor: User, name: str, kind: str, department_id: int, section_id: int | None
+) -> InformationSystem:
+    """Put a system not yet in the registry on record (a minimal karte entry)."""
+    department = actor.department
+    assert department is not None
+    while True:
+        serial = next_number(f"system:{department.code}", 0)
+        code = f"{department.code.upper()}-{serial:04d}"
+        if not InformationSystem.objects.filter(code=code).exists():
+            break
+    system = InformationSystem.objects.create(
+        code=code, name=name, department_id=department_id, section_id=section_id, kind=kind
+    )
+    record_event(
+        actor=actor,
+        action="system.register",
+        obj=system,
+        changes={
+            "code": [None, code],
+            "name": [None, name],
+            "department": [None, department.name],
+            "kind": [None, kind],
+        },
+        reason=_("予算確認の申請時に登録"),
+    )
+    return system
+
+
+def request_budget_check(
+    *,
+    actor: User,
+    fiscal_year: int,
+    facts: BudgetRequestFacts,
+    system: InformationSystem | None = None,
+    new_system_name: str = "",
+    new_system_kind: str = "",
+    uploads: Sequence[Any] = (),
+    process: Any = None,
+) -> BudgetCheck:
+    """Department staff request a budget check for one of their systems (or a new one, which
+    is registered in the karte) and one fiscal year's budget."""
+    permissions.require(permissions.may_act(actor) and permissions.is_department_staff(actor))
+    assert actor.department_id is not None  # department staff always belong to one
+    new_system_name = (new_system_name or "").strip()
+    if system is None and not new_system_name:
+        raise ValueError(_(SYSTEM_REQUIRED))
+    if system is not None and new_system_name:
+        raise ValueError(_(SYSTEM_AND_NEW_SYSTEM))
+    if system is not None:
+        if system.department_id != actor.department_id:
+            raise ValueError(_(SYSTEM_OF_OTHER_DEPARTMENT))
+        if system.status != InformationSystem.Status.ACTIVE:
+            raise ValueError(_(SYSTEM_RETIRED))
+    elif new_system_kind not in SystemKind.values:
+        raise ValueError(_(NEW_SYSTEM_KIND_REQUIRED))
+    first, last = request_fiscal_years()
+    if not first <= fiscal_year <= last:
+        raise ValueError(
+            _(FISCAL_YEAR_OUT_OF_RANGE).format(
+                first=fiscal_year_label(first), last=fiscal_year_label(last)
+            )
+        )
+    facts = _clean_facts(facts)
+    checked = _check_uploads(uploads)
+
+    with transaction.atomic():
+        if system is not None:
+            existing = (
+                BudgetCheck.objects.filter(system=system, fiscal_year=fiscal_year)
+                .exclude(status=CaseStatus.WITHDRAWN)
+                .values_list("number", flat=True)
+                .first()
+            )
+            if existing:
+                raise ValueError(
+                    _(ALREADY_REQUESTED).format(
+                        year=fiscal_year_label(fiscal_year), number=existing
+                    )
+                )
+        else:
+            if InformationSystem.objects.filter(
+                department_id=actor.department_id, name=new_system_name
+            ).exists():
+                raise ValueError(_(NEW_SYSTEM_EXISTS).format(name=new_system_name))
+            system = _register_system(
+                actor=actor,
+                name=new_system_name,
+                kind=new_system_kind,
+                department_id=actor.department_id,
+                section_id=actor.section_id,
+            )
+        check = BudgetCheck(
+            kind=CaseKind.BUDGET_CHECK,
+            fiscal_year=fiscal_year,
+            title=f"{system.name} {fiscal_year_label(fiscal_year)}予算確認"[:200],
+            department_id=actor.department_id,
+            section_id=actor.section_id,
+            system=system,
+            requester=actor,
+            status=CaseStatus.SUBMITTED,
+            process=process,
+            season=BudgetSeason.objects.filter(fiscal_year=fiscal_year).first(),
+            registered_system=bool(new_system_name),
+            **{f.name: getattr(facts, f.name) for f in fields(BudgetRequestFacts)},
+        )
+        assign_case_number(check)
+        check.save()
+        names = [
+            store_attachment(
+                case=check, upload=upload, purpose="budget_request", actor=actor
+            ).original_name
+            for upload in checked
+        ]
+        record_event(
+            actor=actor,
+            action="budget_check.request",
+            obj=check,
+            changes={
+                "number": [None, check.number],
+                "fiscal_year": [None, fiscal_year],
+                "system": [None, system.code],
+                "initial_cost": [None, facts.initial_cost],
+                "running_cost": [None, facts.running_cost],
+                "attachments": [None, names],
+            },
+        )
+    return check
+
+
+# --- 2. Review: send back with questions, and the department's answer -----------------------
+
+
+def _apply_checklist(check: BudgetCheck, checklist: Mapping[str, str]) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for perspective, field in CHECKLIST_FIELDS.items():
+        value = checklist.get(perspective) or ""
+        if value and value not in CheckOutcome.values:
+            raise ValueError(
+                _(CHECKLIST_INCOMPLETE).format(perspective=BudgetPerspective(perspective).label)
+            )
+        old = getattr(check, field)
+        if old != value:
+            changes[field] = [old or None, value or None]
+            setattr(check, field, value)
+    return changes
+
+
+def send_back_budget_check(
+    *,
+    actor: User,
+    budget_check: BudgetCheck,
+    questions: str,
+    checklist: Mapping[str, str] | None = None,
+    review_notes: str | None = None,
+) -> BudgetCheck:
+    """The reviewer sends the request back to the department with questions."""
+    permissions.require_act(actor, budget_check, Role.GOVERNANCE_REVIEWER)
+    _require_status(budget_check, *REVIEWABLE)
+    questions = (questions or "").strip()
+    if not questions:
+        raise ValueError(_(QUESTIONS_REQUIRED))
+    with transaction.atomic():
+        check = _locked(budget_check)
+        _require_status(check, *REVIEWABLE)
+        changes = _apply_checklist(check, checklist or {})
+        if review_notes is not None:
+            check.review_notes = review_notes.strip()
+        old_reviewer = check.reviewer_id
+        check.reviewer = actor
+        check.send_back_count += 1
+        check.save()
+        CaseMessage.objects.create(
+            case=check, kind=CaseMessage.Kind.QUESTION, body=questions, author=actor
+        )
+        changes["reviewer"] = [old_reviewer, actor.pk]
+        changes["send_back_count"] = [check.send_back_count - 1, check.send_back_count]
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.RETURNED,
+            action="budget_check.send_back",
+            reason=questions,
+            extra_changes=changes,
+        )
+        notify(
+            recipients=[check.requester],
+            subject=_("{number}: 予算確認の質問があります（差戻し）").format(number=check.number),
+            body=questions,
+            url=_case_url(check),
+            case=check,
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+def resubmit_budget_check(
+    *,
+    actor: User,
+    budget_check: BudgetCheck,
+    answer: str,
+    facts: BudgetRequestFacts,
+    uploads: Sequence[Any] = (),
+) -> BudgetCheck:
+    """The department answers the questions, revises its request if needed, and resubmits."""
+    permissions.require_act(actor, budget_check, Role.DEPARTMENT_STAFF)
+    _require_status(budget_check, CaseStatus.RETURNED)
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValueError(_(ANSWER_REQUIRED))
+    facts = _clean_facts(facts)
+    checked = _check_uploads(uploads)
+    with transaction.atomic():
+        check = _locked(budget_check)
+        _require_status(check, CaseStatus.RETURNED)
+        changes: dict[str, list[Any]] = {}
+        for item in fields(BudgetRequestFacts):
+            old, new = getattr(check, item.name), getattr(facts, item.name)
+            if old != new:
+                changes[item.name] = [old, new]
+                setattr(check, item.name, new)
+        check.save()
+        CaseMessage.objects.create(
+            case=check, kind=CaseMessage.Kind.ANSWER, body=answer, author=actor
+        )
+        names = [
+            store_attachment(
+                case=check, upload=upload, purpose="budget_answer", actor=actor
+            ).original_name
+            for upload in checked
+        ]
+        if names:
+            changes["attachments"] = [None, names]
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.UNDER_REVIEW,
+            action="budget_check.resubmit",
+            extra_changes=changes,
+        )
+        notify(
+            recipients=[check.reviewer],
+            subject=_("{number}: 部局から回答がありました").format(number=check.number),
+            body=answer,
+            url=_case_url(check),
+            case=check,
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+# --- 3. Result ------------------------------------------------------------------------------
+
+
+def _clean_guidance(items: Sequence[GuidanceDraft], today: dt.date) -> list[GuidanceDraft]:
+    cleaned = []
+    for item in items:
+        text = (item.text or "").strip()
+        if not text:
+            raise ValueError(_(GUIDANCE_TEXT_REQUIRED))
+        if item.due_date is None:
+            raise ValueError(_(GUIDANCE_DUE_REQUIRED))
+        if item.due_date < today:
+            raise ValueError(_(GUIDANCE_DUE_IN_PAST))
+        perspective = item.perspective or ""
+        if perspective and perspective not in BudgetPerspective.values:
+            perspective = ""
+        cleaned.append(GuidanceDraft(text=text, due_date=item.due_date, perspective=perspective))
+    return cleaned
+
+
+def record_budget_result(
+    *,
+    actor: User,
+    budget_check: BudgetCheck,
+    checklist: Mapping[str, str],
+    result: str,
+    guidance_items: Sequence[GuidanceDraft] = (),
+    review_notes: str = "",
+) -> BudgetCheck:
+    """The reviewer completes the checklist and records the result (with guidance items, each
+    with a due date); the case goes to the approver."""
+    permissions.require_act(actor, budget_check, Role.GOVERNANCE_REVIEWER)
+    _require_status(budget_check, *REVIEWABLE)
+    for perspective in CHECKLIST_FIELDS:
+        if checklist.get(perspective) not in CheckOutcome.values:
+            raise ValueError(
+                _(CHECKLIST_INCOMPLETE).format(perspective=BudgetPerspective(perspective).label)
+            )
+    if result not in BudgetCheck.Result.values:
+        raise ValueError(_(RESULT_REQUIRED))
+    drafts = _clean_guidance(guidance_items, timezone.localdate())
+    if result == BudgetCheck.Result.CONFIRMED_WITH_GUIDANCE and not drafts:
+        raise ValueError(_(GUIDANCE_REQUIRED))
+    if result == BudgetCheck.Result.CONFIRMED:
+        if drafts:
+            raise ValueError(_(GUIDANCE_NOT_ALLOWED))
+        if CheckOutcome.GUIDANCE in checklist.values():
+            raise ValueError(_(CHECKLIST_NEEDS_GUIDANCE))
+
+    with transaction.atomic():
+        check = _locked(budget_check)
+        _require_status(check, *REVIEWABLE)
+        changes = _apply_checklist(check, checklist)
+        # Items are drafts until approval: a new result (after a return) replaces them.
+        previous = list(check.guidanceitems.order_by("sequence").values_list("text", flat=True))
+        check.guidanceitems.all().delete()
+        GuidanceItem.objects.bulk_create(
+            GuidanceItem(
+                case=check,
+                department_id=check.department_id,
+                system_id=check.system_id,
+                sequence=number,
+                perspective=draft.perspective,
+                text=draft.text,
+                due_date=draft.due_date,
+                created_by=actor,
+            )
+            for number, draft in enumerate(drafts, start=1)
+        )
+        old = {"result": check.result, "reviewer": check.reviewer_id}
+        check.result = result
+        check.review_notes = (review_notes or "").strip()
+        check.reviewer = actor
+        check.result_recorded_at = timezone.now()
+        check.save()
+        changes.update(
+            {
+                "result": [old["result"] or None, result],
+                "reviewer": [old["reviewer"], actor.pk],
+                "guidance_items": [
+                    previous or None,
+                    [f"{d.text}（期限 {d.due_date.isoformat()}）" for d in drafts if d.due_date],
+                ],
+            }
+        )
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.AWAITING_APPROVAL,
+            action="budget_check.record_result",
+            extra_changes=changes,
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+# --- 4. Approval ----------------------------------------------------------------------------
+
+
+def approve_budget_check(
+    *, actor: User, budget_check: BudgetCheck, comment: str = ""
+) -> BudgetCheck:
+    """A governance approver (never the requester or the reviewer) approves the result; the
+    advisory document is generated in the background and the department is notified."""
+    permissions.require_act(actor, budget_check, Role.GOVERNANCE_APPROVER)
+    _require_status(budget_check, CaseStatus.AWAITING_APPROVAL)
+    with transaction.atomic():
+        check = _locked(budget_check)
+        # Re-checked under the lock: the reviewer may have changed since the page was read.
+        permissions.require_act(actor, check, Role.GOVERNANCE_APPROVER)
+        _require_status(check, CaseStatus.AWAITING_APPROVAL)
+        check.approver = actor
+        check.approved_at = timezone.now()
+        check.save(update_fields=["approver", "approved_at", "updated_at"])
+        comment = (comment or "").strip()
+        if comment:
+            CaseMessage.objects.create(
+                case=check, kind=CaseMessage.Kind.REMARK, body=comment, author=actor
+            )
+        document = issue_document(
+            actor=actor, case=check, template=RESULT_TEMPLATE, title=_(RESULT_TITLE)
+        )
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.AWAITING_ACKNOWLEDGEMENT,
+            action="budget_check.approve",
+            reason=comment,
+            extra_changes={"approver": [None, actor.pk], "document": [None, document.number]},
+        )
+        notify(
+            recipients=[check.requester, check.reviewer],
+            subject=_("{number}: 予算確認の結果が通知されました").format(number=check.number),
+            body=_("確認結果: {result}。指導事項を確認してください。").format(
+                result=check.get_result_display()
+            ),
+            url=_case_url(check),
+            case=check,
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+def return_budget_check_to_reviewer(
+    *, actor: User, budget_check: BudgetCheck, reason: str
+) -> BudgetCheck:
+    """The approver returns the result to the reviewer, with the reason."""
+    permissions.require_act(actor, budget_check, Role.GOVERNANCE_APPROVER)
+    _require_status(budget_check, CaseStatus.AWAITING_APPROVAL)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError(_(RETURN_REASON_REQUIRED))
+    with transaction.atomic():
+        check = _locked(budget_check)
+        _require_status(check, CaseStatus.AWAITING_APPROVAL)
+        check.approval_return_count += 1
+        check.save(update_fields=["approval_return_count", "updated_at"])
+        CaseMessage.objects.create(
+            case=check, kind=CaseMessage.Kind.REMARK, body=reason, author=actor
+        )
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.UNDER_REVIEW,
+            action="budget_check.return_from_approval",
+            reason=reason,
+            extra_changes={
+                "approval_return_count": [
+                    check.approval_return_count - 1,
+                    check.approval_return_count,
+                ]
+            },
+        )
+        notify(
+            recipients=[check.reviewer],
+            subject=_("{number}: 決裁者から差し戻されました").format(number=check.number),
+            body=reason,
+            url=_case_url(check),
+            case=check,
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+# --- 6. Acknowledgement ---------------------------------------------------------------------
+
+
+def acknowledge_budget_check(
+    *, actor: User, budget_check: BudgetCheck, comment: str = ""
+) -> BudgetCheck:
+    """The department acknowledges the result and its guidance items; the case ends."""
+    permissions.require_act(actor, budget_check, Role.DEPARTMENT_STAFF)
+    _require_status(budget_check, CaseStatus.AWAITING_ACKNOWLEDGEMENT)
+    with transaction.atomic():
+        check = _locked(budget_check)
+        _require_status(check, CaseStatus.AWAITING_ACKNOWLEDGEMENT)
+        check.acknowledged_at = timezone.now()
+        check.acknowledged_by = actor
+        check.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+        comment = (comment or "").strip()
+        if comment:
+            CaseMessage.objects.create(
+                case=check, kind=CaseMessage.Kind.REMARK, body=comment, author=actor
+            )
+        set_status(
+            actor=actor,
+            case=check,
+            status=CaseStatus.CLOSED,
+            action="budget_check.acknowledge",
+            reason=comment,
+            extra_changes={"acknowledged_by": [None, actor.pk]},
+        )
+    budget_check.refresh_from_db()
+    return budget_check
+
+
+# --- The guidance-item ledger ---------------------------------------------------------------
+
+
+def _require_open_issued(item: GuidanceItem) -> None:
+    if item.case.status not in ISSUED:
+        raise ValueError(_(ITEM_NOT_ISSUED))
+    if item.status != LedgerStatus.OPEN:
+        raise ValueError(_(ITEM_NOT_OPEN))
+
+
+def may_resolve_guidance_item(user: Any, item: GuidanceItem) -> bool:
+    """The owning department reports the resolution; a governance reviewer may record it."""
+    return permissions.can_act(user, item.case, Role.DEPARTMENT_STAFF) or permissions.can_act(
+        user, item.case, Role.GOVERNANCE_REVIEWER
+    )
+
+
+def may_waive_guidance_item(user: Any, item: GuidanceItem) -> bool:
+    """Waiving is a governance decision (reviewer or approver)."""
+    return permissions.can_act(user, item.case, Role.GOVERNANCE_REVIEWER) or permissions.can_act(
+        user, item.case, Role.GOVERNANCE_APPROVER
+    )
+
+
+def resolve_guidance_item(
+    *, actor: User, item: GuidanceItem, evidence: str, upload: Any = None
+) -> GuidanceItem:
+    """Mark a guidance item resolved, with what was done and optionally a supporting file."""
+    permissions.require(may_resolve_guidance_item(actor, item))
+    _require_open_issued(item)
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValueError(_(EVIDENCE_REQUIRED))
+    checked = _check_uploads([upload] if upload else [])
+    with transaction.atomic():
+        item = GuidanceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        _require_open_issued(item)
+        attachment = None
+        if checked:
+            attachment = store_attachment(
+                case=item.case, upload=checked[0], purpose="guidance_evidence", actor=actor
+            )
+        item.status = LedgerStatus.RESOLVED
+        item.resolution = evidence
+        item.resolved_at = timezone.now()
+        item.resolved_by = actor
+        item.evidence = attachment
+        item.save()
+        record_event(
+            actor=actor,
+            action="guidance_item.resolve",
+            obj=item,
+            changes={
+                "status": [LedgerStatus.OPEN, LedgerStatus.RESOLVED],
+                "evidence": [None, attachment.original_name if attachment else None],
+            },
+            reason=evidence,
+        )
+    return item
+
+
+def waive_guidance_item(*, actor: User, item: GuidanceItem, reason: str) -> GuidanceItem:
+    """Governance decides a guidance item no longer needs action, and says why."""
+    permissions.require(may_waive_guidance_item(actor, item))
+    _require_open_issued(item)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError(_(WAIVE_REASON_REQUIRED))
+    with transaction.atomic():
+        item = GuidanceItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+        _require_open_issued(item)
+        item.status = LedgerStatus.WAIVED
+        item.resolution = reason
+        item.resolved_at = timezone.now()
+        item.resolved_by = actor
+        item.save()
+        record_event(
+            actor=actor,
+            action="guidance_item.waive",
+            obj=item,
+            changes={"status": [LedgerStatus.OPEN, LedgerStatus.WAIVED]},
+            reason=reason,
+        )
+    return item
+
+
+# --- 5. The advisory document ---------------------------------------------------------------
+
+
+@document_builder(RESULT_TEMPLATE)
+def build_result_document(case: Case) -> DocumentContent:
+    """The values the 予算確認結果通知 master is rendered with, as the case is now."""
+    check = BudgetCheck.objects.select_related(
+        "department", "section", "system", "reviewer", "approver"
+    ).get(pk=case.pk)
+    number = (
+        AdvisoryDocument.objects.filter(case=check, template=RESULT_TEMPLATE)
+        .values_list("number", flat=True)
+        .first()
+    )
+    issued = check.approved_at or timezone.now()
+    items = [
+        {
+            "sequence": item.sequence,
+            "perspective": item.get_perspective_display() if item.perspective else "",
+            "text": item.text,
+            "due_date": item.due_date,
+        }
+        for item in check.guidanceitems.order_by("sequence")
+    ]
+    context = {
+        "number": number or "",
+        "issued_on": timezone.localtime(issued).date(),
+        "office": ISSUING_OFFICE,
+        "case_number": check.number,
+        "title": check.title,
+        "department": check.department.name,
+        "section": check.section.name if check.section else "",
+        "system_code": check.system.code if check.system else "",
+        "system_name": check.system.name if check.system else "",
+        "fiscal_year": check.fiscal_year,
+        "initial_cost": check.initial_cost,
+        "running_cost": check.running_cost,
+        "total_cost": check.total_cost,
+        "result": check.get_result_display(),
+        "checklist": [
+            {"perspective": perspective, "outcome": outcome_label}
+            for perspective, _value, outcome_label in check.checklist()
+        ],
+        "review_notes": check.review_notes,
+        "guidance_items": items,
+        "reviewer": check.reviewer.display_name if check.reviewer else "",
+        "approver": check.approver.display_name if check.approver else "",
+    }
+    return DocumentContent(title=_(RESULT_TITLE), context=context)

@@ -1,0 +1,141 @@
+"""The advisory document (予算確認結果通知) is generated in the background on approval from the
+committed Word master, says what was decided in Japanese conventions, and every generation is
+kept as a version with its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from governance.japanese import era_date, fiscal_year_label
+from governance.models import AdvisoryDocument, DocumentVersion
+from governance.services import budget as services
+from governance.services.budget import GuidanceDraft
+from governance.services.documents import regenerate_document
+from tests import budget_support as support
+from tests.factories import InformationSystemFactory, SectionFactory
+from workflows.budget_check import BudgetCheckFlow
+
+pytestmark = pytest.mark.django_db
+
+MASTER = Path(settings.BASE_DIR) / "templates" / "documents" / "budget_check_result.docx"
+
+
+@pytest.fixture
+def approved(cast: Any, dept_a: Any, run_jobs: Any) -> Any:
+    section = SectionFactory.create(department=dept_a, name="人事課")
+    staff = cast["staff_a"]
+    staff.section = section
+    staff.save()
+    system = InformationSystemFactory.create(
+        code="SOMU-001", name="総務事務システム", department=dept_a
+    )
+    check = support.start(staff, system)
+    check = support.drive_to_approval(
+        check,
+        cast["reviewer"],
+        guidance=[
+            GuidanceDraft(
+                text="複数事業者から見積を取得し比較すること（A&B <比較>）",
+                due_date=support.in_days(60),
+                perspective="cost",
+            ),
+            GuidanceDraft(text="障害時の連絡体制を文書化すること", due_date=support.in_days(200)),
+        ],
+    )
+    check = support.step(
+        check,
+        BudgetCheckFlow.approve,
+        cast["approver"],
+        lambda c: services.approve_budget_check(actor=cast["approver"], budget_check=c),
+    )
+    assert run_jobs() >= 1
+    return check
+
+
+def _open(version: DocumentVersion) -> Any:
+    with version.file.open("rb") as handle:
+        data = handle.read()
+    assert hashlib.sha256(data).hexdigest() == version.sha256
+    return docx.Document(io.BytesIO(data))
+
+
+def test_approval_generates_the_document_with_the_decision_in_japanese_conventions(
+    cast: Any, approved: Any
+) -> None:
+    document = AdvisoryDocument.objects.get(case=approved)
+    version = document.versions.get()
+    assert version.version == 1
+    word = _open(version)
+    text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    cells = [[cell.text for cell in row.cells] for table in word.tables for row in table.rows]
+
+    assert document.number in text
+    assert document.title == "予算確認結果通知（技術的助言）"
+    assert era_date(timezone.localtime(approved.approved_at).date()) in text  # 令和…年…月…日
+    assert "総務部長　様" in text
+    assert "予算確認結果通知（技術的助言）" in text
+    assert f"{fiscal_year_label(approved.fiscal_year)}予算要求" in text
+    assert "確認結果　確認済（指導事項あり）" in text
+    assert cast["reviewer"].display_name in text and cast["approver"].display_name in text
+    assert "指導事項はありません。" not in text
+
+    assert ["案件番号", approved.number] in cells
+    assert ["部局・所属", "総務部　人事課"] in cells
+    assert ["情報システム", "総務事務システム（SOMU-001）"] in cells
+    assert ["予算年度", fiscal_year_label(approved.fiscal_year)] in cells
+    assert ["要求額（イニシャルコスト）", "1,200,000円"] in cells
+    assert ["要求額（ランニングコスト）", "3,400,000円"] in cells
+    assert ["要求額（合計）", "4,600,000円"] in cells
+    assert ["経費の妥当性", "指導事項あり"] in cells
+    assert [
+        "1",
+        "経費の妥当性",
+        "複数事業者から見積を取得し比較すること（A&B <比較>）",
+        era_date(support.in_days(60)),
+    ] in cells
+    assert ["2", "", "障害時の連絡体制を文書化すること", era_date(support.in_days(200))] in cells
+    # The template's own loop tags never reach the document.
+    assert not any("{%" in cell for row in cells for cell in row)
+    assert version.case_state["number"] == document.number
+
+
+def test_regeneration_adds_a_new_version_and_keeps_the_first(
+    cast: Any, approved: Any, run_jobs: Any
+) -> None:
+    document = AdvisoryDocument.objects.get(case=approved)
+    regenerate_document(actor=cast["reviewer"], document=document, reason="誤字の修正")
+    run_jobs()
+    versions = list(document.versions.order_by("version"))
+    assert [v.version for v in versions] == [1, 2]
+    for version in versions:
+        _open(version)  # each file matches its own recorded hash
+
+
+def test_department_downloads_the_document_and_another_department_cannot(
+    cast: Any, approved: Any, login: Any
+) -> None:
+    version = DocumentVersion.objects.get(document__case=approved)
+    url = f"/home/documents/{version.pk}/download/"
+    response = login(cast["staff_a"]).get(url)
+    assert response.status_code == 200
+    word = docx.Document(io.BytesIO(b"".join(response.streaming_content)))
+    assert any(approved.number in row.cells[1].text for row in word.tables[0].rows)
+    assert login(cast["staff_b"]).get(url).status_code == 404
+
+
+def test_the_committed_master_is_what_the_build_script_makes() -> None:
+    path = Path(settings.BASE_DIR) / "docs" / "masters" / "build_budget_master.py"
+    spec = importlib.util.spec_from_file_location("build_budget_master", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.build() == MASTER.read_bytes()
