@@ -12,6 +12,7 @@ from governance import permissions
 from governance.views import audit, cases, home, jobs
 from workflows.base import CaseFlowAppViewset
 from workflows.consultation import ConsultationFlow
+from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
 
 
 class HomeApp(Application):
@@ -66,6 +67,7 @@ site = Site(
     viewsets=[
         HomeApp(),
         CaseFlowAppViewset(ConsultationFlow, icon="forum"),
+        SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
         AuditApp(),
         JobsApp(),
     ],

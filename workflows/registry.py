@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from workflows.consultation import ConsultationFlow
+from workflows.spec_review import SpecReviewFlow
 
-FLOWS = [ConsultationFlow]
+FLOWS = [ConsultationFlow, SpecReviewFlow]
