@@ -23,9 +23,12 @@ from governance.models import (
     ProcurementType,
     SpecReviewRound,
 )
-from governance.uploads import UploadRejected, check_upload
+from governance.spec_scan import MAX_SPEC_XML_PART
+from governance.uploads import UPLOAD_EMPTY, UploadRejected, check_upload
 
 FILE_HELP = _("Word 文書（.docx）。上限 20MB。")
+# Django's own message for an empty file differs from the upload check's; say it one way.
+FILE_ERRORS = {"empty": _(UPLOAD_EMPTY)}
 REFERENCE_HELP = _("図面・カタログ等の参考資料（PDF、任意）。閲覧用として保存し、走査はしません。")
 
 
@@ -34,7 +37,7 @@ def _checked_file(form: forms.Form, name: str, allowed: tuple[str, ...]) -> Any:
     if not upload:
         return None
     try:
-        return check_upload(upload, allowed=allowed)
+        return check_upload(upload, allowed=allowed, max_xml_part=MAX_SPEC_XML_PART)
     except UploadRejected as exc:
         raise forms.ValidationError(str(exc), code="rejected") from None
 
@@ -64,9 +67,12 @@ class RegisterSpecReviewForm(forms.Form):
     review_requested = forms.BooleanField(
         label=_("基準額未満でも仕様書確認を依頼する"), required=False
     )
-    spec_file = forms.FileField(label=_("仕様書"), help_text=FILE_HELP)
+    spec_file = forms.FileField(label=_("仕様書"), help_text=FILE_HELP, error_messages=FILE_ERRORS)
     reference_file = forms.FileField(
-        label=_("参考資料（PDF）"), required=False, help_text=REFERENCE_HELP
+        label=_("参考資料（PDF）"),
+        required=False,
+        help_text=REFERENCE_HELP,
+        error_messages=FILE_ERRORS,
     )
 
     def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
@@ -157,12 +163,17 @@ class CompleteReviewForm(forms.Form):
 class ResubmitSpecForm(forms.Form):
     """The revised specification and one answer per open finding (``answer_<finding id>``)."""
 
-    spec_file = forms.FileField(label=_("修正した仕様書"), help_text=FILE_HELP)
+    spec_file = forms.FileField(
+        label=_("修正した仕様書"), help_text=FILE_HELP, error_messages=FILE_ERRORS
+    )
     note = forms.CharField(
         label=_("修正内容の説明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     reference_file = forms.FileField(
-        label=_("参考資料（PDF）"), required=False, help_text=REFERENCE_HELP
+        label=_("参考資料（PDF）"),
+        required=False,
+        help_text=REFERENCE_HELP,
+        error_messages=FILE_ERRORS,
     )
 
     def __init__(self, *args: Any, findings: Any = (), **kwargs: Any) -> None:

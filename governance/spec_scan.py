@@ -34,6 +34,11 @@ MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fall
 _BREAKS = {f"{W}tab", f"{W}br", f"{W}cr"}
 _HEADING_NAMES = ("heading", "title", "見出し", "表題")
 
+#: The largest XML part of a specification the scan will parse (checked before parsing, see
+#: ``governance.uploads.check_upload``). A 300-page specification's document.xml is a few MB;
+#: a zip bomb's part is hundreds, and an XML tree takes several times its text in memory.
+MAX_SPEC_XML_PART = 30 * 1024 * 1024
+
 MAX_LOCATIONS = 20
 EXCERPT_MARGIN = 30
 

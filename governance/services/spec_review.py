@@ -58,7 +58,7 @@ from governance.services.cases import assign_case_number, set_status
 from governance.services.documents import DocumentContent, document_builder, issue_document
 from governance.services.notifications import notify
 from governance.services.rules import rule_in_force
-from governance.spec_scan import ScanError, ScanReport, Term, scan_docx
+from governance.spec_scan import MAX_SPEC_XML_PART, ScanError, ScanReport, Term, scan_docx
 from governance.uploads import (
     UPLOAD_NOT_DOCX,
     CheckedUpload,
@@ -189,7 +189,9 @@ def read_spec(upload: Any) -> ReadSpec:
     if upload is None:
         raise UploadRejected(_(SPEC_REQUIRED))
     checked = (
-        upload if isinstance(upload, CheckedUpload) else check_upload(upload, allowed=("docx",))
+        upload
+        if isinstance(upload, CheckedUpload)
+        else check_upload(upload, allowed=("docx",), max_xml_part=MAX_SPEC_XML_PART)
     )
     if checked.extension != "docx":
         raise UploadRejected(_(SPEC_REQUIRED))
