@@ -43,6 +43,7 @@ from governance.models import (
     InformationSystem,
     LedgerStatus,
     LockInTerm,
+    Perspective,
     SpecReview,
     SpecScanResult,
     User,
@@ -118,20 +119,7 @@ class ReviewSpecView(CaseTaskView):
         overview = selectors.spec_review_overview(self.request.user, self.case)
         context["spec"] = overview
         context["finding_form"] = FindingForm()
-        context["accept_forms"] = [
-            (
-                result,
-                AcceptScanResultForm(
-                    initial={
-                        "result": result.pk,
-                        "text": result.suggested_text,
-                        "requested_revision": result.suggested_revision,
-                    }
-                ),
-                DismissScanResultForm(initial={"result": result.pk}),
-            )
-            for result in overview["pending_results"]
-        ]
+        context["perspectives"] = Perspective.choices
         context["settle_forms"] = {
             finding.pk: SettleFindingForm(
                 initial={

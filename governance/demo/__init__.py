@@ -14,7 +14,9 @@ from django.db import transaction
 from governance.demo import org
 
 #: Modules with a ``load(stdout)`` function, run in this order after the organisation.
-STEPS: list[str] = []
+STEPS: list[str] = [
+    "governance.demo.spec",
+]
 
 
 def load_all(stdout: Any) -> list[tuple[str, str, str]]:
