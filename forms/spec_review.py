@@ -109,7 +109,8 @@ class AcceptScanResultForm(forms.Form):
 
 class DismissScanResultForm(forms.Form):
     result = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("不採用の理由"), max_length=500)
+    # Required by the service, which says so in its own words.
+    reason = forms.CharField(label=_("不採用の理由"), max_length=500, required=False)
 
 
 class SettleFindingForm(forms.Form):

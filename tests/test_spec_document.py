@@ -53,6 +53,7 @@ def test_the_document_lists_each_finding_with_answer_and_resolution(
     assert "令和7年度" in text
     assert "予定価格 48,500,000円 ≥ 基準額 36,000,000円（契約局審査会案件）" in text
     assert "必須（契約局審査会案件）" in text
+    assert "判定の根拠 | 契約局の審査会に付議される案件" in text
     assert "第2版（仕様書v2.docx" in text
     assert "確認回数 | 2回" in text
     assert "調達種別 | 委託役務" in text

@@ -141,7 +141,7 @@ def test_the_whole_review_with_two_resubmissions_and_a_return_by_the_approver(
     no_reason = reviewer.post(
         url, {"action": "dismiss", "result": results["独自形式"].pk, "reason": ""}, follow=True
     )
-    assert "不採用の理由" in no_reason.content.decode()
+    assert services.DISMISS_REASON_REQUIRED in no_reason.content.decode()
     assert SpecScanResult.objects.get(pk=results["独自形式"].pk).status == "pending"
     for phrase in ("Oracle", "同等品不可", "契約終了時のデータ移行・提供"):
         result = results[phrase]
@@ -172,6 +172,14 @@ def test_the_whole_review_with_two_resubmissions_and_a_return_by_the_approver(
     )
     assert response.status_code == 302
     assert Finding.objects.filter(case=review).count() == 4
+    incomplete = reviewer.post(
+        url, {"action": "add_finding", "perspective": "security"}, follow=True
+    )
+    assert "指摘事項: " in incomplete.content.decode()
+    assert Finding.objects.filter(case=review).count() == 4
+    assert set(Finding.objects.filter(case=review).values_list("due_date", flat=True)) == {
+        review.contract_board_date
+    }
 
     checklist = {**CHECKLIST_ALL_OK, "result_neutrality": "issue", "result_security": "issue"}
     response = reviewer.post(

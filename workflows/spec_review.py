@@ -196,8 +196,13 @@ class ReviewSpecView(CaseTaskView):
 
 
 def _require_valid(form: Any) -> None:
+    """For the small forms posted from the reviewer's page: a shape error becomes a refusal."""
     if not form.is_valid():
-        errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+        errors = [
+            f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+            for name, field_errors in form.errors.items()
+            for error in field_errors
+        ]
         raise ValueError(" ".join(errors) or str(_("入力内容を確認してください。")))
 
 

@@ -41,6 +41,7 @@ OVERVIEW_ROWS = [
     ),
     ("確認区分", "{{ category }}"),
     ("判定理由", "{{ routing_reason }}"),
+    ("判定の根拠", "{{ rule_basis }}"),
     ("確認した仕様書", "{{ spec_version }}（{{ spec_file }}、SHA-256 {{ spec_sha256 }}…）"),
     ("確認回数", "{{ rounds }}回"),
 ]

@@ -409,6 +409,8 @@ def _new_finding(
         text=text.strip(),
         requested_revision=requested_revision.strip(),
         raised_on=version,
+        # Findings are to be reflected before the procurement goes to the contract board.
+        due_date=review.contract_board_date,
         created_by=actor,
     )
 
