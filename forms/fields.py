@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.japanese import JapaneseInputError, parse_amount, parse_fiscal_year
+from governance.japanese import JapaneseInputError, parse_amount, parse_date, parse_fiscal_year
 
 
 class YenField(forms.CharField):
@@ -55,3 +56,27 @@ class FiscalYearField(forms.CharField):
             return parse_fiscal_year(value)
         except JapaneseInputError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class JapaneseDateField(forms.CharField):
+    """A date: 2025-10-01 / 2025/10/1 / 令和7年10月1日 / R7.10.1 / full-width digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("例: 2025-10-01、令和7年10月1日、R7.10.1"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_date(value)
+        except JapaneseInputError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value

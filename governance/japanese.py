@@ -117,6 +117,35 @@ def parse_fiscal_year(text: str | int) -> int:
     return value
 
 
+_ERA_DATE = re.compile(
+    r"^(令和|平成|昭和|R|H|S)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$",
+    re.IGNORECASE,
+)
+_WESTERN_DATE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
+INVALID_DATE = "日付として読み取れません（例: 2025-10-01、2025/10/1、令和7年10月1日、R7.10.1）。"
+
+
+def parse_date(text: str) -> dt.date:
+    """Read 2025-10-01, 2025/10/1, 2025年10月1日, 令和7年10月1日, R7.10.1, 令和元年5月1日."""
+    raw = normalize(str(text))
+    western = _WESTERN_DATE.match(raw)
+    era = _ERA_DATE.match(raw)
+    try:
+        if western:
+            return dt.date(int(western.group(1)), int(western.group(2)), int(western.group(3)))
+        if era:
+            key = era.group(1).upper() if len(era.group(1)) == 1 else era.group(1)
+            first = ERA_BY_SHORT.get(key) or ERA_BY_NAME[key]
+            year = 1 if era.group(2) == "元" else int(era.group(2))
+            day = dt.date(first.year + year - 1, int(era.group(3)), int(era.group(4)))
+            if year < 1 or day < first:
+                raise JapaneseInputError(INVALID_DATE)
+            return day
+    except ValueError:
+        raise JapaneseInputError(INVALID_DATE) from None
+    raise JapaneseInputError(INVALID_DATE)
+
+
 # --- Amounts --------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[,\s_、]")

@@ -5,7 +5,13 @@ from importlib import import_module
 
 from django.conf import settings
 
-from governance.services import budget, budget_season, documents, notifications  # noqa: F401
+from governance.services import (  # noqa: F401
+    budget,
+    budget_season,
+    documents,
+    notifications,
+    spec_review,
+)
 
 for _module in settings.JOBS_EXTRA_MODULES:
     import_module(_module)

@@ -16,12 +16,14 @@ from governance.models import (
     Consultation,
     Job,
     Notification,
+    SpecReview,
 )
 
 #: The model holding each kind's own columns (a subclass of ``Case``).
 CASE_MODELS: dict[str, type[Case]] = {
     CaseKind.CONSULTATION: Consultation,
     CaseKind.BUDGET_CHECK: BudgetCheck,
+    CaseKind.SPEC_REVIEW: SpecReview,
 }
 
 
@@ -153,3 +155,55 @@ def actionable_tasks(user: Any, process: Any) -> list[tuple[Any, str, str]]:
                 (task, str(node.task_title), node.reverse("assign", args=[process.pk, task.pk]))
             )
     return result
+
+
+def spec_review_overview(user: Any, review: Any) -> dict[str, Any]:
+    """What the spec review's pages show, read in a fixed number of queries whatever the
+    number of versions, findings or scan results."""
+    from governance.karte import lock_in_status
+    from governance.models import (
+        Finding,
+        Perspective,
+        SpecReviewRound,
+        SpecScanResult,
+        SpecVersion,
+    )
+    from governance.services.spec_review import ready_for_board_error
+
+    if not permissions.can_view_case(user, review):
+        raise Http404
+    versions = list(
+        SpecVersion.objects.filter(review=review)
+        .select_related("attachment", "attachment__uploaded_by")
+        .order_by("number")
+    )
+    latest = versions[-1] if versions else None
+    results = list(
+        SpecScanResult.objects.filter(version__review=review)
+        .select_related("version", "decided_by", "finding")
+        .order_by("version__number", "pk")
+    )
+    checklist = {entry.perspective: entry for entry in review.checklist.all()}
+    return {
+        "review": review,
+        "versions": versions,
+        "latest_version": latest,
+        "latest_results": [r for r in results if latest and r.version_id == latest.pk],
+        "pending_results": [r for r in results if r.status == SpecScanResult.Status.PENDING],
+        "findings": list(
+            Finding.objects.filter(case=review)
+            .select_related("raised_on", "answered_on", "answered_by", "created_by")
+            .order_by("number")
+        ),
+        "checklist": [
+            (perspective, checklist.get(perspective.value)) for perspective in Perspective
+        ],
+        "rounds": list(
+            SpecReviewRound.objects.filter(review=review)
+            .select_related("reviewer", "version")
+            .order_by("number")
+        ),
+        "lock_in": lock_in_status(review.system) if review.system_id else None,
+        "rule": review.rule,
+        "ready_error": ready_for_board_error(user, review),
+    }

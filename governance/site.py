@@ -14,6 +14,7 @@ from governance.views import audit, budget, cases, home, jobs, karte
 from workflows.base import CaseFlowAppViewset
 from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
+from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
 
 
 class HomeApp(Application):
@@ -135,6 +136,7 @@ site = Site(
         CaseFlowAppViewset(ConsultationFlow, icon="forum"),
         BudgetCheckAppViewset(BudgetCheckFlow, icon="request_quote"),
         BudgetApp(),
+        SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
         KarteApp(),
         AuditApp(),
         JobsApp(),

@@ -72,7 +72,7 @@ def _read(upload: Any, limit: int) -> bytes:
     return data
 
 
-def _check_zip(data: bytes, required: str, message: str) -> None:
+def _check_zip(data: bytes, required: str, message: str, max_xml_part: int | None = None) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -88,6 +88,12 @@ def _check_zip(data: bytes, required: str, message: str) -> None:
             raise UploadRejected(_(message))
         total += entry.file_size
         names.add(entry.filename)
+        if (
+            max_xml_part is not None
+            and entry.filename.endswith((".xml", ".rels"))
+            and entry.file_size > max_xml_part
+        ):
+            raise UploadRejected(_(UPLOAD_ZIP_TOO_BIG))
     if total > MAX_ZIP_UNCOMPRESSED:
         raise UploadRejected(_(UPLOAD_ZIP_TOO_BIG))
     if "[Content_Types].xml" not in names or required not in names:
@@ -95,9 +101,17 @@ def _check_zip(data: bytes, required: str, message: str) -> None:
 
 
 def check_upload(
-    upload: Any, *, allowed: tuple[str, ...], max_bytes: int | None = None
+    upload: Any,
+    *,
+    allowed: tuple[str, ...],
+    max_bytes: int | None = None,
+    max_xml_part: int | None = None,
 ) -> CheckedUpload:
-    """Read and check an uploaded file; raise ``UploadRejected`` with the reason in Japanese."""
+    """Read and check an uploaded file; raise ``UploadRejected`` with the reason in Japanese.
+
+    ``max_xml_part`` limits each XML part of an Office file, for callers that parse the XML
+    (an XML tree takes several times its text in memory).
+    """
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
     name = PurePosixPath(str(getattr(upload, "name", "") or "file").replace("\\", "/")).name
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -109,9 +123,9 @@ def check_upload(
     if not data:
         raise UploadRejected(_(UPLOAD_EMPTY))
     if extension == "docx":
-        _check_zip(data, "word/document.xml", UPLOAD_NOT_DOCX)
+        _check_zip(data, "word/document.xml", UPLOAD_NOT_DOCX, max_xml_part)
     elif extension == "xlsx":
-        _check_zip(data, "xl/workbook.xml", UPLOAD_NOT_XLSX)
+        _check_zip(data, "xl/workbook.xml", UPLOAD_NOT_XLSX, max_xml_part)
     elif extension == "pdf" and not data.startswith(b"%PDF-"):
         raise UploadRejected(_(UPLOAD_NOT_PDF))
     return CheckedUpload(

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from workflows.budget_check import BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
+from workflows.spec_review import SpecReviewFlow
 
-FLOWS = [ConsultationFlow, BudgetCheckFlow]
+FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow]

@@ -30,10 +30,17 @@ class _StepMixin:
     request: Any
 
     def refuse(self, form: forms.Form, message: str) -> HttpResponse:
-        """Show the form again with the service's reason; roll back anything written."""
-        transaction.set_rollback(True)
+        """Show the form again with the service's reason; roll back anything written.
+
+        The page is rendered before the rollback is requested: once the transaction is marked
+        for rollback Django refuses every further query, and the page needs some.
+        """
         form.add_error(None, message)
-        return self.form_invalid(form)  # type: ignore[attr-defined]  # FormView provides it
+        response: HttpResponse = self.form_invalid(form)  # type: ignore[attr-defined]  # FormView provides it
+        if hasattr(response, "render"):
+            response.render()
+        transaction.set_rollback(True)
+        return response
 
 
 class CaseStartView(_StepMixin, generic.FormView):

@@ -17,6 +17,7 @@ from governance.demo import org
 STEPS: list[str] = [
     "governance.demo.karte",
     "governance.demo.budget",
+    "governance.demo.spec",
 ]
 
 

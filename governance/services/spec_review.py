@@ -1,0 +1,948 @@
+"""仕様書確認 (spec reviews): registration and routing by rule, the lock-in scan of every
+specification version, findings and their answers, four-eyes approval, the advisory document
+and readiness for the contract board (契約局審査会).
+
+The statuses a spec review moves through:
+
+    SUBMITTED (registered, waiting for the reviewer) ─┐
+    UNDER_REVIEW (the reviewer is working) ◄──────────┘◄─ resubmitted / returned by approver
+      ├─ RETURNED (the department revises the spec and answers the findings)
+      └─ AWAITING_APPROVAL ─► APPROVED (document issued)
+
+A case below the threshold whose department did not ask for a review is CLOSED at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance import permissions
+from governance.japanese import yen
+from governance.karte import lock_in_status
+from governance.models import (
+    AdvisoryDocument,
+    Case,
+    CaseKind,
+    CaseMessage,
+    CaseStatus,
+    ChecklistResult,
+    Finding,
+    InformationSystem,
+    LedgerStatus,
+    LockInTerm,
+    LockInTermKind,
+    Perspective,
+    ProcurementType,
+    Rule,
+    RuleKey,
+    SpecChecklistEntry,
+    SpecReview,
+    SpecReviewRound,
+    SpecScanResult,
+    SpecVersion,
+    User,
+)
+from governance.roles import Role
+from governance.services.audit import record_event
+from governance.services.cases import assign_case_number, set_status
+from governance.services.documents import DocumentContent, document_builder, issue_document
+from governance.services.notifications import notify
+from governance.services.rules import rule_in_force
+from governance.spec_scan import MAX_SPEC_XML_PART, ScanError, ScanReport, Term, scan_docx
+from governance.uploads import (
+    UPLOAD_NOT_DOCX,
+    CheckedUpload,
+    UploadRejected,
+    check_upload,
+    store_attachment,
+)
+
+DOCUMENT_TEMPLATE = "spec_review_result"
+DOCUMENT_TITLE = "仕様書確認結果"
+
+# Refusal messages; tests assert on these.
+EMPTY_TITLE = "件名を入力してください。"
+SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
+UNKNOWN_PROCUREMENT_TYPE = "調達種別を選んでください。"
+BOARD_DATE_REQUIRED = (
+    "予定価格が基準額以上の案件（契約局審査会案件）は、契約局審査会の予定日を入力してください。"
+)
+SPEC_REQUIRED = "仕様書（.docx）を添付してください。"
+REFERENCE_PDF_ONLY = "参考資料は PDF のみ登録できます。"
+NOT_REVIEWABLE = "この案件は現在、審査中ではありません。"
+NOT_RETURNED = "この案件は現在、部局への差戻し中ではありません。"
+NOT_AWAITING_APPROVAL = "この案件は決裁待ちではありません。"
+RESULT_ALREADY_DECIDED = "この自動検出結果は既に判断済みです。"
+RESULT_OF_OTHER_CASE = "この自動検出結果は別の案件のものです。"
+DISMISS_REASON_REQUIRED = "不採用とする理由を入力してください。"
+FINDING_TEXT_REQUIRED = "指摘事項と修正依頼内容を入力してください。"
+UNKNOWN_PERSPECTIVE = "確認観点を選んでください。"
+RESOLUTION_REQUIRED = "対応内容（対応不要とする場合はその理由）を入力してください。"
+PENDING_SCAN_RESULTS = (
+    "未判断の自動検出結果が {count} 件あります。採用するか不採用にしてから完了してください。"
+)
+CHECKLIST_INCOMPLETE = "確認観点「{perspective}」の結果を選んでください。"
+CHECKLIST_ISSUE_WITHOUT_FINDING = (
+    "確認観点「{perspective}」を要指摘としましたが、この観点の指摘事項がありません。"
+)
+CHECKLIST_OK_WITH_OPEN_FINDING = (
+    "確認観点「{perspective}」には未対応の指摘事項があるため、要指摘としてください。"
+)
+RETURN_WITHOUT_OPEN_FINDINGS = "未対応の指摘事項がないため差し戻せません。決裁へ回してください。"
+UNKNOWN_DECISION = "判断を選んでください。"
+ANSWER_REQUIRED = "指摘{number}への回答を入力してください。"
+RETURN_REASON_REQUIRED = "差し戻す理由を入力してください。"
+MANDATORY_NOT_APPROVED = (
+    "仕様書確認が必須の案件です。確認結果が決裁されるまで、契約局審査会への付議準備完了には"
+    "できません。"
+)
+ALREADY_READY = "既に契約局審査会への付議準備完了として登録されています。"
+
+#: The statuses in which the reviewer works on the case.
+REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW)
+
+# What a draft finding says for each kind of flagged phrase, unless the term has its own text.
+DRAFT_TEXT = {
+    LockInTermKind.BRAND: "特定の製品名・型番「{phrase}」が指定されています（{count}箇所）。",
+    LockInTermKind.NO_EQUIVALENT: "「{phrase}」の記載があり、同等品による参入が排除されています"
+    "（{count}箇所）。",
+    LockInTermKind.PROPRIETARY_FORMAT: "独自形式への依存を示す記載「{phrase}」があります"
+    "（{count}箇所）。",
+    LockInTermKind.REQUIRED_CLAUSE: "「{label}」に関する記載が見当たりません。",
+}
+DRAFT_REVISION = {
+    LockInTermKind.BRAND: "特定製品の指定をやめ、必要な機能・性能で要件を記述するか、"
+    "「{phrase}又は同等品以上」としてください。",
+    LockInTermKind.NO_EQUIVALENT: "同等品を認め、同等と判断する基準（機能・性能・互換性）を"
+    "明記してください。",
+    LockInTermKind.PROPRIETARY_FORMAT: "データは CSV・XML 等の標準的で公開された形式で入出力"
+    "できることを要件としてください。",
+    LockInTermKind.REQUIRED_CLAUSE: "「{label}」について仕様書に明記してください。",
+}
+
+
+# --- Routing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the threshold rule decided for a procurement, and why, in words."""
+
+    mandatory: bool
+    rule: Rule
+    reason: str
+
+
+def decide_routing(*, estimated_price: int, fiscal_year: int) -> Routing:
+    """Apply the ``spec_review_threshold`` rule in force in ``fiscal_year`` to a price."""
+    try:
+        rule = rule_in_force(RuleKey.SPEC_REVIEW_THRESHOLD, fiscal_year)
+    except LookupError as exc:
+        raise ValueError(str(exc)) from None
+    mandatory = estimated_price >= rule.value
+    if mandatory:
+        reason = f"予定価格 {yen(estimated_price)} ≥ 基準額 {yen(rule.value)}（契約局審査会案件）"
+    else:
+        reason = f"予定価格 {yen(estimated_price)} < 基準額 {yen(rule.value)}（仕様書確認は任意）"
+    return Routing(mandatory=mandatory, rule=rule, reason=reason)
+
+
+# --- Reading and keeping specification files ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """A specification file that passed the upload checks and was read by the scan."""
+
+    upload: CheckedUpload
+    report: ScanReport
+
+
+def scan_terms() -> list[Term]:
+    """The active entries of the lock-in list, as the scan needs them."""
+    return [
+        Term(
+            key=f"{'clause' if term.kind == LockInTermKind.REQUIRED_CLAUSE else 'term'}:{term.pk}",
+            kind=term.kind,
+            phrase=term.phrase,
+            label=term.label or term.phrase,
+        )
+        for term in LockInTerm.objects.filter(active=True).order_by("kind", "pk")
+    ]
+
+
+def read_spec(upload: Any) -> ReadSpec:
+    """Check an uploaded specification and scan it; nothing is stored here.
+
+    A file that passes the zip checks but is not a readable Word document is refused too.
+    """
+    if upload is None:
+        raise UploadRejected(_(SPEC_REQUIRED))
+    checked = (
+        upload
+        if isinstance(upload, CheckedUpload)
+        else check_upload(upload, allowed=("docx",), max_xml_part=MAX_SPEC_XML_PART)
+    )
+    if checked.extension != "docx":
+        raise UploadRejected(_(SPEC_REQUIRED))
+    try:
+        report = scan_docx(checked.data, scan_terms())
+    except ScanError:
+        raise UploadRejected(_(UPLOAD_NOT_DOCX)) from None
+    return ReadSpec(upload=checked, report=report)
+
+
+def check_reference(upload: Any) -> CheckedUpload | None:
+    """A reference file kept read-only beside the specification: PDF only."""
+    if upload is None:
+        return None
+    if isinstance(upload, CheckedUpload):
+        if upload.extension != "pdf":
+            raise UploadRejected(_(REFERENCE_PDF_ONLY))
+        return upload
+    return check_upload(upload, allowed=("pdf",))
+
+
+def _draft_texts(
+    term_kind: str, phrase: str, label: str, count: int, custom: str
+) -> tuple[str, str]:
+    values = {"phrase": phrase, "label": label or phrase, "count": count}
+    text = DRAFT_TEXT[LockInTermKind(term_kind)].format(**values)
+    revision = custom or DRAFT_REVISION[LockInTermKind(term_kind)].format(**values)
+    return text, revision
+
+
+def _keep_version(
+    *, actor: User, review: SpecReview, spec: ReadSpec, note: str = ""
+) -> SpecVersion:
+    """Store the file, number the version, record what the scan found (inside a transaction)."""
+    latest = review.versions.aggregate(latest=Max("number"))["latest"] or 0
+    attachment = store_attachment(
+        case=review, upload=spec.upload, purpose="specification", actor=actor
+    )
+    version = SpecVersion.objects.create(
+        review=review,
+        number=latest + 1,
+        attachment=attachment,
+        note=note.strip(),
+        paragraphs_scanned=spec.report.units_scanned,
+    )
+    decided_before = set(
+        SpecScanResult.objects.filter(
+            version__review=review,
+            status__in=[SpecScanResult.Status.ACCEPTED, SpecScanResult.Status.DISMISSED],
+        ).values_list("key", flat=True)
+    )
+    term_ids = [int(hit.term.key.split(":")[1]) for hit in spec.report.hits]
+    custom = dict(
+        LockInTerm.objects.filter(pk__in=term_ids).values_list("pk", "suggested_revision")
+    )
+    results = []
+    for hit in spec.report.hits:
+        term_id = int(hit.term.key.split(":")[1])
+        text, revision = _draft_texts(
+            hit.term.kind, hit.term.phrase, hit.term.label, hit.occurrences, custom.get(term_id, "")
+        )
+        results.append(
+            SpecScanResult(
+                version=version,
+                key=hit.term.key,
+                term_id=term_id,
+                kind=hit.term.kind,
+                phrase=hit.term.label if hit.missing else hit.term.phrase,
+                occurrences=hit.occurrences,
+                locations=hit.locations,
+                excerpt=hit.excerpt,
+                suggested_text=text,
+                suggested_revision=revision,
+                status=(
+                    SpecScanResult.Status.DECIDED_BEFORE
+                    if hit.term.key in decided_before
+                    else SpecScanResult.Status.PENDING
+                ),
+            )
+        )
+    SpecScanResult.objects.bulk_create(results)
+    return version
+
+
+def _keep_reference(*, actor: User, review: SpecReview, reference: CheckedUpload | None) -> None:
+    if reference is not None:
+        store_attachment(case=review, upload=reference, purpose="reference", actor=actor)
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+
+def register_spec_review(
+    *,
+    actor: User,
+    title: str,
+    fiscal_year: int,
+    procurement_type: str,
+    estimated_price: int,
+    spec_file: Any,
+    system: InformationSystem | None = None,
+    contract_board_date: dt.date | None = None,
+    review_requested: bool = False,
+    reference_file: Any = None,
+    process: Any = None,
+) -> SpecReview:
+    """A department registers a procurement; the threshold rule decides whether the review is
+    mandatory. Every check (including the file's) runs before anything is written."""
+    permissions.require(permissions.may_act(actor) and permissions.is_department_staff(actor))
+    if not title.strip():
+        raise ValueError(_(EMPTY_TITLE))
+    if procurement_type not in ProcurementType.values:
+        raise ValueError(_(UNKNOWN_PROCUREMENT_TYPE))
+    if system is not None and system.department_id != actor.department_id:
+        raise ValueError(_(SYSTEM_OF_OTHER_DEPARTMENT))
+    routing = decide_routing(estimated_price=estimated_price, fiscal_year=fiscal_year)
+    if routing.mandatory and contract_board_date is None:
+        raise ValueError(_(BOARD_DATE_REQUIRED))
+    spec = read_spec(spec_file)
+    reference = check_reference(reference_file)
+    assert actor.department_id is not None  # department staff always belong to one
+    needs_review = routing.mandatory or review_requested
+    with transaction.atomic():
+        review = SpecReview(
+            kind=CaseKind.SPEC_REVIEW,
+            fiscal_year=fiscal_year,
+            title=title.strip(),
+            department_id=actor.department_id,
+            section_id=actor.section_id,
+            system=system,
+            requester=actor,
+            rule=routing.rule,
+            status=CaseStatus.SUBMITTED if needs_review else CaseStatus.CLOSED,
+            closed_at=None if needs_review else timezone.now(),
+            process=process,
+            procurement_type=procurement_type,
+            estimated_price=estimated_price,
+            contract_board_date=contract_board_date,
+            mandatory=routing.mandatory,
+            review_requested=review_requested and not routing.mandatory,
+            routing_reason=routing.reason,
+        )
+        assign_case_number(review)
+        review.save()
+        version = _keep_version(actor=actor, review=review, spec=spec)
+        _keep_reference(actor=actor, review=review, reference=reference)
+        record_event(
+            actor=actor,
+            action="spec_review.register",
+            obj=review,
+            changes={
+                "number": [None, review.number],
+                "title": [None, review.title],
+                "department": [None, review.department.name],
+                "system": [None, system.code if system else None],
+                "fiscal_year": [None, fiscal_year],
+                "procurement_type": [None, procurement_type],
+                "estimated_price": [None, estimated_price],
+                "contract_board_date": [None, contract_board_date],
+                "rule": [None, f"{routing.rule.key}@{routing.rule.effective_from}"],
+                "mandatory": [None, routing.mandatory],
+                "review_requested": [None, review.review_requested],
+                "status": [None, review.status],
+                "spec_version": [None, version.number],
+                "spec_sha256": [None, spec.upload.sha256],
+            },
+            reason=routing.reason,
+        )
+    return review
+
+
+# --- The reviewer's work --------------------------------------------------------------------
+
+
+def _require_reviewable(actor: User, review: SpecReview) -> None:
+    permissions.require_act(actor, review, Role.GOVERNANCE_REVIEWER)
+    if review.status not in REVIEWABLE:
+        raise ValueError(_(NOT_REVIEWABLE))
+
+
+def _begin_review(actor: User, review: SpecReview) -> None:
+    """The first thing a reviewer does on a newly registered case starts the review."""
+    if review.status == CaseStatus.SUBMITTED:
+        set_status(
+            actor=actor, case=review, status=CaseStatus.UNDER_REVIEW, action="spec_review.begin"
+        )
+
+
+def latest_version(review: SpecReview) -> SpecVersion:
+    version = review.versions.order_by("-number").first()
+    assert version is not None  # a spec review is registered with its first version
+    return version
+
+
+def _new_finding(
+    *,
+    actor: User,
+    review: SpecReview,
+    perspective: str,
+    text: str,
+    requested_revision: str,
+    version: SpecVersion,
+) -> Finding:
+    if perspective not in Perspective.values:
+        raise ValueError(_(UNKNOWN_PERSPECTIVE))
+    if not text.strip() or not requested_revision.strip():
+        raise ValueError(_(FINDING_TEXT_REQUIRED))
+    latest = Finding.objects.filter(case=review).aggregate(latest=Max("number"))["latest"] or 0
+    return Finding.objects.create(
+        case=review,
+        number=latest + 1,
+        department_id=review.department_id,
+        system_id=review.system_id,
+        perspective=perspective,
+        text=text.strip(),
+        requested_revision=requested_revision.strip(),
+        raised_on=version,
+        # Findings are to be reflected before the procurement goes to the contract board.
+        due_date=review.contract_board_date,
+        created_by=actor,
+    )
+
+
+def add_finding(
+    *, actor: User, review: SpecReview, perspective: str, text: str, requested_revision: str
+) -> Finding:
+    """The reviewer writes a finding with the revision they ask for."""
+    _require_reviewable(actor, review)
+    with transaction.atomic():
+        finding = _new_finding(
+            actor=actor,
+            review=review,
+            perspective=perspective,
+            text=text,
+            requested_revision=requested_revision,
+            version=latest_version(review),
+        )
+        _begin_review(actor, review)
+        record_event(
+            actor=actor,
+            action="spec_review.finding.add",
+            obj=finding,
+            changes={
+                "number": [None, finding.number],
+                "perspective": [None, perspective],
+                "text": [None, finding.text],
+                "requested_revision": [None, finding.requested_revision],
+            },
+        )
+    return finding
+
+
+def _require_pending_result(actor: User, review: SpecReview, result: SpecScanResult) -> None:
+    _require_reviewable(actor, review)
+    if result.version.review_id != review.pk:
+        raise ValueError(_(RESULT_OF_OTHER_CASE))
+    if result.status != SpecScanResult.Status.PENDING:
+        raise ValueError(_(RESULT_ALREADY_DECIDED))
+
+
+def accept_scan_result(
+    *,
+    actor: User,
+    review: SpecReview,
+    result: SpecScanResult,
+    text: str = "",
+    requested_revision: str = "",
+    perspective: str = Perspective.NEUTRALITY,
+) -> Finding:
+    """The reviewer turns a draft finding from the scan into a finding (wording may change)."""
+    _require_pending_result(actor, review, result)
+    with transaction.atomic():
+        finding = _new_finding(
+            actor=actor,
+            review=review,
+            perspective=perspective,
+            text=text or result.suggested_text,
+            requested_revision=requested_revision or result.suggested_revision,
+            version=result.version,
+        )
+        result.status = SpecScanResult.Status.ACCEPTED
+        result.finding = finding
+        result.decided_by = actor
+        result.decided_at = timezone.now()
+        result.save(update_fields=["status", "finding", "decided_by", "decided_at"])
+        _begin_review(actor, review)
+        record_event(
+            actor=actor,
+            action="spec_review.scan.accept",
+            obj=result,
+            case=review,
+            changes={
+                "status": [SpecScanResult.Status.PENDING, result.status],
+                "finding": [None, finding.number],
+                "phrase": [None, result.phrase],
+            },
+        )
+    return finding
+
+
+def dismiss_scan_result(
+    *, actor: User, review: SpecReview, result: SpecScanResult, reason: str
+) -> SpecScanResult:
+    """The reviewer judges a draft finding not to be a problem, and says why."""
+    _require_pending_result(actor, review, result)
+    if not reason.strip():
+        raise ValueError(_(DISMISS_REASON_REQUIRED))
+    with transaction.atomic():
+        result.status = SpecScanResult.Status.DISMISSED
+        result.decision_note = reason.strip()
+        result.decided_by = actor
+        result.decided_at = timezone.now()
+        result.save(update_fields=["status", "decision_note", "decided_by", "decided_at"])
+        _begin_review(actor, review)
+        record_event(
+            actor=actor,
+            action="spec_review.scan.dismiss",
+            obj=result,
+            case=review,
+            changes={
+                "status": [SpecScanResult.Status.PENDING, result.status],
+                "phrase": [None, result.phrase],
+            },
+            reason=result.decision_note,
+        )
+    return result
+
+
+def settle_finding(
+    *, actor: User, review: SpecReview, finding: Finding, status: str, resolution: str = ""
+) -> Finding:
+    """The reviewer marks a finding resolved or waived (with the reason), or opens it again."""
+    _require_reviewable(actor, review)
+    if finding.case_id != review.pk:
+        raise ValueError(_(RESULT_OF_OTHER_CASE))
+    if status not in LedgerStatus.values:
+        raise ValueError(_(UNKNOWN_DECISION))
+    if status != LedgerStatus.OPEN and not resolution.strip():
+        raise ValueError(_(RESOLUTION_REQUIRED))
+    with transaction.atomic():
+        old = {"status": finding.status, "resolution": finding.resolution}
+        finding.status = status
+        if status == LedgerStatus.OPEN:
+            finding.resolution = ""
+            finding.resolved_at = None
+            finding.resolved_by = None
+        else:
+            finding.resolution = resolution.strip()
+            finding.resolved_at = timezone.now()
+            finding.resolved_by = actor
+        finding.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+        _begin_review(actor, review)
+        record_event(
+            actor=actor,
+            action="spec_review.finding.settle",
+            obj=finding,
+            changes={
+                "status": [old["status"], finding.status],
+                "resolution": [old["resolution"], finding.resolution],
+            },
+        )
+    return finding
+
+
+def _check_checklist(
+    review: SpecReview, checklist: Mapping[str, tuple[str, str]]
+) -> dict[str, tuple[str, str]]:
+    findings = list(Finding.objects.filter(case=review).values_list("perspective", "status"))
+    cleaned = {}
+    for perspective in Perspective:
+        result, note = checklist.get(perspective.value, ("", ""))
+        if result not in ChecklistResult.values:
+            raise ValueError(_(CHECKLIST_INCOMPLETE).format(perspective=perspective.label))
+        of_perspective = [status for p, status in findings if p == perspective.value]
+        if result == ChecklistResult.ISSUE and not of_perspective:
+            raise ValueError(
+                _(CHECKLIST_ISSUE_WITHOUT_FINDING).format(perspective=perspective.label)
+            )
+        if result != ChecklistResult.ISSUE and LedgerStatus.OPEN in of_perspective:
+            raise ValueError(
+                _(CHECKLIST_OK_WITH_OPEN_FINDING).format(perspective=perspective.label)
+            )
+        cleaned[perspective.value] = (result, (note or "").strip())
+    return cleaned
+
+
+def complete_review(
+    *,
+    actor: User,
+    review: SpecReview,
+    checklist: Mapping[str, tuple[str, str]],
+    decision: str,
+    comment: str = "",
+) -> SpecReviewRound:
+    """The reviewer finishes a round: the checklist is complete, every draft finding is decided,
+    and the case goes back to the department (open findings to answer) or to approval."""
+    _require_reviewable(actor, review)
+    if decision not in SpecReviewRound.Decision.values:
+        raise ValueError(_(UNKNOWN_DECISION))
+    pending = SpecScanResult.objects.filter(
+        version__review=review, status=SpecScanResult.Status.PENDING
+    ).count()
+    if pending:
+        raise ValueError(_(PENDING_SCAN_RESULTS).format(count=pending))
+    cleaned = _check_checklist(review, checklist)
+    open_findings = Finding.objects.filter(case=review, status=LedgerStatus.OPEN).count()
+    if decision == SpecReviewRound.Decision.RETURNED and not open_findings:
+        raise ValueError(_(RETURN_WITHOUT_OPEN_FINDINGS))
+    with transaction.atomic():
+        for perspective, (result, note) in cleaned.items():
+            SpecChecklistEntry.objects.update_or_create(
+                review=review,
+                perspective=perspective,
+                defaults={"result": result, "note": note, "updated_by": actor},
+            )
+        number = (review.rounds.aggregate(latest=Max("number"))["latest"] or 0) + 1
+        version = latest_version(review)
+        review_round = SpecReviewRound.objects.create(
+            review=review,
+            number=number,
+            version=version,
+            reviewer=actor,
+            decision=decision,
+            comment=comment.strip(),
+        )
+        old_reviewer = review.reviewer_id
+        review.reviewer = actor
+        review.save(update_fields=["reviewer", "updated_at"])
+        returned = decision == SpecReviewRound.Decision.RETURNED
+        if returned or comment.strip():
+            CaseMessage.objects.create(
+                case=review,
+                kind=CaseMessage.Kind.QUESTION if returned else CaseMessage.Kind.REMARK,
+                body=comment.strip()
+                or _("指摘事項への回答と、修正した仕様書の提出をお願いします。"),
+                author=actor,
+            )
+        set_status(
+            actor=actor,
+            case=review,
+            status=CaseStatus.RETURNED if returned else CaseStatus.AWAITING_APPROVAL,
+            action="spec_review.complete_round",
+            reason=comment.strip(),
+            extra_changes={
+                "round": [None, number],
+                "version": [None, version.number],
+                "reviewer": [old_reviewer, actor.pk],
+                "checklist": [None, {p: r for p, (r, _note) in cleaned.items()}],
+                "open_findings": [None, open_findings],
+            },
+        )
+        if returned:
+            notify(
+                recipients=[review.requester],
+                subject=_("仕様書確認 {number}: 修正依頼").format(number=review.number),
+                body=_("指摘事項 {count} 件への回答と修正版の提出をお願いします。").format(
+                    count=open_findings
+                ),
+                url=reverse("home:case", args=[review.pk]),
+                case=review,
+            )
+    return review_round
+
+
+# --- The department's resubmission ----------------------------------------------------------
+
+
+def resubmit_spec(
+    *,
+    actor: User,
+    review: SpecReview,
+    spec_file: Any,
+    answers: Mapping[int, str],
+    note: str = "",
+    reference_file: Any = None,
+) -> SpecVersion:
+    """The department uploads a revised specification and answers every open finding."""
+    permissions.require_act(actor, review, Role.DEPARTMENT_STAFF)
+    if review.status != CaseStatus.RETURNED:
+        raise ValueError(_(NOT_RETURNED))
+    open_findings = list(Finding.objects.filter(case=review, status=LedgerStatus.OPEN))
+    for finding in open_findings:
+        if not (answers.get(finding.pk) or "").strip():
+            raise ValueError(_(ANSWER_REQUIRED).format(number=finding.number))
+    spec = read_spec(spec_file)
+    reference = check_reference(reference_file)
+    with transaction.atomic():
+        version = _keep_version(actor=actor, review=review, spec=spec, note=note)
+        _keep_reference(actor=actor, review=review, reference=reference)
+        now = timezone.now()
+        answered = {}
+        for finding in open_findings:
+            finding.department_answer = answers[finding.pk].strip()
+            finding.answered_on = version
+            finding.answered_at = now
+            finding.answered_by = actor
+            answered[str(finding.number)] = finding.department_answer
+        Finding.objects.bulk_update(
+            open_findings, ["department_answer", "answered_on", "answered_at", "answered_by"]
+        )
+        CaseMessage.objects.create(
+            case=review,
+            kind=CaseMessage.Kind.ANSWER,
+            body=note.strip()
+            or _("修正した仕様書（第{number}版）を提出しました。").format(number=version.number),
+            author=actor,
+        )
+        set_status(
+            actor=actor,
+            case=review,
+            status=CaseStatus.UNDER_REVIEW,
+            action="spec_review.resubmit",
+            reason=note.strip(),
+            extra_changes={
+                "spec_version": [version.number - 1, version.number],
+                "spec_sha256": [None, spec.upload.sha256],
+                "answers": [None, answered],
+            },
+        )
+        notify(
+            recipients=[review.reviewer],
+            subject=_("仕様書確認 {number}: 修正版の提出").format(number=review.number),
+            url=reverse("home:case", args=[review.pk]),
+            case=review,
+        )
+    return version
+
+
+# --- Four-eyes approval ---------------------------------------------------------------------
+
+
+def review_participants(review: Case) -> set[int]:
+    """Everyone who reviewed the case in any round: none of them may approve it."""
+    people = set(
+        SpecReviewRound.objects.filter(review_id=review.pk).values_list("reviewer_id", flat=True)
+    )
+    people |= set(Finding.objects.filter(case_id=review.pk).values_list("created_by_id", flat=True))
+    people |= set(
+        SpecScanResult.objects.filter(version__review_id=review.pk, decided_by__isnull=False)
+        .values_list("decided_by_id", flat=True)
+        .distinct()
+    )
+    if review.reviewer_id is not None:
+        people.add(review.reviewer_id)
+    return people
+
+
+def approval_error(actor: Any, review: Case) -> str | None:
+    """Why ``actor`` may not decide the approval of ``review`` (None if they may)."""
+    error = permissions.acting_error(actor, review, Role.GOVERNANCE_APPROVER)
+    if error is not None:
+        return error
+    if actor.pk in review_participants(review):
+        return permissions.REVIEWER_CANNOT_APPROVE
+    return None
+
+
+def _require_approver(actor: User, review: SpecReview) -> None:
+    error = approval_error(actor, review)
+    if error is not None:
+        raise PermissionDenied(_(error))
+    if review.status != CaseStatus.AWAITING_APPROVAL:
+        raise ValueError(_(NOT_AWAITING_APPROVAL))
+
+
+def approve_spec_review(*, actor: User, review: SpecReview, comment: str = "") -> SpecReview:
+    """A governance approver who neither requested nor reviewed the case approves the result;
+    the advisory document 仕様書確認結果 is generated through the outbox."""
+    _require_approver(actor, review)
+    with transaction.atomic():
+        review.approver = actor
+        review.approved_at = timezone.now()
+        review.save(update_fields=["approver", "approved_at", "updated_at"])
+        if comment.strip():
+            CaseMessage.objects.create(
+                case=review, kind=CaseMessage.Kind.REMARK, body=comment.strip(), author=actor
+            )
+        set_status(
+            actor=actor,
+            case=review,
+            status=CaseStatus.APPROVED,
+            action="spec_review.approve",
+            reason=comment.strip(),
+            extra_changes={"approver": [None, actor.pk]},
+        )
+        issue_document(actor=actor, case=review, template=DOCUMENT_TEMPLATE, title=DOCUMENT_TITLE)
+        notify(
+            recipients=[review.requester, review.reviewer],
+            subject=_("仕様書確認 {number}: 確認結果が決裁されました").format(number=review.number),
+            url=reverse("home:case", args=[review.pk]),
+            case=review,
+        )
+    return review
+
+
+def return_to_reviewer(*, actor: User, review: SpecReview, reason: str) -> SpecReview:
+    """The approver sends the result back to the reviewer, saying why."""
+    _require_approver(actor, review)
+    if not reason.strip():
+        raise ValueError(_(RETURN_REASON_REQUIRED))
+    with transaction.atomic():
+        CaseMessage.objects.create(
+            case=review, kind=CaseMessage.Kind.QUESTION, body=reason.strip(), author=actor
+        )
+        set_status(
+            actor=actor,
+            case=review,
+            status=CaseStatus.UNDER_REVIEW,
+            action="spec_review.return_to_reviewer",
+            reason=reason.strip(),
+        )
+        notify(
+            recipients=[review.reviewer],
+            subject=_("仕様書確認 {number}: 決裁者から差戻し").format(number=review.number),
+            body=reason.strip(),
+            url=reverse("home:case", args=[review.pk]),
+            case=review,
+        )
+    return review
+
+
+# --- Readiness for the contract board -------------------------------------------------------
+
+
+def ready_for_board_error(actor: Any, review: SpecReview) -> str | None:
+    """Why ``actor`` may not mark ``review`` ready for the contract board (None if they may)."""
+    error = permissions.acting_error(actor, review, Role.DEPARTMENT_STAFF)
+    if error is not None:
+        return error
+    if review.ready_for_board_at is not None:
+        return ALREADY_READY
+    if review.mandatory and review.status != CaseStatus.APPROVED:
+        return MANDATORY_NOT_APPROVED
+    return None
+
+
+def mark_ready_for_contract_board(*, actor: User, review: SpecReview) -> SpecReview:
+    """The department records that the procurement may go to the contract board. A mandatory
+    review must have been approved first."""
+    permissions.require_act(actor, review, Role.DEPARTMENT_STAFF)
+    error = ready_for_board_error(actor, review)
+    if error is not None:
+        raise ValueError(_(error))
+    with transaction.atomic():
+        review.ready_for_board_at = timezone.now()
+        review.ready_for_board_by = actor
+        review.save(update_fields=["ready_for_board_at", "ready_for_board_by", "updated_at"])
+        record_event(
+            actor=actor,
+            action="spec_review.ready_for_board",
+            obj=review,
+            changes={
+                "ready_for_board_at": [None, review.ready_for_board_at],
+                "mandatory": [None, review.mandatory],
+                "status": [None, review.status],
+            },
+        )
+    return review
+
+
+# --- The advisory document ------------------------------------------------------------------
+
+LEDGER_STATUS_LABEL = {
+    LedgerStatus.OPEN: "未対応",
+    LedgerStatus.RESOLVED: "対応済",
+    LedgerStatus.WAIVED: "対応不要",
+}
+
+
+def lock_in_summary(system: InformationSystem | None) -> str:
+    """The karte's lock-in status of the system, in one sentence."""
+    if system is None:
+        return "対象システムはシステムカルテに登録されていません。"
+    status = lock_in_status(system)
+    tenure = status.tenure
+    if tenure.latest_fiscal_year is None:
+        return f"{system.name}: 契約履歴が登録されていません。"
+    text = (
+        f"{system.name}: {tenure.vendor_name} が {tenure.years} 年継続して運用"
+        f"（{tenure.since_fiscal_year}年度〜{tenure.latest_fiscal_year}年度）。"
+    )
+    if status.flagged:
+        return text + f"同一事業者 {status.threshold_years} 年以上のため、ロックインの可能性あり。"
+    if not status.customisable:
+        return text + "カスタマイズできない区分のため、ロックインの判定対象外。"
+    return text
+
+
+@document_builder(DOCUMENT_TEMPLATE)
+def build_spec_review_result(case: Case) -> DocumentContent:
+    """The facts the 仕様書確認結果 master is rendered with, read from the case as it is now."""
+    review = SpecReview.objects.select_related(
+        "department", "section", "system", "reviewer", "approver", "rule"
+    ).get(pk=case.pk)
+    document = AdvisoryDocument.objects.filter(case=review, template=DOCUMENT_TEMPLATE).first()
+    versions = list(review.versions.select_related("attachment").order_by("number"))
+    latest = versions[-1]
+    checklist = {entry.perspective: entry for entry in review.checklist.all()}
+    findings = Finding.objects.filter(case=review).select_related("raised_on", "answered_on")
+    issued = timezone.localdate(review.approved_at) if review.approved_at else timezone.localdate()
+    context = {
+        "document_number": document.number if document else "",
+        "issued_on": issued,
+        "fiscal_year": review.fiscal_year,
+        "department": review.department.name,
+        "section": review.section.name if review.section else "",
+        "case_number": review.number,
+        "title": review.title,
+        "system": str(review.system) if review.system else "（システムカルテ未登録）",
+        "procurement_type": ProcurementType(review.procurement_type).label,
+        "estimated_price": review.estimated_price,
+        "contract_board_date": review.contract_board_date,
+        "category": (
+            "必須（契約局審査会案件）"
+            if review.mandatory
+            else "任意（部局からの依頼）"
+            if review.review_requested
+            else "対象外"
+        ),
+        "routing_reason": review.routing_reason,
+        "rule_basis": review.rule.basis if review.rule else "",
+        "spec_version": f"第{latest.number}版",
+        "spec_file": latest.attachment.original_name,
+        "spec_sha256": latest.attachment.sha256[:16],
+        "rounds": review.rounds.count(),
+        "checklist": [
+            {
+                "perspective": str(perspective.label),
+                "result": checklist[perspective.value].get_result_display()
+                if perspective.value in checklist
+                else "未記入",
+                "note": checklist[perspective.value].note if perspective.value in checklist else "",
+            }
+            for perspective in Perspective
+        ],
+        "findings": [
+            {
+                "number": finding.number,
+                "perspective": finding.get_perspective_display(),
+                "text": finding.text,
+                "requested_revision": finding.requested_revision,
+                "raised_on": f"第{finding.raised_on.number}版" if finding.raised_on else "",
+                "answer": finding.department_answer or "（回答なし）",
+                "status": LEDGER_STATUS_LABEL[LedgerStatus(finding.status)],
+                "resolution": finding.resolution,
+            }
+            for finding in findings
+        ],
+        "lock_in": lock_in_summary(review.system),
+        "reviewer": review.reviewer.display_name if review.reviewer else "",
+        "approver": review.approver.display_name if review.approver else "",
+        "approved_on": issued,
+    }
+    return DocumentContent(title=DOCUMENT_TITLE, context=context)

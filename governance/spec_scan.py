@@ -1,0 +1,339 @@
+"""Scanning a specification (.docx) for signs of vendor lock-in. Pure functions, no database.
+
+What it reads: every paragraph of the body, headers and footers, every table cell (nested
+tables included), text boxes once (Word stores each twice, a modern copy and a fallback copy;
+the fallback is skipped), tabs and line breaks as spaces. Deleted tracked changes are not
+text (Word keeps them as ``w:delText``), so they are not read.
+
+How it matches: text and phrases are NFKC-normalised and case-folded, so ３６ and 36, ＯＲＡＣＬＥ
+and oracle are the same; spaces between the characters of a phrase are allowed (同等品 不可);
+a phrase that starts or ends with a Latin letter or digit must stand as a word there, so NEC
+is not found in "necessary".
+
+What it reports:
+- each flagged phrase (brand or model name, 同等品不可, proprietary format) with the number of
+  occurrences, where they are and an excerpt of the first one;
+- each required clause no paragraph or table row satisfies. A clause is groups of
+  alternatives (``契約終了|次期システム & データ``) that must all occur in the same paragraph
+  (read together with the heading it sits under) or in the same table row.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_BREAKS = {f"{W}tab", f"{W}br", f"{W}cr"}
+_HEADING_NAMES = ("heading", "title", "見出し", "表題")
+
+#: The largest XML part of a specification the scan will parse (checked before parsing, see
+#: ``governance.uploads.check_upload``). A 300-page specification's document.xml is a few MB;
+#: a zip bomb's part is hundreds, and an XML tree takes several times its text in memory.
+MAX_SPEC_XML_PART = 30 * 1024 * 1024
+
+MAX_LOCATIONS = 20
+EXCERPT_MARGIN = 30
+
+CLAUSE_SYNTAX_ERROR = (
+    "条件の書き方が正しくありません。語句の候補は「|」で、同じ段落に揃うべき語句のまとまりは"
+    "「&」で区切ってください（例: 契約終了|契約満了 & データ）。"
+)
+PHRASE_EMPTY = "語句を入力してください。"
+
+
+class ScanError(ValueError):
+    """The file cannot be read as a Word document."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """What the scan needs of one entry of the lock-in list."""
+
+    key: str
+    kind: str
+    phrase: str
+    label: str = ""
+
+    @property
+    def is_clause(self) -> bool:
+        return self.kind == "required_clause"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of text read from the document and where it is."""
+
+    location: str
+    text: str
+    kind: str  # "paragraph", "cell" or "row"
+    heading: str = ""
+
+
+@dataclass
+class Hit:
+    """A flagged phrase found (``missing`` False) or a required clause not found (True)."""
+
+    term: Term
+    missing: bool = False
+    occurrences: int = 0
+    locations: list[str] = field(default_factory=list)
+    excerpt: str = ""
+
+
+@dataclass
+class ScanReport:
+    units_scanned: int
+    hits: list[Hit]
+
+
+# --- Matching -------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+@lru_cache(maxsize=2048)
+def phrase_pattern(phrase: str) -> str:
+    """A regular expression finding ``phrase`` as the module docstring describes."""
+    chars = [c for c in normalise(phrase) if not c.isspace()]
+    if not chars:
+        raise ValueError(PHRASE_EMPTY)
+    body = r"\s*".join(re.escape(c) for c in chars)
+    if _is_word_char(chars[0]):
+        body = r"(?<![0-9a-z])" + body
+    if _is_word_char(chars[-1]):
+        body += r"(?![0-9a-z])"
+    return body
+
+
+def parse_clause(pattern: str) -> list[list[str]]:
+    """``"A|B & C"`` → ``[["A", "B"], ["C"]]``; raises ``ValueError`` when malformed."""
+    groups = []
+    for group in pattern.split("&"):
+        alternatives = [alt.strip() for alt in group.split("|")]
+        if not alternatives or any(not alt for alt in alternatives):
+            raise ValueError(CLAUSE_SYNTAX_ERROR)
+        groups.append(alternatives)
+    if not groups:
+        raise ValueError(CLAUSE_SYNTAX_ERROR)
+    return groups
+
+
+@lru_cache(maxsize=512)
+def _compiled_phrase(phrase: str) -> re.Pattern[str]:
+    return re.compile(phrase_pattern(phrase))
+
+
+@lru_cache(maxsize=256)
+def _compiled_clause(pattern: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        re.compile("|".join(f"(?:{phrase_pattern(alt)})" for alt in group))
+        for group in parse_clause(pattern)
+    )
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    """The match with some context, whitespace collapsed (``text`` as it reads, not folded)."""
+    left = max(0, start - EXCERPT_MARGIN)
+    right = min(len(text), end + EXCERPT_MARGIN)
+    snippet = " ".join(text[left:right].split())
+    return f"{'…' if left > 0 else ''}{snippet}{'…' if right < len(text) else ''}"
+
+
+# --- Reading the document -------------------------------------------------------------------
+
+
+def _collect(element: Any, parts: list[str]) -> None:
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag == MC_FALLBACK or tag == f"{W}tbl":
+            continue  # comments/processing instructions, duplicate text boxes, nested tables
+        if tag == f"{W}t":
+            parts.append(child.text or "")
+        elif tag in _BREAKS:
+            parts.append(" ")
+        else:
+            _collect(child, parts)
+            if tag == f"{W}p":
+                parts.append(" ")
+
+
+def _text(element: Any) -> str:
+    parts: list[str] = []
+    _collect(element, parts)
+    return "".join(parts).strip()
+
+
+def _children(element: Any, tag: str) -> Iterator[Any]:
+    """Children with ``tag``, looking through content controls and custom XML wrappers."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
+            yield from _children(child, tag)
+
+
+class _Reader:
+    def __init__(self, heading_styles: set[str]) -> None:
+        self.heading_styles = heading_styles
+        self.paragraphs = 0
+        self.tables = 0
+        self.heading = ""
+        self.units: list[Unit] = []
+
+    def _is_heading(self, paragraph: Any) -> bool:
+        properties = paragraph.find(f"{W}pPr")
+        if properties is None:
+            return False
+        if properties.find(f"{W}outlineLvl") is not None:
+            return True
+        style = properties.find(f"{W}pStyle")
+        return style is not None and style.get(f"{W}val") in self.heading_styles
+
+    def body(self, container: Any, place: str = "") -> None:
+        for child in container:
+            tag = child.tag
+            if tag == f"{W}p":
+                self.paragraph(child, place)
+            elif tag == f"{W}tbl":
+                self.table(child)
+            elif tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
+                self.body(child, place)
+
+    def paragraph(self, element: Any, place: str) -> None:
+        text = _text(element)
+        if not place:
+            self.paragraphs += 1
+        if not text:
+            return
+        if self._is_heading(element):
+            self.heading = text[:60]
+        heading = "" if place else self.heading
+        location = place or f"第{self.paragraphs}段落"
+        if heading and heading != text[:60]:
+            location += f"（{heading[:20]}）"
+        self.units.append(Unit(location, text, "paragraph", heading))
+
+    def table(self, element: Any) -> None:
+        self.tables += 1
+        number = self.tables
+        for row_number, row in enumerate(_children(element, f"{W}tr"), start=1):
+            cells = []
+            for cell_number, cell in enumerate(_children(row, f"{W}tc"), start=1):
+                text = _text(cell)
+                if text:
+                    location = f"表{number} {row_number}行{cell_number}列"
+                    self.units.append(Unit(location, text, "cell", self.heading))
+                    cells.append(text)
+                for nested in _children(cell, f"{W}tbl"):
+                    self.table(nested)
+            if cells:
+                self.units.append(
+                    Unit(f"表{number} {row_number}行", " ".join(cells), "row", self.heading)
+                )
+
+
+def _heading_styles(document: Any) -> set[str]:
+    styles = set()
+    for style in document.styles.element.iterchildren(f"{W}style"):
+        name = style.find(f"{W}name")
+        value = (name.get(f"{W}val") if name is not None else "") or ""
+        if value.lower().startswith(_HEADING_NAMES) or value.startswith(_HEADING_NAMES):
+            styles.add(style.get(f"{W}styleId"))
+    return styles
+
+
+def read_units(data: bytes) -> list[Unit]:
+    """Every piece of text in the document, in order (raises ``ScanError``)."""
+    from docx import Document
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (ValueError, KeyError, zipfile.BadZipFile, OSError, SyntaxError) as exc:
+        # python-docx raises ValueError for a non-Word package, lxml's XMLSyntaxError (a
+        # SyntaxError) for broken XML, KeyError for a missing part.
+        raise ScanError(str(exc)) from None
+    reader = _Reader(_heading_styles(document))
+    reader.body(document.element.body)
+    places = {RT.HEADER: "ヘッダー", RT.FOOTER: "フッター"}
+    seen: set[str] = set()
+    for rel in document.part.rels.values():
+        if rel.reltype in places and not rel.is_external:
+            part = rel.target_part
+            if str(part.partname) in seen:
+                continue
+            seen.add(str(part.partname))
+            reader.body(part.element, places[rel.reltype])
+    return reader.units
+
+
+# --- Scanning -------------------------------------------------------------------------------
+
+
+def scan_units(units: list[Unit], terms: Iterable[Term]) -> list[Hit]:
+    terms = list(terms)
+    flags = [term for term in terms if not term.is_clause]
+    clauses = [term for term in terms if term.is_clause]
+    hits: dict[str, Hit] = {}
+
+    flag_units = []
+    for unit in units:
+        if unit.kind != "row":
+            readable = unicodedata.normalize("NFKC", unit.text)
+            folded = readable.casefold()
+            # Excerpts quote the text as written; case folding rarely changes the length
+            # (ß → ss), and then the folded text is quoted instead.
+            flag_units.append((unit, folded, readable if len(readable) == len(folded) else folded))
+    if flags:
+        patterns = {term.key: _compiled_phrase(term.phrase) for term in flags}
+        # One pass with every phrase at once rules out most paragraphs cheaply.
+        anything = re.compile("|".join(f"(?:{p.pattern})" for p in patterns.values()))
+        for unit, text, readable in flag_units:
+            if not anything.search(text):
+                continue
+            for term in flags:
+                matches = list(patterns[term.key].finditer(text))
+                if not matches:
+                    continue
+                hit = hits.setdefault(term.key, Hit(term))
+                if not hit.excerpt:
+                    hit.excerpt = _excerpt(readable, matches[0].start(), matches[0].end())
+                hit.occurrences += len(matches)
+                if len(hit.locations) < MAX_LOCATIONS and unit.location not in hit.locations:
+                    hit.locations.append(unit.location)
+
+    clause_texts = [
+        normalise(f"{unit.heading} {unit.text}" if unit.kind == "paragraph" else unit.text)
+        for unit in units
+        if unit.kind != "cell"
+    ]
+    missing = []
+    for term in clauses:
+        groups = _compiled_clause(term.phrase)
+        if not any(all(group.search(text) for group in groups) for text in clause_texts):
+            missing.append(Hit(term, missing=True))
+    ordered = [hits[term.key] for term in flags if term.key in hits]
+    return ordered + missing
+
+
+def scan_docx(data: bytes, terms: Iterable[Term]) -> ScanReport:
+    """Read the .docx ``data`` and scan it with ``terms`` (raises ``ScanError``)."""
+    units = read_units(data)
+    return ScanReport(
+        units_scanned=sum(1 for unit in units if unit.kind != "row"),
+        hits=scan_units(units, terms),
+    )
