@@ -27,13 +27,13 @@ def test_the_demo_holds_mandatory_optional_and_exempt_cases(
     run_jobs()
 
     cases = {review.title: review for review in SpecReview.objects.all()}
-    approved = cases["人事給与システム運用保守業務委託"]
+    approved = cases["職員健康管理システム運用保守業務委託"]
     assert (approved.mandatory, approved.status) == (True, CaseStatus.APPROVED)
     assert approved.versions.count() == 2
     assert AdvisoryDocument.objects.get(case=approved).versions.count() == 1
     assert approved.process is not None and approved.process.status == "DONE"
 
-    waiting = cases["税務総合システム機器更新（賃貸借）"]
+    waiting = cases["税務情報システム機器更新（賃貸借）"]
     assert (waiting.mandatory, waiting.status) == (True, CaseStatus.SUBMITTED)
     assert waiting.process is not None
     task = waiting.process.task_set.get(status=STATUS.ASSIGNED)

@@ -19,6 +19,7 @@ from docx import Document
 from viewflow.workflow.status import STATUS
 
 from governance.japanese import fiscal_year_of
+from governance.karte import refresh_tenures
 from governance.models import (
     Contract,
     Department,
@@ -85,7 +86,11 @@ def _upload(data: bytes, name: str) -> SimpleUploadedFile:
 
 
 def _system(code: str, name: str, department: Department, vendor: str, years: int) -> Any:
-    system = InformationSystem.objects.filter(code=code).first()
+    """The registry's system of that name (the karte demo has them), else a synthetic one."""
+    system = (
+        InformationSystem.objects.filter(department=department, name=name).first()
+        or InformationSystem.objects.filter(code=code).first()
+    )
     if system is not None:
         return system
     latest = fiscal_year_of(timezone.localdate()) - 1
@@ -106,6 +111,7 @@ def _system(code: str, name: str, department: Department, vendor: str, years: in
             contract_type="運用保守",
             amount=24_000_000,
         )
+    refresh_tenures([system.pk])
     return system
 
 
@@ -151,7 +157,7 @@ def _decide_drafts(review: SpecReview, reviewer: User, accept: tuple[str, ...]) 
 
 
 def _approved_case(staff: User, reviewer: User, approver: User, system: Any, year: int) -> None:
-    title = "人事給与システム運用保守業務委託"
+    title = "職員健康管理システム運用保守業務委託"
     review = _start(
         staff,
         title=title,
@@ -169,7 +175,7 @@ def _approved_case(staff: User, reviewer: User, approver: User, system: Any, yea
                 ],
                 with_exit_clauses=False,
             ),
-            "人事給与運用保守_仕様書.docx",
+            "職員健康管理システム運用保守_仕様書.docx",
         ),
     )
 
@@ -218,7 +224,7 @@ def _approved_case(staff: User, reviewer: User, approver: User, system: Any, yea
             review=review,
             spec_file=_upload(
                 _spec(title, ["ジョブ管理機能を備えること（機能要件は別表のとおり）。"]),
-                "人事給与運用保守_仕様書_第2版.docx",
+                "職員健康管理システム運用保守_仕様書_第2版.docx",
             ),
             answers=answers,
             note="指摘事項を反映した第2版です。",
@@ -251,7 +257,7 @@ def _approved_case(staff: User, reviewer: User, approver: User, system: Any, yea
 
 
 def load(stdout: Any) -> None:
-    if SpecReview.objects.filter(title="人事給与システム運用保守業務委託").exists():
+    if SpecReview.objects.filter(title="職員健康管理システム運用保守業務委託").exists():
         stdout.write("仕様書確認のデモデータは登録済みです。")
         return
     year = fiscal_year_of(timezone.localdate())
@@ -261,14 +267,16 @@ def load(stdout: Any) -> None:
     staff_zaimu = User.objects.get(username="staff_zaimu")
     approver = User.objects.get(username="approver")
     tax_system = _system(
-        "DEMO-SR-ZAIMU-01", "税務総合システム", zaimu, "関西システム開発株式会社", 15
+        "DEMO-SR-ZAIMU-01", "税務情報システム", zaimu, "関西システム開発株式会社", 15
     )
-    payroll = _system("DEMO-SR-SOMU-01", "人事給与システム", somu, "なにわ情報サービス株式会社", 8)
+    payroll = _system(
+        "DEMO-SR-SOMU-01", "大阪府職員健康管理システム", somu, "なにわ情報サービス株式会社", 8
+    )
 
     assert somu.liaison is not None
     _approved_case(staff_somu, somu.liaison, approver, payroll, year)
 
-    title = "税務総合システム機器更新（賃貸借）"
+    title = "税務情報システム機器更新（賃貸借）"
     _start(
         staff_zaimu,
         title=title,
@@ -286,7 +294,7 @@ def load(stdout: Any) -> None:
                 ],
                 with_exit_clauses=False,
             ),
-            "税務総合システム機器更新_仕様書.docx",
+            "税務情報システム機器更新_仕様書.docx",
         ),
     )
     _start(
