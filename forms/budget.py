@@ -6,15 +6,12 @@ what may be done, by whom and in which state is decided by ``governance.services
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forms.fields import FiscalYearField, YenField
-from governance.japanese import ERA_BY_NAME, ERA_BY_SHORT, normalize
+from forms.fields import FiscalYearField, JapaneseDateField, YenField
 from governance.models import (
     CHECKLIST_FIELDS,
     BudgetCheck,
@@ -24,7 +21,6 @@ from governance.models import (
     SystemKind,
 )
 
-INVALID_DATE = _("日付として読み取れません（例: 令和8年3月31日、R8.3.31、2026-03-31）。")
 SYSTEM_CHOICE_REQUIRED = _("対象のシステムを選ぶか、新しいシステムの名称を入力してください。")
 SYSTEM_CHOICE_BOTH = _("既存のシステムを選んだ場合は、新しいシステムの名称は空欄にしてください。")
 KIND_REQUIRED = _("新しいシステムの区分を選んでください。")
@@ -34,55 +30,6 @@ CHECK_REQUIRED = _("結果を選んでください。")
 DUE_REQUIRED = _("対応期限を入力してください。")
 TEXT_REQUIRED = _("指導事項の内容を入力してください。")
 REASON_REQUIRED = _("差し戻す場合は理由を入力してください。")
-
-_ERA_DATE = re.compile(
-    r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$",
-    re.IGNORECASE,
-)
-_WESTERN_DATE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
-
-
-def parse_date(text: str) -> dt.date:
-    """Read 2026-03-31, 2026/3/31, 2026年3月31日, 令和8年3月31日, R8.3.31 (full-width too)."""
-    raw = normalize(text)
-    western = _WESTERN_DATE.match(raw)
-    era = _ERA_DATE.match(raw)
-    if western:
-        year, month, day = (int(part) for part in western.groups())
-    elif era:
-        name = era.group(1)
-        first = ERA_BY_SHORT[name.upper()] if len(name) == 1 else ERA_BY_NAME[name]
-        year = first.year + (1 if era.group(2) == "元" else int(era.group(2))) - 1
-        month, day = int(era.group(3)), int(era.group(4))
-    else:
-        raise ValueError(text)
-    return dt.date(year, month, day)
-
-
-class JapaneseDateField(forms.CharField):
-    """A date typed the way an office types it: era or western, full-width digits accepted."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"placeholder": "令和8年3月31日 / 2026-03-31"})
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        if isinstance(value, dt.date):
-            return value
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_date(value)
-        except ValueError:
-            raise forms.ValidationError(INVALID_DATE, code="invalid") from None
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -351,9 +351,19 @@ def can_retry_job(user: AnyUser | None, job: Any) -> bool:
         return True
     if job.case is None:
         return False
-    return can_view_case(user, job.case) and (
+    return can_retry_case_jobs(user, job.case)
+
+
+def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
+    """Whether the user may retry the failed jobs of ``case``: governance staff, and the case's
+    own department, never auditors or people it is merely shared with."""
+    if not may_act(user):
+        return False
+    if is_admin(user):
+        return True
+    return can_view_case(user, case) and (
         is_governance_staff(user)
-        or (is_department_staff(user) and job.case.department_id == user.department_id)  # type: ignore[union-attr]
+        or (is_department_staff(user) and case.department_id == user.department_id)  # type: ignore[union-attr]
     )
 
 

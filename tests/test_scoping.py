@@ -226,3 +226,27 @@ def test_english_is_used_only_when_chosen_not_from_the_browser_language(
     assert 'lang="ja"' in response.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/home/"})
     assert 'lang="en"' in client.get("/home/").content.decode()
+
+
+def test_the_retry_button_shows_only_to_those_the_retry_service_accepts(
+    secret: Consultation, cast: dict[str, User], login: Any, dept_b: Any
+) -> None:
+    from django.utils import timezone
+
+    from governance.models import Job
+
+    Job.objects.create(
+        kind="send_email",
+        case=secret,
+        status=Job.Status.FAILED,
+        available_at=timezone.now(),
+        last_error="SMTP 接続に失敗しました",
+    )
+    share_case(actor=cast["reviewer"], case=secret, departments=[dept_b], reason="参考")
+    page = f"/home/cases/{secret.pk}/"
+    assert "再実行" in login(cast["staff_a"]).get(page, follow=True).content.decode()
+    assert "再実行" in login(cast["reviewer"]).get(page, follow=True).content.decode()
+    for viewer in ("staff_b", "auditor"):
+        body = login(cast[viewer]).get(page, follow=True).content.decode()
+        assert "SMTP 接続に失敗しました" in body
+        assert "再実行" not in body, viewer

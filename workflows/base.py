@@ -128,7 +128,8 @@ class ScopedDetailProcessView(views.DetailProcessView):
             audit_events=selectors.case_audit_events(user, case),
             task_list=context["task_list"].select_related("owner"),
             my_tasks=selectors.actionable_tasks(user, process),
-            can_retry_jobs=permissions.may_act(user),
+            # The same check the retry service makes for each of this case's jobs.
+            can_retry_jobs=permissions.can_retry_case_jobs(user, case),
         )
         return context
 
