@@ -226,7 +226,43 @@ def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
             return REQUESTER_CANNOT_APPROVE
         if case.reviewer_id is not None and case.reviewer_id == user.pk:
             return REVIEWER_CANNOT_APPROVE
+        if (
+            case.kind in REVIEWED_IN_ROUNDS
+            and Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+        ):
+            return REVIEWER_CANNOT_APPROVE
     return None
+
+
+# Kinds reviewed in rounds, possibly by different reviewers: everyone who took part in any
+# round counts as a reviewer of the case, not only the reviewer of record.
+REVIEWED_IN_ROUNDS = frozenset({CaseKind.SPEC_REVIEW})
+
+
+def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
+    """Cases ``user_pk`` reviewed: the reviewer of record, the reviewer of any round, the author
+    of a finding, or whoever accepted or dismissed a scan result. None of them may approve.
+    ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks)."""
+    from governance.models import Finding, SpecReviewRound, SpecScanResult
+
+    return (
+        Q(**{f"{prefix}reviewer": user_pk})
+        | Q(
+            **{
+                f"{prefix}pk__in": SpecReviewRound.objects.filter(reviewer_id=user_pk).values(
+                    "review_id"
+                )
+            }
+        )
+        | Q(**{f"{prefix}pk__in": Finding.objects.filter(created_by_id=user_pk).values("case_id")})
+        | Q(
+            **{
+                f"{prefix}pk__in": SpecScanResult.objects.filter(decided_by_id=user_pk).values(
+                    "version__review_id"
+                )
+            }
+        )
+    )
 
 
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:
@@ -288,7 +324,7 @@ def task_queue_q(user: AnyUser | None) -> Q:
                 owner_permission=ACT_PERMISSION[role], process__case__kind__in=REVIEW_KINDS
             ) & ~Q(process__case__requester=user.pk)  # type: ignore[union-attr]
             if role == Role.GOVERNANCE_APPROVER:
-                part &= ~Q(process__case__reviewer=user.pk)  # type: ignore[union-attr]
+                part &= ~reviewed_by_q(user.pk, "process__case__")  # type: ignore[union-attr]
             parts.append(part)
     for role in CSIRT_ROLES:
         if role in held:

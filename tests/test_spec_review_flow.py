@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from viewflow.workflow.status import STATUS
 
-from governance import permissions
+from governance import permissions, selectors
 from governance.models import (
     AuditEvent,
     CaseStatus,
@@ -381,6 +381,10 @@ def test_a_reviewer_of_an_earlier_round_is_refused_the_approval(
         services.approve_spec_review(actor=cast["reviewer2"], review=awaiting_approval)
     awaiting_approval.refresh_from_db()
     assert awaiting_approval.status == CaseStatus.AWAITING_APPROVAL
+    # The queues agree with the service: nobody is offered a task that taking would refuse.
+    approval = open_task(awaiting_approval, SpecReviewFlow.approve)
+    assert approval not in selectors.queue_tasks(cast["reviewer2"])
+    assert approval in selectors.queue_tasks(cast["approver"])
 
 
 def test_the_requester_holding_the_approver_role_is_refused_self_approval(

@@ -325,20 +325,6 @@ class LockInTermsView(generic.TemplateView):
 # --- The flow -------------------------------------------------------------------------------
 
 
-class FourEyesView(CaseView):
-    """The approval step: nobody who reviewed the case in any round may pick it up or do it."""
-
-    def can_assign(self, user: Any, task: Any) -> bool:
-        return super().can_assign(user, task) and _not_a_reviewer(user, task)
-
-    def can_execute(self, user: Any, task: Any) -> bool:
-        return super().can_execute(user, task) and _not_a_reviewer(user, task)
-
-
-def _not_a_reviewer(user: Any, task: Any) -> bool:
-    return services.approval_error(user, task.process.case) is None
-
-
 def _fresh_case(activation: Any) -> Case:
     # The process caches the case it was loaded with; services changed it since.
     return Case.objects.select_related("department__liaison", "reviewer", "requester").get(
@@ -426,7 +412,7 @@ class SpecReviewFlow(CaseFlow):
     )
 
     approve = (
-        FourEyesView(ApproveSpecView.as_view())
+        CaseView(ApproveSpecView.as_view())
         .Annotation(title=_("確認結果の決裁"), summary_template="{{ process.case.title }}")
         .Permission(ACT_PERMISSION[Role.GOVERNANCE_APPROVER])
         .Next(this.after_approval)

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -723,36 +722,8 @@ def resubmit_spec(
 # --- Four-eyes approval ---------------------------------------------------------------------
 
 
-def review_participants(review: Case) -> set[int]:
-    """Everyone who reviewed the case in any round: none of them may approve it."""
-    people = set(
-        SpecReviewRound.objects.filter(review_id=review.pk).values_list("reviewer_id", flat=True)
-    )
-    people |= set(Finding.objects.filter(case_id=review.pk).values_list("created_by_id", flat=True))
-    people |= set(
-        SpecScanResult.objects.filter(version__review_id=review.pk, decided_by__isnull=False)
-        .values_list("decided_by_id", flat=True)
-        .distinct()
-    )
-    if review.reviewer_id is not None:
-        people.add(review.reviewer_id)
-    return people
-
-
-def approval_error(actor: Any, review: Case) -> str | None:
-    """Why ``actor`` may not decide the approval of ``review`` (None if they may)."""
-    error = permissions.acting_error(actor, review, Role.GOVERNANCE_APPROVER)
-    if error is not None:
-        return error
-    if actor.pk in review_participants(review):
-        return permissions.REVIEWER_CANNOT_APPROVE
-    return None
-
-
 def _require_approver(actor: User, review: SpecReview) -> None:
-    error = approval_error(actor, review)
-    if error is not None:
-        raise PermissionDenied(_(error))
+    permissions.require_act(actor, review, Role.GOVERNANCE_APPROVER)
     if review.status != CaseStatus.AWAITING_APPROVAL:
         raise ValueError(_(NOT_AWAITING_APPROVAL))
 
