@@ -390,6 +390,19 @@ def can_retry_job(user: AnyUser | None, job: Any) -> bool:
     return can_retry_case_jobs(user, job.case)
 
 
+def can_regenerate_documents(user: AnyUser | None, case: Case) -> bool:
+    """Whether the user may have the case's advisory documents made again from the case as it
+    is now: governance staff who may act on it in either role (never its requester), or an
+    administrator; never auditors or the department."""
+    if not may_act(user):
+        return False
+    if is_admin(user):
+        return True
+    return can_act(user, case, Role.GOVERNANCE_REVIEWER) or can_act(
+        user, case, Role.GOVERNANCE_APPROVER
+    )
+
+
 def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
     """Whether the user may retry the failed jobs of ``case``: governance staff, and the case's
     own department, never auditors or people it is merely shared with."""

@@ -35,6 +35,9 @@ class HomeApp(Application):
     document_path = path(
         "documents/<int:pk>/download/", cases.download_document, name="document_download"
     )
+    document_regenerate_path = path(
+        "documents/<int:pk>/regenerate/", cases.regenerate_document, name="document_regenerate"
+    )
     attachment_path = path(
         "attachments/<int:pk>/download/", cases.download_attachment, name="attachment_download"
     )

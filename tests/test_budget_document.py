@@ -13,13 +13,14 @@ from typing import Any
 import docx
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from governance.japanese import era_date, fiscal_year_label
-from governance.models import AdvisoryDocument, DocumentVersion
+from governance.models import AdvisoryDocument, AuditEvent, DocumentVersion, Job
 from governance.services import budget as services
 from governance.services.budget import GuidanceDraft
-from governance.services.documents import regenerate_document
+from governance.services.documents import REASON_REQUIRED, regenerate_document
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory, SectionFactory
 from workflows.budget_check import BudgetCheckFlow
@@ -118,6 +119,55 @@ def test_regeneration_adds_a_new_version_and_keeps_the_first(
     assert [v.version for v in versions] == [1, 2]
     for version in versions:
         _open(version)  # each file matches its own recorded hash
+
+
+def _versions(document: AdvisoryDocument) -> list[int]:
+    return list(document.versions.order_by("version").values_list("version", flat=True))
+
+
+def test_a_reviewer_regenerates_the_document_from_the_case_page_with_a_reason(
+    cast: Any, approved: Any, login: Any, run_jobs: Any
+) -> None:
+    document = AdvisoryDocument.objects.get(case=approved)
+    client = login(cast["reviewer"])
+    url = reverse("home:document_regenerate", args=[document.pk])
+    page = client.get(reverse("home:case", args=[approved.pk]), follow=True).content.decode()
+    assert url in page
+    response = client.post(url, {"reason": "部局名の誤記を訂正"})
+    assert response.status_code == 302
+    run_jobs()
+    assert _versions(document) == [1, 2]
+    event = AuditEvent.objects.get(action="document.regenerate")
+    assert (event.actor, event.reason) == (cast["reviewer"], "部局名の誤記を訂正")
+
+
+def test_a_regeneration_without_a_reason_is_refused_in_japanese_and_changes_nothing(
+    cast: Any, approved: Any, login: Any
+) -> None:
+    document = AdvisoryDocument.objects.get(case=approved)
+    jobs_before = Job.objects.count()
+    response = login(cast["reviewer"]).post(
+        reverse("home:document_regenerate", args=[document.pk]), {"reason": "　 "}, follow=True
+    )
+    assert REASON_REQUIRED in response.content.decode()
+    assert Job.objects.count() == jobs_before
+    assert not AuditEvent.objects.filter(action="document.regenerate").exists()
+
+
+def test_the_department_the_auditor_and_other_departments_are_refused_regeneration(
+    cast: Any, approved: Any, login: Any
+) -> None:
+    document = AdvisoryDocument.objects.get(case=approved)
+    url = reverse("home:document_regenerate", args=[document.pk])
+    jobs_before = Job.objects.count()
+    for name in ("staff_a", "auditor"):
+        client = login(cast[name])
+        page = client.get(reverse("home:case", args=[approved.pk]), follow=True).content.decode()
+        assert url not in page
+        assert client.post(url, {"reason": "試行"}).status_code == 403
+    assert login(cast["staff_b"]).post(url, {"reason": "試行"}).status_code == 404
+    assert Job.objects.count() == jobs_before
+    assert _versions(document) == [1]
 
 
 def test_department_downloads_the_document_and_another_department_cannot(

@@ -130,6 +130,7 @@ class ScopedDetailProcessView(views.DetailProcessView):
             my_tasks=selectors.actionable_tasks(user, process),
             # The same check the retry service makes for each of this case's jobs.
             can_retry_jobs=permissions.can_retry_case_jobs(user, case),
+            can_regenerate_documents=permissions.can_regenerate_documents(user, case),
         )
         return context
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from governance import outbox, permissions
 from governance.documents import render_docx, sha256_hex
@@ -67,21 +68,25 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
     return document
 
 
+REASON_REQUIRED = "再作成の理由を入力してください。"
+
+
 def regenerate_document(*, actor: Any, document: AdvisoryDocument, reason: str) -> Job:
-    """Make a new version of a document from the case as it is now."""
+    """Make a new version of a document from the case as it is now; earlier versions stay."""
     case = document.case
-    permissions.require(permissions.may_act(actor))
-    permissions.require(
-        permissions.can_act(actor, case, permissions.Role.GOVERNANCE_REVIEWER)
-        or permissions.can_act(actor, case, permissions.Role.GOVERNANCE_APPROVER)
-        or permissions.is_admin(actor)
-    )
+    permissions.require(permissions.can_regenerate_documents(actor, case))
+    if not reason.strip():
+        raise ValueError(_(REASON_REQUIRED))
     with transaction.atomic():
         job = outbox.enqueue(
             "render_document", {"document_id": document.pk}, case=case, created_by=actor
         )
         record_event(
-            actor=actor, action="document.regenerate", obj=document, changes={}, reason=reason
+            actor=actor,
+            action="document.regenerate",
+            obj=document,
+            changes={},
+            reason=reason.strip(),
         )
     return job
 

@@ -1,16 +1,20 @@
-"""Case pages shared by every kind: the list across kinds, file downloads."""
+"""Case pages shared by every kind: the list across kinds, file downloads, documents."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views import generic
+from django.views.decorators.http import require_POST
 
 from governance import selectors
-from governance.models import Attachment, CaseKind, CaseStatus, DocumentVersion
+from governance.models import AdvisoryDocument, Attachment, CaseKind, CaseStatus, DocumentVersion
+from governance.services import documents
 
 
 class CaseListView(generic.ListView):
@@ -60,6 +64,24 @@ def download_document(request: Any, pk: int) -> FileResponse:
     selectors.access_case(request.user, version.document.case_id)
     filename = f"{version.document.number}_{version.document.title}_v{version.version}.docx"
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=filename)
+
+
+@require_POST
+def regenerate_document(request: Any, pk: int) -> HttpResponse:
+    """The case page's 再作成 button: a new version of the document, made in the background."""
+    document = get_object_or_404(AdvisoryDocument.objects.select_related("case"), pk=pk)
+    selectors.access_case(request.user, document.case_id)
+    try:
+        documents.regenerate_document(
+            actor=request.user, document=document, reason=request.POST.get("reason", "")
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("文書の再作成を受け付けました。新しい版は作成後に表示されます。")
+        )
+    return redirect("home:case", document.case_id)
 
 
 def download_attachment(request: Any, pk: int) -> FileResponse:
