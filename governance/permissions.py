@@ -390,6 +390,14 @@ def can_retry_job(user: AnyUser | None, job: Any) -> bool:
     return can_retry_case_jobs(user, job.case)
 
 
+def can_share_case(user: AnyUser | None, case: Case) -> bool:
+    """Whether the user may let others read the case: governance staff, or the case's own
+    department; never auditors."""
+    if not may_act(user):
+        return False
+    return is_governance_staff(user) or can_act(user, case, Role.DEPARTMENT_STAFF)
+
+
 def can_regenerate_documents(user: AnyUser | None, case: Case) -> bool:
     """Whether the user may have the case's advisory documents made again from the case as it
     is now: governance staff who may act on it in either role (never its requester), or an

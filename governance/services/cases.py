@@ -91,11 +91,7 @@ def share_case(
     """Let people beyond the case's department see it (read only)."""
     users = list(users)
     departments = list(departments)
-    permissions.require(permissions.may_act(actor))
-    permissions.require(
-        permissions.is_governance_staff(actor)
-        or permissions.can_act(actor, case, permissions.Role.DEPARTMENT_STAFF)
-    )
+    permissions.require(permissions.can_share_case(actor, case))
     if not users and not departments:
         raise ValueError(_(SHARE_NEEDS_TARGET))
     if not reason.strip():
@@ -126,11 +122,7 @@ def unshare_case(
 ) -> Case:
     users = list(users)
     departments = list(departments)
-    permissions.require(permissions.may_act(actor))
-    permissions.require(
-        permissions.is_governance_staff(actor)
-        or permissions.can_act(actor, case, permissions.Role.DEPARTMENT_STAFF)
-    )
+    permissions.require(permissions.can_share_case(actor, case))
     with transaction.atomic():
         groups = [ensure_department_group(department) for department in departments]
         permissions.revoke_case_view(case, users=users, groups=groups)
