@@ -30,3 +30,14 @@ def test_every_makefile_target_in_the_readme_exists() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"`make ([a-z-]+)`", readme):
         assert target in targets
+
+
+def test_every_path_in_the_code_map_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code_map = readme.split("## Code map", 1)[1].split("\n## ", 1)[0]
+    paths = set(
+        re.findall(r"`((?:governance|workflows|forms|templates|tests|bench|docs)/[^`]*)`", code_map)
+    )
+    assert len(paths) > 10, "no paths found: the pattern is out of date"
+    missing = sorted(path for path in paths if not any(ROOT.glob(path)))
+    assert missing == []
