@@ -130,6 +130,18 @@ def case_documents(user: Any, case: Case) -> list[Any]:
     return list(AdvisoryDocument.objects.filter(case=case).prefetch_related("versions__created_by"))
 
 
+def case_shared_departments(user: Any, case: Case) -> list[Any]:
+    """The other departments the case is shared with, for those who may share it (one query)."""
+    from governance.models import CaseGroupObjectPermission, Department
+
+    if not permissions.can_share_case(user, case):
+        return []
+    granted = CaseGroupObjectPermission.objects.filter(
+        content_object_id=case.pk, permission__codename=permissions.VIEW_CASE
+    ).values("group_id")
+    return list(Department.objects.filter(group__in=granted).order_by("code"))
+
+
 def case_jobs(user: Any, case: Case) -> QuerySet[Job]:
     """Background jobs of the case that are not done: pending ones and failures to retry."""
     if not permissions.can_view_case(user, case):

@@ -38,6 +38,8 @@ class HomeApp(Application):
     document_regenerate_path = path(
         "documents/<int:pk>/regenerate/", cases.regenerate_document, name="document_regenerate"
     )
+    share_path = path("cases/<int:pk>/share/", cases.share, name="case_share")
+    unshare_path = path("cases/<int:pk>/unshare/", cases.share, {"undo": True}, name="case_unshare")
     attachment_path = path(
         "attachments/<int:pk>/download/", cases.download_attachment, name="attachment_download"
     )

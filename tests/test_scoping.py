@@ -196,6 +196,58 @@ def test_sharing_is_refused_to_another_department_and_to_auditors(
             share_case(actor=actor, case=secret, departments=[dept_b], reason="x")
 
 
+def test_the_department_shares_its_case_from_the_case_page_and_takes_it_back(
+    secret: Consultation, cast: dict[str, User], login: Any, dept_b: Any
+) -> None:
+    from governance.models import AuditEvent
+
+    owner, outsider = login(cast["staff_a"]), login(cast["staff_b"])
+    case_page = f"/home/cases/{secret.pk}/"
+    assert 'id="case-sharing"' in owner.get(case_page, follow=True).content.decode()
+    owner.post(f"/home/cases/{secret.pk}/share/", {"department": dept_b.pk, "reason": "共同調達"})
+    assert SECRET_TITLE in outsider.get(case_page, follow=True).content.decode()
+    shared = AuditEvent.objects.get(action="case.share")
+    assert (shared.actor, shared.reason) == (cast["staff_a"], "共同調達")
+
+    owner.post(f"/home/cases/{secret.pk}/unshare/", {"department": dept_b.pk, "reason": "終了"})
+    assert outsider.get(case_page).status_code == 404
+    assert AuditEvent.objects.get(action="case.unshare").reason == "終了"
+
+
+def test_sharing_without_a_reason_or_with_its_own_department_changes_nothing(
+    secret: Consultation, cast: dict[str, User], login: Any, dept_a: Any, dept_b: Any
+) -> None:
+    from governance.models import AuditEvent
+    from governance.services.cases import SHARE_NEEDS_REASON, SHARE_WITH_OWN_DEPARTMENT
+
+    owner = login(cast["staff_a"])
+    url = f"/home/cases/{secret.pk}/share/"
+    response = owner.post(url, {"department": dept_b.pk, "reason": "　"}, follow=True)
+    assert SHARE_NEEDS_REASON in response.content.decode()
+    response = owner.post(url, {"department": dept_a.pk, "reason": "参考"}, follow=True)
+    assert "候補にありません" in response.content.decode()  # not a department to choose
+    with pytest.raises(ValueError, match=SHARE_WITH_OWN_DEPARTMENT):
+        share_case(actor=cast["staff_a"], case=secret, departments=[dept_a], reason="参考")
+    assert not AuditEvent.objects.filter(action="case.share").exists()
+    assert login(cast["staff_b"]).get(f"/home/cases/{secret.pk}/").status_code == 404
+
+
+def test_the_sharing_card_and_its_urls_are_refused_to_auditors_and_other_departments(
+    secret: Consultation, cast: dict[str, User], login: Any, dept_b: Any
+) -> None:
+    from governance.models import AuditEvent
+
+    auditor = login(cast["auditor"])
+    assert (
+        'id="case-sharing"'
+        not in auditor.get(f"/home/cases/{secret.pk}/", follow=True).content.decode()
+    )
+    data = {"department": dept_b.pk, "reason": "参考"}
+    assert auditor.post(f"/home/cases/{secret.pk}/share/", data).status_code == 403
+    assert login(cast["staff_b"]).post(f"/home/cases/{secret.pk}/share/", data).status_code == 404
+    assert not AuditEvent.objects.filter(action="case.share").exists()
+
+
 def test_anonymous_users_are_sent_to_the_login_page(secret: Consultation) -> None:
     anonymous = Client()
     for url in [*flow_page_urls(secret), *guessed_urls(secret), "/audit/", "/jobs/"]:

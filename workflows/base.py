@@ -23,8 +23,9 @@ from viewflow.workflow.flow import views
 from viewflow.workflow.flow.viewset import FlowAppViewset
 from viewflow.workflow.status import STATUS
 
+from forms.cases import ShareCaseForm
 from governance import permissions, selectors
-from governance.models import Case
+from governance.models import Case, Department
 from workflows.models import CaseProcess, CaseTask
 
 
@@ -131,6 +132,11 @@ class ScopedDetailProcessView(views.DetailProcessView):
             # The same check the retry service makes for each of this case's jobs.
             can_retry_jobs=permissions.can_retry_case_jobs(user, case),
             can_regenerate_documents=permissions.can_regenerate_documents(user, case),
+            can_share=permissions.can_share_case(user, case),
+            shared_departments=selectors.case_shared_departments(user, case),
+            share_form=ShareCaseForm(
+                departments=Department.objects.exclude(pk=case.department_id).order_by("code")
+            ),
         )
         return context
 

@@ -24,6 +24,10 @@ from governance.services.audit import record_event
 
 SHARE_NEEDS_TARGET = "共有先の利用者または部局を指定してください。"
 SHARE_NEEDS_REASON = "共有する理由を入力してください。"
+UNSHARE_NEEDS_REASON = "共有を解除する理由を入力してください。"
+SHARE_WITH_OWN_DEPARTMENT = (
+    "案件の部局は最初から閲覧できます。共有先には他の部局を指定してください。"
+)
 
 
 def next_number(series: str, fiscal_year: int) -> int:
@@ -94,6 +98,8 @@ def share_case(
     permissions.require(permissions.can_share_case(actor, case))
     if not users and not departments:
         raise ValueError(_(SHARE_NEEDS_TARGET))
+    if any(department.pk == case.department_id for department in departments):
+        raise ValueError(_(SHARE_WITH_OWN_DEPARTMENT))
     if not reason.strip():
         raise ValueError(_(SHARE_NEEDS_REASON))
     with transaction.atomic():
@@ -107,7 +113,7 @@ def share_case(
                 "shared_with_users": [None, [u.username for u in users]],
                 "shared_with_departments": [None, [d.name for d in departments]],
             },
-            reason=reason,
+            reason=reason.strip(),
         )
     return case
 
@@ -120,9 +126,14 @@ def unshare_case(
     departments: Iterable[Department] = (),
     reason: str,
 ) -> Case:
+    """Take back what ``share_case`` granted; the case's own department keeps its access."""
     users = list(users)
     departments = list(departments)
     permissions.require(permissions.can_share_case(actor, case))
+    if not users and not departments:
+        raise ValueError(_(SHARE_NEEDS_TARGET))
+    if not reason.strip():
+        raise ValueError(_(UNSHARE_NEEDS_REASON))
     with transaction.atomic():
         groups = [ensure_department_group(department) for department in departments]
         permissions.revoke_case_view(case, users=users, groups=groups)
@@ -134,7 +145,7 @@ def unshare_case(
                 "shared_with_users": [[u.username for u in users], None],
                 "shared_with_departments": [[d.name for d in departments], None],
             },
-            reason=reason,
+            reason=reason.strip(),
         )
     return case
 

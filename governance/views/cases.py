@@ -12,8 +12,17 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from forms.cases import ShareCaseForm
 from governance import selectors
-from governance.models import AdvisoryDocument, Attachment, CaseKind, CaseStatus, DocumentVersion
+from governance.models import (
+    AdvisoryDocument,
+    Attachment,
+    CaseKind,
+    CaseStatus,
+    Department,
+    DocumentVersion,
+)
+from governance.services import cases as case_services
 from governance.services import documents
 
 
@@ -82,6 +91,32 @@ def regenerate_document(request: Any, pk: int) -> HttpResponse:
             request, _("文書の再作成を受け付けました。新しい版は作成後に表示されます。")
         )
     return redirect("home:case", document.case_id)
+
+
+@require_POST
+def share(request: Any, pk: int, undo: bool = False) -> HttpResponse:
+    """The case page's 共有 card: let another department read the case, or take it back."""
+    case = selectors.access_case(request.user, pk)
+    form = ShareCaseForm(
+        request.POST, departments=Department.objects.exclude(pk=case.department_id)
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("home:case", case.pk)
+    department, reason = form.cleaned_data["department"], form.cleaned_data["reason"]
+    service = case_services.unshare_case if undo else case_services.share_case
+    try:
+        service(actor=request.user, case=case, departments=[department], reason=reason)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = (
+            _("{department}との共有を解除しました。") if undo else _("{department}と共有しました。")
+        )
+        messages.success(request, done.format(department=department.name))
+    return redirect("home:case", case.pk)
 
 
 def download_attachment(request: Any, pk: int) -> FileResponse:
