@@ -73,4 +73,6 @@ def test_inbox_page_query_count_is_small(
     reviewer.get("/home/")
     with django_assert_max_num_queries(15):
         response = reviewer.get("/home/")
-    assert response.content.decode().count("shinsa-task-link") == 20
+    page = response.content.decode()
+    assert page.count("shinsa-task-link") == 20
+    assert page.count("<td>相談</td>") == 20  # each row says which kind of case it is
