@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from viewflow.contrib.auth import AuthViewset
 
 from governance.site import site
 
-admin.site.site_header = "審査 Shinsa 管理"
-admin.site.site_title = "審査 Shinsa"
+admin.site.site_header = _("審査 Shinsa 管理")
+admin.site.site_title = _("審査 Shinsa")
 
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),

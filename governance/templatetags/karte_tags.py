@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from governance import permissions
 
@@ -41,7 +42,7 @@ def fiscal_year(year: int | None) -> str:
     try:
         return f"{fiscal_year_label(year)}（{year}）"
     except JapaneseInputError:
-        return f"{year}年度"
+        return _("{year}年度").format(year=year)
 
 
 @register.filter
