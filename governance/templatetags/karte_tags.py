@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext as _
 
 from governance import permissions
 
@@ -42,7 +41,7 @@ def fiscal_year(year: int | None) -> str:
     try:
         return f"{fiscal_year_label(year)}（{year}）"
     except JapaneseInputError:
-        return _("{year}年度").format(year=year)
+        return f"{year}年度"
 
 
 @register.filter
