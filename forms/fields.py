@@ -30,7 +30,7 @@ class YenField(forms.CharField):
         try:
             amount = parse_amount(value)
         except JapaneseInputError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise forms.ValidationError(_(str(exc)), code="invalid") from None
         if amount > self.max_value:
             raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
         return amount
@@ -55,7 +55,7 @@ class FiscalYearField(forms.CharField):
         try:
             return parse_fiscal_year(value)
         except JapaneseInputError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise forms.ValidationError(_(str(exc)), code="invalid") from None
 
 
 class JapaneseDateField(forms.CharField):
@@ -74,7 +74,7 @@ class JapaneseDateField(forms.CharField):
         try:
             return parse_date(value)
         except JapaneseInputError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise forms.ValidationError(_(str(exc)), code="invalid") from None
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dt.date):

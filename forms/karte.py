@@ -41,7 +41,7 @@ class CountField(forms.CharField):
         try:
             number = parse_amount(normalize(str(value)).removesuffix("千円"))
         except JapaneseInputError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise forms.ValidationError(_(str(exc)), code="invalid") from None
         if number > self.max_value:
             raise forms.ValidationError(_("値が大きすぎます。"), code="too_large")
         return number

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 from viewflow.workflow.status import STATUS
 
 from governance import permissions
@@ -279,7 +280,7 @@ def season_progress(user: Any, season: BudgetSeason, today: dt.date) -> SeasonPr
     by_reviewer = sorted(
         (
             ReviewerRow(
-                name=names.get(row["holder"], "（未割当）"),
+                name=names.get(row["holder"], gettext("（未割当）")),
                 total=row["total"],
                 pending=row["pending"],
                 decided=row["total"] - row["pending"],
@@ -307,7 +308,9 @@ def season_progress(user: Any, season: BudgetSeason, today: dt.date) -> SeasonPr
         for task in tasks:
             case_id = task.process.case.pk
             steps[case_id].append(str(task.flow_task.task_title))
-            holders[case_id].append(task.owner.display_name if task.owner else "（未割当）")
+            holders[case_id].append(
+                task.owner.display_name if task.owner else gettext("（未割当）")
+            )
         overdue = [
             OverdueCase(check=check, holders=holders[check.pk], steps=steps[check.pk])
             for check in late

@@ -15,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 import holidays
+from django.utils.translation import gettext_noop
 
 # (era name, short letter, first day)
 ERAS: tuple[tuple[str, str, dt.date], ...] = (
@@ -25,9 +26,9 @@ ERAS: tuple[tuple[str, str, dt.date], ...] = (
 ERA_BY_NAME = {name: first for name, _short, first in ERAS}
 ERA_BY_SHORT = {short: first for _name, short, first in ERAS}
 
-INVALID_NUMBER = "数値として読み取れません。"
-NEGATIVE_NUMBER = "0 以上の数値を入力してください。"
-INVALID_YEAR = "年度として読み取れません（例: 2024、令和6、R6、令和６年度）。"
+INVALID_NUMBER = gettext_noop("数値として読み取れません。")
+NEGATIVE_NUMBER = gettext_noop("0 以上の数値を入力してください。")
+INVALID_YEAR = gettext_noop("年度として読み取れません（例: 2024、令和6、R6、令和６年度）。")
 
 
 class JapaneseInputError(ValueError):
@@ -122,7 +123,9 @@ _ERA_DATE = re.compile(
     re.IGNORECASE,
 )
 _WESTERN_DATE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
-INVALID_DATE = "日付として読み取れません（例: 2025-10-01、2025/10/1、令和7年10月1日、R7.10.1）。"
+INVALID_DATE = gettext_noop(
+    "日付として読み取れません（例: 2025-10-01、2025/10/1、令和7年10月1日、R7.10.1）。"
+)
 
 
 def parse_date(text: str) -> dt.date:

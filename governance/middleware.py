@@ -25,6 +25,11 @@ class JapaneseFirstLocaleMiddleware:
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The active language is thread-local: without this, the next request served on
+            # this thread (or a job run in it) would start in this user's language.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response

@@ -28,7 +28,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from governance.models import Case, Job
 
@@ -195,7 +195,9 @@ def _execute(job_id: UUID | str, attempt: int) -> str:
         try:
             if func is None:
                 raise LookupError(f"no handler registered for job kind {job.kind!r}")
-            with transaction.atomic():
+            # What a job writes (documents, e-mails, audit events, its error) is a record in
+            # Japanese, also when it runs in-process after a request made in English.
+            with transaction.atomic(), translation.override("ja"):
                 func(job)
         except Exception as exc:
             job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.utils import translation
+
 logger = logging.getLogger(__name__)
 
 PERIODIC: dict[str, Callable[[], object]] = {}
@@ -34,7 +36,8 @@ def run_all() -> dict[str, object]:
     results: dict[str, object] = {}
     for name, func in PERIODIC.items():
         try:
-            results[name] = func()
+            with translation.override("ja"):  # reminders and other records are Japanese
+                results[name] = func()
         except Exception:
             logger.exception("periodic task %s failed", name)
             results[name] = "error"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from governance.models import (
@@ -40,12 +41,12 @@ if TYPE_CHECKING:
 VIEW_CASE = "view_case"
 
 # Refusal messages; tests assert on these.
-NOT_ALLOWED = "この操作を行う権限がありません。"
-AUDITORS_NEVER_ACT = "監査担当者は閲覧のみ可能で、操作はできません。"
-OTHER_DEPARTMENT = "他の部局の案件は操作できません。"
-REQUESTER_CANNOT_REVIEW = "依頼者本人は自分の案件を審査できません。"
-REQUESTER_CANNOT_APPROVE = "依頼者本人は自分の案件を決裁できません。"
-REVIEWER_CANNOT_APPROVE = "審査担当者は同じ案件を決裁できません。"
+NOT_ALLOWED = gettext_noop("この操作を行う権限がありません。")
+AUDITORS_NEVER_ACT = gettext_noop("監査担当者は閲覧のみ可能で、操作はできません。")
+OTHER_DEPARTMENT = gettext_noop("他の部局の案件は操作できません。")
+REQUESTER_CANNOT_REVIEW = gettext_noop("依頼者本人は自分の案件を審査できません。")
+REQUESTER_CANNOT_APPROVE = gettext_noop("依頼者本人は自分の案件を決裁できません。")
+REVIEWER_CANNOT_APPROVE = gettext_noop("審査担当者は同じ案件を決裁できません。")
 
 CSIRT_ROLES = (Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
 GOVERNANCE_ROLES = (Role.GOVERNANCE_REVIEWER, Role.GOVERNANCE_APPROVER)
@@ -430,9 +431,11 @@ def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
 # approvers see and edit all; CSIRT members, auditors and administrators read all and edit
 # none. Importing a workbook rewrites many departments at once: governance staff only.
 
-SYSTEM_OTHER_DEPARTMENT = "他の部局のシステムは編集できません。"
-SYSTEM_READ_ONLY = "システムカルテを編集する権限がありません（閲覧のみ）。"
-SYSTEM_MOVE_NOT_ALLOWED = "システムの所管部局を変更できるのは行政DX推進課の担当者のみです。"
+SYSTEM_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは編集できません。")
+SYSTEM_READ_ONLY = gettext_noop("システムカルテを編集する権限がありません（閲覧のみ）。")
+SYSTEM_MOVE_NOT_ALLOWED = gettext_noop(
+    "システムの所管部局を変更できるのは行政DX推進課の担当者のみです。"
+)
 
 
 def reads_all_systems(user: AnyUser | None) -> bool:

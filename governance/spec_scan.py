@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _BREAKS = {f"{W}tab", f"{W}br", f"{W}cr"}
@@ -42,11 +44,11 @@ MAX_SPEC_XML_PART = 30 * 1024 * 1024
 MAX_LOCATIONS = 20
 EXCERPT_MARGIN = 30
 
-CLAUSE_SYNTAX_ERROR = (
+CLAUSE_SYNTAX_ERROR = gettext_noop(
     "条件の書き方が正しくありません。語句の候補は「|」で、同じ段落に揃うべき語句のまとまりは"
     "「&」で区切ってください（例: 契約終了|契約満了 & データ）。"
 )
-PHRASE_EMPTY = "語句を入力してください。"
+PHRASE_EMPTY = gettext_noop("語句を入力してください。")
 
 
 class ScanError(ValueError):

@@ -18,16 +18,21 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance.models import Attachment, Case
 
-UPLOAD_EMPTY = "ファイルが空です。"
-UPLOAD_TOO_LARGE = "ファイルが大きすぎます（上限 {limit}）。"
-UPLOAD_WRONG_TYPE = "この形式のファイルは登録できません（登録できる形式: {allowed}）。"
-UPLOAD_NOT_DOCX = "Word 文書（.docx）として読み取れません。"
-UPLOAD_NOT_XLSX = "Excel ブック（.xlsx）として読み取れません。"
-UPLOAD_NOT_PDF = "PDF として読み取れません。"
-UPLOAD_ZIP_TOO_BIG = "ファイルの展開後のサイズが大きすぎるか、含まれる部品が多すぎます。"
+UPLOAD_EMPTY = gettext_noop("ファイルが空です。")
+UPLOAD_TOO_LARGE = gettext_noop("ファイルが大きすぎます（上限 {limit}）。")
+UPLOAD_WRONG_TYPE = gettext_noop(
+    "この形式のファイルは登録できません（登録できる形式: {allowed}）。"
+)
+UPLOAD_NOT_DOCX = gettext_noop("Word 文書（.docx）として読み取れません。")
+UPLOAD_NOT_XLSX = gettext_noop("Excel ブック（.xlsx）として読み取れません。")
+UPLOAD_NOT_PDF = gettext_noop("PDF として読み取れません。")
+UPLOAD_ZIP_TOO_BIG = gettext_noop(
+    "ファイルの展開後のサイズが大きすぎるか、含まれる部品が多すぎます。"
+)
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -1,16 +1,20 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 from viewflow.contrib.auth import AuthViewset
 
 from governance.site import site
 
-admin.site.site_header = "審査 Shinsa 管理"
-admin.site.site_title = "審査 Shinsa"
+admin.site.site_header = _("審査 Shinsa 管理")
+admin.site.site_title = _("審査 Shinsa")
 
 urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is also on the login page, so it must work before signing in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", site.urls),
 ]
 # MEDIA is never served as static files: documents and attachments are downloaded only

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowsConfig(AppConfig):
     name = "workflows"
-    verbose_name = "ワークフロー"
+    verbose_name = _("ワークフロー")
     default_auto_field = "django.db.models.BigAutoField"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.managers import ProcessQuerySet, TaskQuerySet
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
@@ -52,8 +53,8 @@ class CaseProcess(Process):
 
     class Meta:
         proxy = True
-        verbose_name = "案件プロセス"
-        verbose_name_plural = "案件プロセス"
+        verbose_name = _("案件プロセス")
+        verbose_name_plural = _("案件プロセス")
 
 
 class CaseTask(Task):
@@ -63,5 +64,5 @@ class CaseTask(Task):
 
     class Meta:
         proxy = True
-        verbose_name = "案件タスク"
-        verbose_name_plural = "案件タスク"
+        verbose_name = _("案件タスク")
+        verbose_name_plural = _("案件タスク")

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from governance.models import AuditEvent
 
@@ -29,8 +29,13 @@ _CHAIN_LOCK_KEY = 0x5348494E5341  # "SHINSA"
 
 
 def _canonical(value: Any) -> Any:
-    """JSON-normalise a value the way it will read back from a JSONField."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    """JSON-normalise a value the way it will read back from a JSONField.
+
+    Lazy labels in it are written in Japanese, whatever language the request is in: the trail
+    is a record.
+    """
+    with translation.override("ja"):
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
 def _timestamp(moment: dt.datetime) -> str:
@@ -103,7 +108,8 @@ def describe(obj: models.Model | None) -> tuple[str, str, str]:
     if obj is None:
         return ("", "", "")
     meta = obj._meta
-    return (f"{meta.app_label}.{meta.model_name}", str(obj.pk), str(obj)[:300])
+    with translation.override("ja"):
+        return (f"{meta.app_label}.{meta.model_name}", str(obj.pk), str(obj)[:300])
 
 
 def case_id_of(obj: models.Model | None) -> int | None:

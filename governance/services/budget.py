@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.japanese import fiscal_year_label, fiscal_year_of
@@ -51,39 +52,47 @@ from governance.uploads import CheckedUpload, check_upload, store_attachment
 
 # --- Messages (tests assert on these) -------------------------------------------------------
 
-SYSTEM_REQUIRED = "対象のシステムを選ぶか、新しいシステムの名称を入力してください。"
-SYSTEM_AND_NEW_SYSTEM = "既存のシステムと新しいシステムは同時に指定できません。"
-SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
-SYSTEM_RETIRED = "廃止済みのシステムは選択できません。"
-NEW_SYSTEM_KIND_REQUIRED = "新しいシステムの区分を選んでください。"
-NEW_SYSTEM_EXISTS = (
+SYSTEM_REQUIRED = gettext_noop("対象のシステムを選ぶか、新しいシステムの名称を入力してください。")
+SYSTEM_AND_NEW_SYSTEM = gettext_noop("既存のシステムと新しいシステムは同時に指定できません。")
+SYSTEM_OF_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは選択できません。")
+SYSTEM_RETIRED = gettext_noop("廃止済みのシステムは選択できません。")
+NEW_SYSTEM_KIND_REQUIRED = gettext_noop("新しいシステムの区分を選んでください。")
+NEW_SYSTEM_EXISTS = gettext_noop(
     "「{name}」はすでにシステムカルテに登録されています。対象システムから選んでください。"
 )
-FISCAL_YEAR_OUT_OF_RANGE = "予算年度は{first}から{last}までの間で指定してください。"
-FIELD_REQUIRED = "「{field}」を入力してください。"
-AMOUNT_INVALID = "「{field}」は 0 以上の整数（円）で入力してください。"
-ALREADY_REQUESTED = "このシステムの{year}の予算確認はすでに申請されています（{number}）。"
-WRONG_STATUS = "この案件は現在この操作を行える状態ではありません（現在の状態: {status}）。"
-QUESTIONS_REQUIRED = "差戻しの理由・質問を入力してください。"
-ANSWER_REQUIRED = "質問への回答を入力してください。"
-CHECKLIST_INCOMPLETE = "確認項目「{perspective}」の結果を選んでください。"
-RESULT_REQUIRED = "確認結果を選んでください。"
-GUIDANCE_REQUIRED = "「確認済（指導事項あり）」の場合は指導事項を1件以上入力してください。"
-GUIDANCE_NOT_ALLOWED = (
+FISCAL_YEAR_OUT_OF_RANGE = gettext_noop("予算年度は{first}から{last}までの間で指定してください。")
+FIELD_REQUIRED = gettext_noop("「{field}」を入力してください。")
+AMOUNT_INVALID = gettext_noop("「{field}」は 0 以上の整数（円）で入力してください。")
+ALREADY_REQUESTED = gettext_noop(
+    "このシステムの{year}の予算確認はすでに申請されています（{number}）。"
+)
+WRONG_STATUS = gettext_noop(
+    "この案件は現在この操作を行える状態ではありません（現在の状態: {status}）。"
+)
+QUESTIONS_REQUIRED = gettext_noop("差戻しの理由・質問を入力してください。")
+ANSWER_REQUIRED = gettext_noop("質問への回答を入力してください。")
+CHECKLIST_INCOMPLETE = gettext_noop("確認項目「{perspective}」の結果を選んでください。")
+RESULT_REQUIRED = gettext_noop("確認結果を選んでください。")
+GUIDANCE_REQUIRED = gettext_noop(
+    "「確認済（指導事項あり）」の場合は指導事項を1件以上入力してください。"
+)
+GUIDANCE_NOT_ALLOWED = gettext_noop(
     "「確認済」の場合は指導事項を登録できません。「確認済（指導事項あり）」を選んでください。"
 )
-CHECKLIST_NEEDS_GUIDANCE = (
+CHECKLIST_NEEDS_GUIDANCE = gettext_noop(
     "確認項目に「指導事項あり」があります。"
     "「確認済（指導事項あり）」を選び、指導事項を入力してください。"
 )
-GUIDANCE_TEXT_REQUIRED = "指導事項の内容を入力してください。"
-GUIDANCE_DUE_REQUIRED = "指導事項の対応期限を入力してください。"
-GUIDANCE_DUE_IN_PAST = "指導事項の対応期限には今日以降の日付を指定してください。"
-RETURN_REASON_REQUIRED = "差戻しの理由を入力してください。"
-EVIDENCE_REQUIRED = "対応内容（根拠）を入力してください。"
-WAIVE_REASON_REQUIRED = "対応不要とする理由を入力してください。"
-ITEM_NOT_OPEN = "この指導事項はすでに対応済みまたは対応不要になっています。"
-ITEM_NOT_ISSUED = "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"
+GUIDANCE_TEXT_REQUIRED = gettext_noop("指導事項の内容を入力してください。")
+GUIDANCE_DUE_REQUIRED = gettext_noop("指導事項の対応期限を入力してください。")
+GUIDANCE_DUE_IN_PAST = gettext_noop("指導事項の対応期限には今日以降の日付を指定してください。")
+RETURN_REASON_REQUIRED = gettext_noop("差戻しの理由を入力してください。")
+EVIDENCE_REQUIRED = gettext_noop("対応内容（根拠）を入力してください。")
+WAIVE_REASON_REQUIRED = gettext_noop("対応不要とする理由を入力してください。")
+ITEM_NOT_OPEN = gettext_noop("この指導事項はすでに対応済みまたは対応不要になっています。")
+ITEM_NOT_ISSUED = gettext_noop(
+    "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"
+)
 
 #: The Word master of the advisory document (templates/documents/budget_check_result.docx).
 RESULT_TEMPLATE = "budget_check_result"
@@ -235,18 +244,19 @@ def _register_system(
     system = InformationSystem.objects.create(
         code=code, name=name, department_id=department_id, section_id=section_id, kind=kind
     )
-    record_event(
-        actor=actor,
-        action="system.register",
-        obj=system,
-        changes={
-            "code": [None, code],
-            "name": [None, name],
-            "department": [None, department.name],
-            "kind": [None, kind],
-        },
-        reason=_("予算確認の申請時に登録"),
-    )
+    with translation.override("ja"):  # records stay Japanese
+        record_event(
+            actor=actor,
+            action="system.register",
+            obj=system,
+            changes={
+                "code": [None, code],
+                "name": [None, name],
+                "department": [None, department.name],
+                "kind": [None, kind],
+            },
+            reason=_("予算確認の申請時に登録"),
+        )
     return system
 
 
@@ -406,13 +416,16 @@ def send_back_budget_check(
             reason=questions,
             extra_changes=changes,
         )
-        notify(
-            recipients=[check.requester],
-            subject=_("{number}: 予算確認の質問があります（差戻し）").format(number=check.number),
-            body=questions,
-            url=_case_url(check),
-            case=check,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[check.requester],
+                subject=_("{number}: 予算確認の質問があります（差戻し）").format(
+                    number=check.number
+                ),
+                body=questions,
+                url=_case_url(check),
+                case=check,
+            )
     budget_check.refresh_from_db()
     return budget_check
 
@@ -461,13 +474,14 @@ def resubmit_budget_check(
             action="budget_check.resubmit",
             extra_changes=changes,
         )
-        notify(
-            recipients=[check.reviewer],
-            subject=_("{number}: 部局から回答がありました").format(number=check.number),
-            body=answer,
-            url=_case_url(check),
-            case=check,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[check.reviewer],
+                subject=_("{number}: 部局から回答がありました").format(number=check.number),
+                body=answer,
+                url=_case_url(check),
+                case=check,
+            )
     budget_check.refresh_from_db()
     return budget_check
 
@@ -591,9 +605,10 @@ def approve_budget_check(
             CaseMessage.objects.create(
                 case=check, kind=CaseMessage.Kind.REMARK, body=comment, author=actor
             )
-        document = issue_document(
-            actor=actor, case=check, template=RESULT_TEMPLATE, title=_(RESULT_TITLE)
-        )
+        with translation.override("ja"):  # records stay Japanese
+            document = issue_document(
+                actor=actor, case=check, template=RESULT_TEMPLATE, title=_(RESULT_TITLE)
+            )
         set_status(
             actor=actor,
             case=check,
@@ -602,15 +617,16 @@ def approve_budget_check(
             reason=comment,
             extra_changes={"approver": [None, actor.pk], "document": [None, document.number]},
         )
-        notify(
-            recipients=[check.requester, check.reviewer],
-            subject=_("{number}: 予算確認の結果が通知されました").format(number=check.number),
-            body=_("確認結果: {result}。指導事項を確認してください。").format(
-                result=check.get_result_display()
-            ),
-            url=_case_url(check),
-            case=check,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[check.requester, check.reviewer],
+                subject=_("{number}: 予算確認の結果が通知されました").format(number=check.number),
+                body=_("確認結果: {result}。指導事項を確認してください。").format(
+                    result=check.get_result_display()
+                ),
+                url=_case_url(check),
+                case=check,
+            )
     budget_check.refresh_from_db()
     return budget_check
 
@@ -645,13 +661,14 @@ def return_budget_check_to_reviewer(
                 ]
             },
         )
-        notify(
-            recipients=[check.reviewer],
-            subject=_("{number}: 決裁者から差し戻されました").format(number=check.number),
-            body=reason,
-            url=_case_url(check),
-            case=check,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[check.reviewer],
+                subject=_("{number}: 決裁者から差し戻されました").format(number=check.number),
+                body=reason,
+                url=_case_url(check),
+                case=check,
+            )
     budget_check.refresh_from_db()
     return budget_check
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from viewflow.workflow.status import STATUS
 
 from governance import permissions
@@ -33,10 +34,10 @@ from governance.services.audit import changes_between, record_event, snapshot
 from governance.services.budget import PENDING
 from governance.services.notifications import notify
 
-SEASON_EXISTS = "{year}の予算確認シーズンはすでに登録されています。"
-DEADLINE_BEFORE_OPENING = "締切日は受付開始日以降の日付にしてください。"
-LEAD_DAYS_OUT_OF_RANGE = "督促の営業日数は 0 から 30 の間で指定してください。"
-FISCAL_YEAR_INVALID = "予算年度が正しくありません。"
+SEASON_EXISTS = gettext_noop("{year}の予算確認シーズンはすでに登録されています。")
+DEADLINE_BEFORE_OPENING = gettext_noop("締切日は受付開始日以降の日付にしてください。")
+LEAD_DAYS_OUT_OF_RANGE = gettext_noop("督促の営業日数は 0 から 30 の間で指定してください。")
+FISCAL_YEAR_INVALID = gettext_noop("予算年度が正しくありません。")
 
 SEASON_FIELDS = ["fiscal_year", "opens_on", "deadline", "reminder_lead_days", "notes"]
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.models import (
@@ -22,10 +23,10 @@ from governance.models import (
 )
 from governance.services.audit import record_event
 
-SHARE_NEEDS_TARGET = "共有先の利用者または部局を指定してください。"
-SHARE_NEEDS_REASON = "共有する理由を入力してください。"
-UNSHARE_NEEDS_REASON = "共有を解除する理由を入力してください。"
-SHARE_WITH_OWN_DEPARTMENT = (
+SHARE_NEEDS_TARGET = gettext_noop("共有先の利用者または部局を指定してください。")
+SHARE_NEEDS_REASON = gettext_noop("共有する理由を入力してください。")
+UNSHARE_NEEDS_REASON = gettext_noop("共有を解除する理由を入力してください。")
+SHARE_WITH_OWN_DEPARTMENT = gettext_noop(
     "案件の部局は最初から閲覧できます。共有先には他の部局を指定してください。"
 )
 

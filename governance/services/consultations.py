@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.japanese import fiscal_year_of
@@ -22,10 +23,10 @@ from governance.roles import Role
 from governance.services.audit import record_event
 from governance.services.cases import assign_case_number, set_status
 
-EMPTY_QUESTION = "相談内容を入力してください。"
-EMPTY_ANSWER = "回答を入力してください。"
-SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
-NOT_ANSWERED_YET = "回答待ちの相談です。"
+EMPTY_QUESTION = gettext_noop("相談内容を入力してください。")
+EMPTY_ANSWER = gettext_noop("回答を入力してください。")
+SYSTEM_OF_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは選択できません。")
+NOT_ANSWERED_YET = gettext_noop("回答待ちの相談です。")
 
 
 def open_consultation(

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import outbox, permissions
 from governance.documents import render_docx, sha256_hex
@@ -68,7 +69,7 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
     return document
 
 
-REASON_REQUIRED = "再作成の理由を入力してください。"
+REASON_REQUIRED = gettext_noop("再作成の理由を入力してください。")
 
 
 def regenerate_document(*, actor: Any, document: AdvisoryDocument, reason: str) -> Job:

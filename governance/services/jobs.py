@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.models import Job, User
 from governance.outbox import dispatch
 from governance.services.audit import record_event
 
-ONLY_FAILED_JOBS = "失敗したジョブのみ再実行できます。"
+ONLY_FAILED_JOBS = gettext_noop("失敗したジョブのみ再実行できます。")
 
 
 def retry_job(*, actor: User, job: Job) -> Job:

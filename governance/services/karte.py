@@ -31,6 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.karte import refresh_tenures
@@ -63,18 +64,20 @@ from governance.models import (
 from governance.services.audit import PendingEvent, record_event, record_events
 
 # Messages; tests assert on these.
-CODE_TAKEN = "システムコード「{code}」は既に使われています。"
-SECTION_NOT_IN_DEPARTMENT = "所属「{section}」は部局「{department}」に属していません。"
-STAFF_IT_EXCEEDS = "うち情報系職員数が職員数を超えています。"
-UNKNOWN_DEPARTMENT = "部局「{name}」は登録されていません。"
-UNKNOWN_SECTION = "所属「{name}」は部局「{department}」に登録されていません。"
-UNKNOWN_SYSTEM = (
+CODE_TAKEN = gettext_noop("システムコード「{code}」は既に使われています。")
+SECTION_NOT_IN_DEPARTMENT = gettext_noop(
+    "所属「{section}」は部局「{department}」に属していません。"
+)
+STAFF_IT_EXCEEDS = gettext_noop("うち情報系職員数が職員数を超えています。")
+UNKNOWN_DEPARTMENT = gettext_noop("部局「{name}」は登録されていません。")
+UNKNOWN_SECTION = gettext_noop("所属「{name}」は部局「{department}」に登録されていません。")
+UNKNOWN_SYSTEM = gettext_noop(
     "システムコード「{code}」のシステムは登録されていません（システムシートにもありません）。"
 )
-CONTRACT_EXISTS = "同じ年度・事業者・契約種別の契約が既にあります。"
-VENDOR_REQUIRED = "事業者名を入力してください。"
-ENROLLED_AND_EXEMPT = "登録している監視サービスに対象外理由は書けません。"
-NAME_REQUIRED = "システム名を入力してください。"
+CONTRACT_EXISTS = gettext_noop("同じ年度・事業者・契約種別の契約が既にあります。")
+VENDOR_REQUIRED = gettext_noop("事業者名を入力してください。")
+ENROLLED_AND_EXEMPT = gettext_noop("登録している監視サービスに対象外理由は書けません。")
+NAME_REQUIRED = gettext_noop("システム名を入力してください。")
 
 #: The system's own fields, as services accept and audit them.
 SYSTEM_FIELDS = (

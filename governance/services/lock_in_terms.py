@@ -12,17 +12,20 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.models import LockInTerm, LockInTermKind, User
 from governance.services.audit import record_event
 from governance.spec_scan import PHRASE_EMPTY, parse_clause, phrase_pattern
 
-UNKNOWN_KIND = "種類を選んでください。"
-CLAUSE_LABEL_REQUIRED = "必須条項には名称を入力してください（例: 契約終了時のデータ移行）。"
-TERM_EXISTS = "同じ種類・語句の有効な登録が既にあります。"
-CHANGE_REASON_REQUIRED = "変更の理由を入力してください。"
-NOT_CHANGED = "状態は変わっていません。"
+UNKNOWN_KIND = gettext_noop("種類を選んでください。")
+CLAUSE_LABEL_REQUIRED = gettext_noop(
+    "必須条項には名称を入力してください（例: 契約終了時のデータ移行）。"
+)
+TERM_EXISTS = gettext_noop("同じ種類・語句の有効な登録が既にあります。")
+CHANGE_REASON_REQUIRED = gettext_noop("変更の理由を入力してください。")
+NOT_CHANGED = gettext_noop("状態は変わっていません。")
 
 
 def can_edit_terms(user: Any) -> bool:
@@ -45,15 +48,18 @@ def add_lock_in_term(
     phrase = " ".join(phrase.split())
     if not phrase:
         raise ValueError(_(PHRASE_EMPTY))
-    if kind == LockInTermKind.REQUIRED_CLAUSE:
-        groups = parse_clause(phrase)
-        for alternatives in groups:
-            for alternative in alternatives:
-                phrase_pattern(alternative)
-        if not label.strip():
-            raise ValueError(_(CLAUSE_LABEL_REQUIRED))
-    else:
-        phrase_pattern(phrase)
+    try:
+        if kind == LockInTermKind.REQUIRED_CLAUSE:
+            for alternatives in parse_clause(phrase):
+                for alternative in alternatives:
+                    phrase_pattern(alternative)
+        else:
+            phrase_pattern(phrase)
+    except ValueError as exc:
+        # The scanner's messages are Japanese constants; shown here in the user's language.
+        raise ValueError(_(str(exc))) from None
+    if kind == LockInTermKind.REQUIRED_CLAUSE and not label.strip():
+        raise ValueError(_(CLAUSE_LABEL_REQUIRED))
     with transaction.atomic():
         if LockInTerm.objects.filter(kind=kind, phrase=phrase, active=True).exists():
             raise ValueError(_(TERM_EXISTS))

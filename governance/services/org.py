@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.models import Department, User
 from governance.roles import Role
 from governance.services.audit import record_event
 
-LIAISON_MUST_BE_REVIEWER = "部局担当窓口には審査担当（ガバナンス担当）の利用者を指定してください。"
+LIAISON_MUST_BE_REVIEWER = gettext_noop(
+    "部局担当窓口には審査担当（ガバナンス担当）の利用者を指定してください。"
+)
 
 
 def assign_liaison(*, actor: User, department: Department, liaison: User | None) -> Department:

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.models import Rule
 from governance.services.audit import record_event
 
-NO_RULE = "{year}年度に適用されるルール（{key}）が登録されていません。"
-RULE_EXISTS = "同じ適用開始年度のルールが既にあります。新しい年度で登録してください。"
+NO_RULE = gettext_noop("{year}年度に適用されるルール（{key}）が登録されていません。")
+RULE_EXISTS = gettext_noop("同じ適用開始年度のルールが既にあります。新しい年度で登録してください。")
 
 
 def rule_in_force(key: str, fiscal_year: int) -> Rule:

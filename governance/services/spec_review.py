@@ -22,8 +22,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.japanese import yen
@@ -70,42 +71,44 @@ DOCUMENT_TEMPLATE = "spec_review_result"
 DOCUMENT_TITLE = "仕様書確認結果"
 
 # Refusal messages; tests assert on these.
-EMPTY_TITLE = "件名を入力してください。"
-SYSTEM_OF_OTHER_DEPARTMENT = "他の部局のシステムは選択できません。"
-UNKNOWN_PROCUREMENT_TYPE = "調達種別を選んでください。"
-BOARD_DATE_REQUIRED = (
+EMPTY_TITLE = gettext_noop("件名を入力してください。")
+SYSTEM_OF_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは選択できません。")
+UNKNOWN_PROCUREMENT_TYPE = gettext_noop("調達種別を選んでください。")
+BOARD_DATE_REQUIRED = gettext_noop(
     "予定価格が基準額以上の案件（契約局審査会案件）は、契約局審査会の予定日を入力してください。"
 )
-SPEC_REQUIRED = "仕様書（.docx）を添付してください。"
-REFERENCE_PDF_ONLY = "参考資料は PDF のみ登録できます。"
-NOT_REVIEWABLE = "この案件は現在、審査中ではありません。"
-NOT_RETURNED = "この案件は現在、部局への差戻し中ではありません。"
-NOT_AWAITING_APPROVAL = "この案件は決裁待ちではありません。"
-RESULT_ALREADY_DECIDED = "この自動検出結果は既に判断済みです。"
-RESULT_OF_OTHER_CASE = "この自動検出結果は別の案件のものです。"
-DISMISS_REASON_REQUIRED = "不採用とする理由を入力してください。"
-FINDING_TEXT_REQUIRED = "指摘事項と修正依頼内容を入力してください。"
-UNKNOWN_PERSPECTIVE = "確認観点を選んでください。"
-RESOLUTION_REQUIRED = "対応内容（対応不要とする場合はその理由）を入力してください。"
-PENDING_SCAN_RESULTS = (
+SPEC_REQUIRED = gettext_noop("仕様書（.docx）を添付してください。")
+REFERENCE_PDF_ONLY = gettext_noop("参考資料は PDF のみ登録できます。")
+NOT_REVIEWABLE = gettext_noop("この案件は現在、審査中ではありません。")
+NOT_RETURNED = gettext_noop("この案件は現在、部局への差戻し中ではありません。")
+NOT_AWAITING_APPROVAL = gettext_noop("この案件は決裁待ちではありません。")
+RESULT_ALREADY_DECIDED = gettext_noop("この自動検出結果は既に判断済みです。")
+RESULT_OF_OTHER_CASE = gettext_noop("この自動検出結果は別の案件のものです。")
+DISMISS_REASON_REQUIRED = gettext_noop("不採用とする理由を入力してください。")
+FINDING_TEXT_REQUIRED = gettext_noop("指摘事項と修正依頼内容を入力してください。")
+UNKNOWN_PERSPECTIVE = gettext_noop("確認観点を選んでください。")
+RESOLUTION_REQUIRED = gettext_noop("対応内容（対応不要とする場合はその理由）を入力してください。")
+PENDING_SCAN_RESULTS = gettext_noop(
     "未判断の自動検出結果が {count} 件あります。採用するか不採用にしてから完了してください。"
 )
-CHECKLIST_INCOMPLETE = "確認観点「{perspective}」の結果を選んでください。"
-CHECKLIST_ISSUE_WITHOUT_FINDING = (
+CHECKLIST_INCOMPLETE = gettext_noop("確認観点「{perspective}」の結果を選んでください。")
+CHECKLIST_ISSUE_WITHOUT_FINDING = gettext_noop(
     "確認観点「{perspective}」を要指摘としましたが、この観点の指摘事項がありません。"
 )
-CHECKLIST_OK_WITH_OPEN_FINDING = (
+CHECKLIST_OK_WITH_OPEN_FINDING = gettext_noop(
     "確認観点「{perspective}」には未対応の指摘事項があるため、要指摘としてください。"
 )
-RETURN_WITHOUT_OPEN_FINDINGS = "未対応の指摘事項がないため差し戻せません。決裁へ回してください。"
-UNKNOWN_DECISION = "判断を選んでください。"
-ANSWER_REQUIRED = "指摘{number}への回答を入力してください。"
-RETURN_REASON_REQUIRED = "差し戻す理由を入力してください。"
-MANDATORY_NOT_APPROVED = (
+RETURN_WITHOUT_OPEN_FINDINGS = gettext_noop(
+    "未対応の指摘事項がないため差し戻せません。決裁へ回してください。"
+)
+UNKNOWN_DECISION = gettext_noop("判断を選んでください。")
+ANSWER_REQUIRED = gettext_noop("指摘{number}への回答を入力してください。")
+RETURN_REASON_REQUIRED = gettext_noop("差し戻す理由を入力してください。")
+MANDATORY_NOT_APPROVED = gettext_noop(
     "仕様書確認が必須の案件です。確認結果が決裁されるまで、契約局審査会への付議準備完了には"
     "できません。"
 )
-ALREADY_READY = "既に契約局審査会への付議準備完了として登録されています。"
+ALREADY_READY = gettext_noop("既に契約局審査会への付議準備完了として登録されています。")
 
 #: The statuses in which the reviewer works on the case.
 REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW)
@@ -621,13 +624,14 @@ def complete_review(
         review.save(update_fields=["reviewer", "updated_at"])
         returned = decision == SpecReviewRound.Decision.RETURNED
         if returned or comment.strip():
-            CaseMessage.objects.create(
-                case=review,
-                kind=CaseMessage.Kind.QUESTION if returned else CaseMessage.Kind.REMARK,
-                body=comment.strip()
-                or _("指摘事項への回答と、修正した仕様書の提出をお願いします。"),
-                author=actor,
-            )
+            with translation.override("ja"):  # records stay Japanese
+                CaseMessage.objects.create(
+                    case=review,
+                    kind=CaseMessage.Kind.QUESTION if returned else CaseMessage.Kind.REMARK,
+                    body=comment.strip()
+                    or _("指摘事項への回答と、修正した仕様書の提出をお願いします。"),
+                    author=actor,
+                )
         set_status(
             actor=actor,
             case=review,
@@ -643,15 +647,16 @@ def complete_review(
             },
         )
         if returned:
-            notify(
-                recipients=[review.requester],
-                subject=_("仕様書確認 {number}: 修正依頼").format(number=review.number),
-                body=_("指摘事項 {count} 件への回答と修正版の提出をお願いします。").format(
-                    count=open_findings
-                ),
-                url=reverse("home:case", args=[review.pk]),
-                case=review,
-            )
+            with translation.override("ja"):  # records stay Japanese
+                notify(
+                    recipients=[review.requester],
+                    subject=_("仕様書確認 {number}: 修正依頼").format(number=review.number),
+                    body=_("指摘事項 {count} 件への回答と修正版の提出をお願いします。").format(
+                        count=open_findings
+                    ),
+                    url=reverse("home:case", args=[review.pk]),
+                    case=review,
+                )
     return review_round
 
 
@@ -691,13 +696,16 @@ def resubmit_spec(
         Finding.objects.bulk_update(
             open_findings, ["department_answer", "answered_on", "answered_at", "answered_by"]
         )
-        CaseMessage.objects.create(
-            case=review,
-            kind=CaseMessage.Kind.ANSWER,
-            body=note.strip()
-            or _("修正した仕様書（第{number}版）を提出しました。").format(number=version.number),
-            author=actor,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            CaseMessage.objects.create(
+                case=review,
+                kind=CaseMessage.Kind.ANSWER,
+                body=note.strip()
+                or _("修正した仕様書（第{number}版）を提出しました。").format(
+                    number=version.number
+                ),
+                author=actor,
+            )
         set_status(
             actor=actor,
             case=review,
@@ -710,12 +718,13 @@ def resubmit_spec(
                 "answers": [None, answered],
             },
         )
-        notify(
-            recipients=[review.reviewer],
-            subject=_("仕様書確認 {number}: 修正版の提出").format(number=review.number),
-            url=reverse("home:case", args=[review.pk]),
-            case=review,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[review.reviewer],
+                subject=_("仕様書確認 {number}: 修正版の提出").format(number=review.number),
+                url=reverse("home:case", args=[review.pk]),
+                case=review,
+            )
     return version
 
 
@@ -749,12 +758,15 @@ def approve_spec_review(*, actor: User, review: SpecReview, comment: str = "") -
             extra_changes={"approver": [None, actor.pk]},
         )
         issue_document(actor=actor, case=review, template=DOCUMENT_TEMPLATE, title=DOCUMENT_TITLE)
-        notify(
-            recipients=[review.requester, review.reviewer],
-            subject=_("仕様書確認 {number}: 確認結果が決裁されました").format(number=review.number),
-            url=reverse("home:case", args=[review.pk]),
-            case=review,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[review.requester, review.reviewer],
+                subject=_("仕様書確認 {number}: 確認結果が決裁されました").format(
+                    number=review.number
+                ),
+                url=reverse("home:case", args=[review.pk]),
+                case=review,
+            )
     return review
 
 
@@ -774,13 +786,14 @@ def return_to_reviewer(*, actor: User, review: SpecReview, reason: str) -> SpecR
             action="spec_review.return_to_reviewer",
             reason=reason.strip(),
         )
-        notify(
-            recipients=[review.reviewer],
-            subject=_("仕様書確認 {number}: 決裁者から差戻し").format(number=review.number),
-            body=reason.strip(),
-            url=reverse("home:case", args=[review.pk]),
-            case=review,
-        )
+        with translation.override("ja"):  # records stay Japanese
+            notify(
+                recipients=[review.reviewer],
+                subject=_("仕様書確認 {number}: 決裁者から差戻し").format(number=review.number),
+                body=reason.strip(),
+                url=reverse("home:case", args=[review.pk]),
+                case=review,
+            )
     return review
 
 
