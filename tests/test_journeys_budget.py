@@ -1,0 +1,182 @@
+"""A budget check can be driven end to end in a real browser, by each role in turn, and a bad
+amount is refused on the page without creating anything."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import docx
+import pytest
+
+from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER, era_date, fiscal_year_label
+from governance.models import BudgetCheck, CaseStatus, InformationSystem, User
+from tests import budget_support as support
+from tests.browser import sign_in, sign_out
+from tests.factories import InformationSystemFactory
+from workflows.models import CaseProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CASE_PAGE = re.compile(r"/budgetcheck/\d+/$")
+START_PAGE = re.compile(r"/budgetcheck/start/$")
+TASK_PAGE = re.compile(r"/budgetcheck/\d+/\w+/\d+/(execute|assign)/$")
+# The smallest file the upload check reads as a PDF.
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def system(dept_a: Any) -> InformationSystem:
+    return InformationSystemFactory.create(
+        code="SOMU-001", name="総務事務システム", department=dept_a
+    )
+
+
+def submit(page: Any) -> None:
+    """Press the form's main button and wait for the case page it leads to."""
+    page.click("button[name=_submit]")
+    page.wait_for_url(CASE_PAGE)
+
+
+def fill_facts(page: Any, *, initial: str, running: str) -> None:
+    page.fill("input[name=initial_cost]", initial)
+    page.fill("input[name=running_cost]", running)
+    page.fill("textarea[name=purpose]", "人事給与事務の効率化")
+    page.fill("textarea[name=configuration]", "庁内サーバ2台（AP/DB）、端末50台")
+    page.fill("textarea[name=continuity]", "日次バックアップ、障害時は紙運用で継続")
+    page.fill("textarea[name=operating_structure]", "職員3名（うち情報系1名）")
+    page.fill("textarea[name=network_security]", "庁内LANのみ")
+
+
+def open_task_from_inbox(page: Any, case_number: str) -> None:
+    """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
+    row = page.locator("tr", has_text=case_number)
+    row.locator("a.shinsa-task-link").first.click()
+    page.wait_for_url(TASK_PAGE)
+
+
+def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_document(
+    live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+) -> None:
+    base = live_server.url
+    due = support.in_days(90)
+
+    # Department staff request a check with full-width amounts and an estimate in PDF.
+    sign_in(page, base, "staff_a")
+    page.click("a[href$='/budgetcheck/start/']")
+    page.wait_for_url(START_PAGE)
+    page.select_option("select[name=system]", str(system.pk))
+    fill_facts(page, initial="１２，０００，０００", running="３，４００，０００円")
+    page.set_input_files(
+        "input[name=attachments]",
+        files=[{"name": "見積書.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    submit(page)
+    check = BudgetCheck.objects.get()
+    assert (check.initial_cost, check.running_cost) == (12_000_000, 3_400_000)
+    assert "12,000,000円" in page.inner_text("#budget-initial")
+    assert check.attachments.get().original_name == "見積書.pdf"
+    assert "見積書.pdf" in page.inner_text("main")
+    sign_out(page)
+
+    # The liaison finds it in the inbox and sends it back with a question.
+    sign_in(page, base, "reviewer")
+    assert check.number in page.inner_text("main")
+    open_task_from_inbox(page, check.number)
+    page.check("input[name=decision][value=send_back]")
+    page.fill("textarea[name=questions]", "ランニングコストの内訳を示してください。")
+    submit(page)
+    assert "差戻し" in page.inner_text("#case-status")
+    sign_out(page)
+
+    # Staff answer the question and resubmit with a revised running cost.
+    sign_in(page, base, "staff_a")
+    open_task_from_inbox(page, check.number)
+    assert "ランニングコストの内訳を示してください。" in page.inner_text("main")
+    page.fill("textarea[name=answer]", "保守費 2,400,000円、クラウド利用料 600,000円です。")
+    page.fill("input[name=running_cost]", "３，０００，０００")
+    submit(page)
+    check.refresh_from_db()
+    assert check.status == CaseStatus.UNDER_REVIEW
+    assert check.running_cost == 3_000_000
+    sign_out(page)
+
+    # The reviewer works the checklist and records the result with one guidance item.
+    sign_in(page, base, "reviewer")
+    open_task_from_inbox(page, check.number)
+    page.check("input[name=decision][value=record]")
+    for field, outcome in support.CHECKLIST_OK.items():
+        page.select_option(f"select[name=check_{field}]", outcome)
+    page.select_option("select[name=result]", BudgetCheck.Result.CONFIRMED_WITH_GUIDANCE)
+    page.fill("textarea[name=guidance-0-text]", "複数事業者から見積を取得すること")
+    page.select_option("select[name=guidance-0-perspective]", "cost")
+    page.fill("input[name=guidance-0-due_date]", era_date(due))
+    submit(page)
+    check.refresh_from_db()
+    assert check.status == CaseStatus.AWAITING_APPROVAL
+    assert "複数事業者から見積を取得すること" in page.inner_text("#guidance-items")
+    sign_out(page)
+
+    # An approver (not the reviewer) picks it up from the queue and approves it.
+    sign_in(page, base, "approver")
+    open_task_from_inbox(page, check.number)
+    assert page.url.endswith("/assign/")
+    page.click("button[name=_continue]")
+    page.wait_for_url(re.compile(r"/execute/$"))
+    page.check("input[name=decision][value=approve]")
+    submit(page)
+    check.refresh_from_db()
+    assert check.status == CaseStatus.AWAITING_ACKNOWLEDGEMENT
+    sign_out(page)
+
+    # Staff see the advisory document on the case page and download it.
+    sign_in(page, base, "staff_a")
+    page.goto(f"{base}/home/cases/{check.pk}/")
+    with page.expect_download() as download_info:
+        page.click("a.shinsa-document-link")
+    data = download_info.value.path().read_bytes()
+    word = docx.Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in word.paragraphs)
+    text += "\n".join(
+        cell.text for table in word.tables for row in table.rows for cell in row.cells
+    )
+    assert "総務部" in text
+    assert fiscal_year_label(check.fiscal_year) in text
+    assert "12,000,000" in text
+    assert "複数事業者から見積を取得すること" in text
+    assert era_date(due) in text
+
+    # They acknowledge the result and the case is closed.
+    page.click("a.shinsa-task-action")
+    page.check("input[name=confirmed]")
+    submit(page)
+    assert "完了" in page.inner_text("#case-status")
+    check.refresh_from_db()
+    assert check.status == CaseStatus.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"), [("-5", NEGATIVE_NUMBER), ("ａｂｃ", INVALID_NUMBER)]
+)
+def test_a_bad_amount_is_refused_in_japanese_and_creates_nothing(
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    amount: str,
+    message: str,
+) -> None:
+    sign_in(page, live_server.url, "staff_a")
+    page.click("a[href$='/budgetcheck/start/']")
+    page.wait_for_url(START_PAGE)
+    start_url = page.url
+    page.select_option("select[name=system]", str(system.pk))
+    fill_facts(page, initial=amount, running="0")
+    page.click("button[name=_submit]")
+    page.wait_for_selector(".shinsa-field--error")
+    assert page.url == start_url
+    assert page.inner_text(".shinsa-field--error .shinsa-field__error") == message
+    assert page.input_value("input[name=initial_cost]") == amount
+    assert not BudgetCheck.objects.exists()
+    assert not CaseProcess.objects.exists()
