@@ -76,7 +76,11 @@ class RegisterSpecReviewForm(forms.Form):
     )
 
     def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"fiscal_year": fiscal_year_of(timezone.localdate())})
+        # A FormView always passes ``initial`` (empty unless the view fills it), so merge.
+        kwargs["initial"] = {
+            "fiscal_year": fiscal_year_of(timezone.localdate()),
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         if systems is not None:
             self.fields["system"].queryset = systems  # type: ignore[attr-defined]

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from governance import permissions, selectors
+from governance.japanese import fiscal_year_of
 from governance.models import (
     AuditEvent,
     CaseStatus,
@@ -107,6 +109,16 @@ def test_department_registers_a_mandatory_review_with_full_width_price(
     assert "ロックインの可能性あり" in page
     assert "大阪情報サービス株式会社 が 12 年継続" in page
     assert "Oracle" in page
+
+
+def test_the_registration_form_offers_the_current_fiscal_year(cast: Any, login: Any) -> None:
+    # Found by the browser journey: the form's default was dropped because FormView always
+    # passes ``initial``, so the field came up empty and the first submit was refused.
+    response = login(cast["staff_a"]).get(SpecReviewFlow.start.reverse("execute"))
+    assert response.status_code == 200
+    expected = fiscal_year_of(timezone.localdate())
+    assert response.context["form"]["fiscal_year"].value() == expected
+    assert f'name="fiscal_year" value="{expected}"' in response.content.decode()
 
 
 def test_the_whole_review_with_two_resubmissions_and_a_return_by_the_approver(
