@@ -1,0 +1,284 @@
+"""A mandatory spec review can be driven end to end in a real browser, from the department's
+upload through the scan's drafts and a resubmission to the approved document, and a file that
+is not a Word document is refused on the page."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import docx
+import pytest
+
+from governance.japanese import era_date, fiscal_year_label, fiscal_year_of
+from governance.karte import refresh_tenures
+from governance.models import (
+    CaseStatus,
+    Contract,
+    Finding,
+    InformationSystem,
+    LedgerStatus,
+    Perspective,
+    SpecReview,
+    SpecScanResult,
+    SystemKind,
+    User,
+    Vendor,
+)
+from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
+from tests import budget_support as support
+from tests.browser import sign_in, sign_out
+from tests.factories import InformationSystemFactory
+from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, make_spec
+from workflows.models import CaseProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+START_PAGE = re.compile(r"/spec_review/start/$")
+CASE_PAGE = re.compile(r"/spec_review/\d+/$")
+TASK_PAGE = re.compile(r"/spec_review/\d+/\w+/\d+/(execute|assign)/$")
+
+LOCK_IN_PHRASE = "同等品不可"
+EXIT_CLAUSE = "契約終了時のデータ移行・提供"
+
+
+def first_spec() -> bytes:
+    """Refuses equivalents and has every exit clause but the one on data at contract end."""
+    return make_spec(
+        paragraphs=[
+            "データベースは、現行と同一の製品とすること。同等品不可とする。",
+            *CLAUSE_PARAGRAPHS[1:],
+        ],
+        with_clauses=False,
+    )
+
+
+def revised_spec() -> bytes:
+    """The department's revision: equivalents allowed; still no data-exit clause."""
+    return make_spec(
+        paragraphs=[
+            "データベースは、リレーショナルデータベースとすること。",
+            "操作ログを1年以上保存すること。",
+            *CLAUSE_PARAGRAPHS[1:],
+        ],
+        with_clauses=False,
+    )
+
+
+@pytest.fixture
+def system(dept_a: Any) -> InformationSystem:
+    """A scratch-built system of department A run by the same vendor for 12 years."""
+    system = InformationSystemFactory.create(
+        department=dept_a, kind=SystemKind.SCRATCH, name="税務総合システム"
+    )
+    vendor = Vendor.objects.create(name="大阪情報サービス株式会社")
+    for year in range(2013, 2025):
+        Contract.objects.create(
+            system=system, fiscal_year=year, vendor=vendor, contract_type="保守", amount=1000
+        )
+    refresh_tenures([system.pk])
+    return system
+
+
+def submit(page: Any) -> None:
+    """Press the form's main button and wait for the case page it leads to."""
+    page.click("button[name=_submit]")
+    page.wait_for_url(CASE_PAGE)
+
+
+def open_task_from_inbox(page: Any, case_number: str) -> None:
+    """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
+    page.locator("tr", has_text=case_number).locator("a.shinsa-task-link").first.click()
+    page.wait_for_url(TASK_PAGE)
+
+
+def stay_on_page(page: Any, selector: str) -> None:
+    """Press a button that posts to the page itself and wait until it is shown again."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def draft_of(review: SpecReview, phrase: str) -> SpecScanResult:
+    return SpecScanResult.objects.get(
+        version__review=review, phrase=phrase, status=SpecScanResult.Status.PENDING
+    )
+
+
+def fill_checklist(page: Any, issues: tuple[str, ...] = ()) -> None:
+    for perspective in Perspective:
+        result = "issue" if perspective.value in issues else "ok"
+        page.select_option(f"select[name=result_{perspective.value}]", result)
+
+
+def document_text(data: bytes) -> str:
+    word = docx.Document(io.BytesIO(data))
+    parts = [paragraph.text for paragraph in word.paragraphs]
+    for table in word.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approved_document(
+    live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+) -> None:
+    base = live_server.url
+    board_date = support.in_days(60)
+
+    # Department staff register a procurement at the threshold with a locked-in spec.
+    sign_in(page, base, "staff_a")
+    page.click("a[href$='/spec_review/start/']")
+    page.wait_for_url(START_PAGE)
+    assert page.input_value("input[name=fiscal_year]") == str(fiscal_year_of(support.in_days(0)))
+    page.fill("input[name=title]", "税務システム再構築")
+    page.select_option("select[name=system]", str(system.pk))
+    page.check("input[name=procurement_type][value=service]")
+    page.fill("input[name=estimated_price]", "３６，０００，０００円")
+    page.fill("input[name=contract_board_date]", era_date(board_date))
+    page.set_input_files(
+        "input[name=spec_file]",
+        files=[{"name": "仕様書.docx", "mimeType": DOCX_TYPE, "buffer": first_spec()}],
+    )
+    submit(page)
+    review = SpecReview.objects.get()
+    assert review.estimated_price == 36_000_000
+
+    # The case page says the review is mandatory, and why.
+    assert "必須" in page.inner_text("#spec-category")
+    assert "予定価格 36,000,000円 ≥ 基準額 36,000,000円" in page.inner_text("#spec-routing")
+    assert "ロックインの可能性あり" in page.inner_text("#spec-lock-in")
+    assert LOCK_IN_PHRASE in page.inner_text("#spec-scan")
+    assert EXIT_CLAUSE in page.inner_text("#spec-scan")
+    sign_out(page)
+
+    # The liaison accepts the lock-in draft, dismisses the exit-clause one, adds a finding.
+    sign_in(page, base, "reviewer")
+    open_task_from_inbox(page, review.number)
+    review_url = page.url
+    accepted = draft_of(review, LOCK_IN_PHRASE)
+    stay_on_page(page, f"#draft-{accepted.pk} .shinsa-draft__form button[type=submit]")
+    assert "自動検出結果を指摘事項に採用しました。" in page.inner_text("main")
+    dismissed = draft_of(review, EXIT_CLAUSE)
+    page.fill(f"#dismiss-{dismissed.pk}", "契約書案第12条でデータの提供を定めています。")
+    stay_on_page(page, f"#draft-{dismissed.pk} .shinsa-inline-form button[type=submit]")
+    assert "自動検出結果を不採用にしました。" in page.inner_text("main")
+    assert not SpecScanResult.objects.filter(
+        version__review=review, status=SpecScanResult.Status.PENDING
+    ).exists()
+    page.select_option("#add-finding select[name=perspective]", Perspective.SECURITY)
+    page.fill("#add-finding textarea[name=text]", "ログの保存期間が定められていません。")
+    page.fill(
+        "#add-finding textarea[name=requested_revision]",
+        "操作ログを1年以上保存することを明記してください。",
+    )
+    stay_on_page(page, "#add-finding button[type=submit]")
+    assert "ログの保存期間が定められていません。" in page.inner_text("#spec-findings")
+    assert page.url == review_url
+    fill_checklist(page, issues=("neutrality", "security"))
+    page.check("input[name=decision][value=returned]")
+    submit(page)
+    assert "差戻し" in page.inner_text("#case-status")
+    sign_out(page)
+
+    # Staff upload a revised specification and answer both findings.
+    sign_in(page, base, "staff_a")
+    open_task_from_inbox(page, review.number)
+    findings = list(Finding.objects.filter(case=review).order_by("number"))
+    assert len(findings) == 2
+    page.set_input_files(
+        "input[name=spec_file]",
+        files=[{"name": "仕様書v2.docx", "mimeType": DOCX_TYPE, "buffer": revised_spec()}],
+    )
+    page.fill("textarea[name=note]", "同等品の条件と操作ログの保存期間を追記しました。")
+    for finding in findings:
+        page.fill(
+            f"textarea[name=answer_{finding.pk}]", f"指摘{finding.number}のとおり修正しました。"
+        )
+    submit(page)
+    assert "仕様書v2.docx" in page.inner_text("#spec-versions")
+    sign_out(page)
+
+    # The reviewer settles both findings and sends the case to approval.
+    sign_in(page, base, "reviewer")
+    open_task_from_inbox(page, review.number)
+    # The exit clause is still missing, but it was decided before: no new draft to decide.
+    assert "未判断の自動検出結果はありません。" in page.inner_text("main")
+    for finding in findings:
+        row = page.locator(f"#spec-findings tr:has(input[name=finding][value='{finding.pk}'])")
+        row.locator("select[name=status]").select_option(LedgerStatus.RESOLVED)
+        row.locator("textarea[name=resolution]").fill("第2版で修正を確認")
+        with page.expect_navigation():
+            row.locator("button[type=submit]").click()
+    assert not Finding.objects.filter(case=review, status=LedgerStatus.OPEN).exists()
+    fill_checklist(page)
+    page.check("input[name=decision][value=to_approval]")
+    submit(page)
+    review.refresh_from_db()
+    assert review.status == CaseStatus.AWAITING_APPROVAL
+    sign_out(page)
+
+    # An approver who neither requested nor reviewed the case approves it.
+    sign_in(page, base, "approver")
+    open_task_from_inbox(page, review.number)
+    page.click("button[name=_continue]")
+    page.wait_for_url(re.compile(r"/execute/$"))
+    page.check("input[name=decision][value=approve]")
+    submit(page)
+    review.refresh_from_db()
+    assert review.status == CaseStatus.APPROVED
+    assert review.approver == cast["approver"]
+
+    # The result document is downloaded from the case page and read.
+    with page.expect_download() as download_info:
+        page.click("a.shinsa-document-link")
+    text = document_text(download_info.value.path().read_bytes())
+    assert review.number in text
+    assert "総務部長" in text
+    assert "36,000,000円" in text
+    assert fiscal_year_label(fiscal_year_of(support.in_days(0))) in text
+    assert era_date(board_date) in text
+    assert "ログの保存期間が定められていません。" in text
+    assert "指摘2のとおり修正しました。" in text
+    assert "第2版（仕様書v2.docx" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "data", "message"),
+    [
+        (
+            "仕様書.txt",
+            "text/plain",
+            "同等品不可".encode(),
+            UPLOAD_WRONG_TYPE.format(allowed=".docx"),
+        ),
+        ("仕様書.docx", DOCX_TYPE, "同等品不可".encode(), UPLOAD_NOT_DOCX),
+    ],
+)
+def test_a_specification_that_is_not_a_word_document_is_refused_and_nothing_is_registered(
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    name: str,
+    mime: str,
+    data: bytes,
+    message: str,
+) -> None:
+    sign_in(page, live_server.url, "staff_a")
+    page.click("a[href$='/spec_review/start/']")
+    page.wait_for_url(START_PAGE)
+    start_url = page.url
+    page.fill("input[name=title]", "税務システム再構築")
+    page.check("input[name=procurement_type][value=service]")
+    page.fill("input[name=estimated_price]", "36,000,000")
+    page.fill("input[name=contract_board_date]", era_date(support.in_days(60)))
+    page.set_input_files(
+        "input[name=spec_file]", files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    page.click("button[name=_submit]")
+    page.wait_for_selector(".shinsa-field--error")
+    assert page.url == start_url
+    assert page.inner_text(".shinsa-field--error .shinsa-field__error") == message
+    assert not SpecReview.objects.exists()
+    assert not CaseProcess.objects.exists()
