@@ -7,6 +7,7 @@ and an ``admin``.
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -40,6 +41,20 @@ def _fast_password_hashing(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path_factory: Any) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def migration_seeds(transactional_db: None) -> None:
+    """The rows data migrations seed: the rules in force and the lock-in term list.
+
+    A transactional test ends by flushing every table, seeded rows included, so a later
+    transactional test (the browser journeys) would find no threshold or lock-in rule.
+    The seeds use get_or_create, so running them again is harmless.
+    """
+    from django.apps import apps
+
+    for migration in ("0004_seed_rules", "0009_seed_lock_in_terms"):
+        importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
 
 
 @pytest.fixture

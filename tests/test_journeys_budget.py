@@ -17,7 +17,11 @@ from tests.browser import sign_in, sign_out
 from tests.factories import InformationSystemFactory
 from workflows.models import CaseProcess
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_seeds"),
+]
 
 CASE_PAGE = re.compile(r"/budgetcheck/\d+/$")
 START_PAGE = re.compile(r"/budgetcheck/start/$")
@@ -90,9 +94,13 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "差戻し" in page.inner_text("#case-status")
     sign_out(page)
 
-    # Staff answer the question and resubmit with a revised running cost.
+    # Staff follow the notice to the case, answer the question and resubmit with a revised
+    # running cost.
     sign_in(page, base, "staff_a")
-    open_task_from_inbox(page, check.number)
+    page.locator(".shinsa-notices button", has_text=check.number).click()
+    page.wait_for_url(CASE_PAGE)
+    page.click("a.shinsa-task-action")
+    page.wait_for_url(TASK_PAGE)
     assert "ランニングコストの内訳を示してください。" in page.inner_text("main")
     page.fill("textarea[name=answer]", "保守費 2,400,000円、クラウド利用料 600,000円です。")
     page.fill("input[name=running_cost]", "３，０００，０００")

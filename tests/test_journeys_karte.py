@@ -15,7 +15,11 @@ from tests.browser import sign_in, sign_out
 from tests.factories import InformationSystemFactory
 from tests.karte_files import basic_workbook
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_seeds"),
+]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DETAIL_PAGE = re.compile(r"/karte/\d+/$")

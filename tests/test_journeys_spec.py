@@ -33,7 +33,11 @@ from tests.factories import InformationSystemFactory
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, make_spec
 from workflows.models import CaseProcess
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_seeds"),
+]
 
 START_PAGE = re.compile(r"/spec_review/start/$")
 CASE_PAGE = re.compile(r"/spec_review/\d+/$")
