@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER, era_date, fiscal_year_label
-from governance.models import BudgetCheck, CaseStatus, InformationSystem, User
+from governance.models import AdvisoryDocument, BudgetCheck, CaseStatus, InformationSystem, User
 from tests import budget_support as support
 from tests.browser import sign_in, sign_out
 from tests.factories import InformationSystemFactory
@@ -143,7 +143,10 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     page.goto(f"{base}/home/cases/{check.pk}/")
     with page.expect_download() as download_info:
         page.click("a.shinsa-document-link")
-    data = download_info.value.path().read_bytes()
+    download = download_info.value
+    document = AdvisoryDocument.objects.get(case=check)
+    assert download.suggested_filename == f"{document.number}_{document.title}_v1.docx"
+    data = download.path().read_bytes()
     word = docx.Document(io.BytesIO(data))
     text = "\n".join(p.text for p in word.paragraphs)
     text += "\n".join(

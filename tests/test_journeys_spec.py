@@ -14,6 +14,7 @@ import pytest
 from governance.japanese import era_date, fiscal_year_label, fiscal_year_of
 from governance.karte import refresh_tenures
 from governance.models import (
+    AdvisoryDocument,
     CaseStatus,
     Contract,
     Finding,
@@ -222,9 +223,13 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert review.status == CaseStatus.AWAITING_APPROVAL
     sign_out(page)
 
-    # An approver who neither requested nor reviewed the case approves it.
+    # An approver who neither requested nor reviewed the case opens it from the queue, takes
+    # the approval step on the case page and approves.
     sign_in(page, base, "approver")
-    open_task_from_inbox(page, review.number)
+    page.locator("tr", has_text=review.number).locator(f"a[href$='/cases/{review.pk}/']").click()
+    page.wait_for_url(CASE_PAGE)
+    page.click("a.shinsa-task-action")
+    page.wait_for_url(TASK_PAGE)
     page.click("button[name=_continue]")
     page.wait_for_url(re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
@@ -236,7 +241,10 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     # The result document is downloaded from the case page and read.
     with page.expect_download() as download_info:
         page.click("a.shinsa-document-link")
-    text = document_text(download_info.value.path().read_bytes())
+    download = download_info.value
+    document = AdvisoryDocument.objects.get(case=review)
+    assert download.suggested_filename == f"{document.number}_仕様書確認結果_v1.docx"
+    text = document_text(download.path().read_bytes())
     assert review.number in text
     assert "総務部長" in text
     assert "36,000,000円" in text
