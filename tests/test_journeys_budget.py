@@ -74,13 +74,19 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     fill_facts(page, initial="１２，０００，０００", running="３，４００，０００円")
     page.set_input_files(
         "input[name=attachments]",
-        files=[{"name": "見積書.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+        files=[
+            {"name": "見積書.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            {"name": "構成図.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        ],
     )
     submit(page)
     check = BudgetCheck.objects.get()
     assert (check.initial_cost, check.running_cost) == (12_000_000, 3_400_000)
     assert "12,000,000円" in page.inner_text("#budget-initial")
-    assert check.attachments.get().original_name == "見積書.pdf"
+    assert sorted(check.attachments.values_list("original_name", flat=True)) == [
+        "構成図.pdf",
+        "見積書.pdf",
+    ]
     assert "見積書.pdf" in page.inner_text("main")
     sign_out(page)
 
@@ -166,9 +172,17 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     check.refresh_from_db()
     assert check.status == CaseStatus.CLOSED
 
+    # The open guidance item is shown when they start next year's request.
+    page.goto(f"{base}/home/")
+    page.click("a[href$='/budgetcheck/start/']")
+    page.wait_for_url(START_PAGE)
+    assert "複数事業者から見積を取得すること" in page.inner_text("#open-guidance")
+
 
 @pytest.mark.parametrize(
-    ("amount", "message"), [("-5", NEGATIVE_NUMBER), ("ａｂｃ", INVALID_NUMBER)]
+    ("amount", "message"),
+    [("-5", NEGATIVE_NUMBER), ("ａｂｃ", INVALID_NUMBER)],
+    ids=["negative", "not-a-number"],
 )
 def test_a_bad_amount_is_refused_in_japanese_and_creates_nothing(
     live_server: Any,

@@ -266,6 +266,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
         ),
         ("仕様書.docx", DOCX_TYPE, "同等品不可".encode(), UPLOAD_NOT_DOCX),
     ],
+    ids=["text-file", "not-a-word-document"],
 )
 def test_a_specification_that_is_not_a_word_document_is_refused_and_nothing_is_registered(
     live_server: Any,
