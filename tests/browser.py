@@ -59,7 +59,18 @@ def sign_in(page: Any, base_url: str, username: str, password: str = TEST_PASSWO
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/home/**")
+    wait_for_page(page, f"{base_url}/home/**")
+
+
+def wait_for_page(page: Any, url: Any) -> None:
+    """Wait until the page at ``url`` is shown, not only addressed.
+
+    viewflow's pages load through Turbo, which changes the address just before it swaps the
+    new page in; reading the page as soon as the address matches can read the previous one.
+    Turbo marks ``<html aria-busy>`` for the whole visit.
+    """
+    page.wait_for_url(url)
+    page.wait_for_selector("html:not([aria-busy])", state="attached")
 
 
 def sign_out(page: Any) -> None:

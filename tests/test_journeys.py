@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from governance.models import CaseStatus, Consultation, User
-from tests.browser import sign_in, sign_out
+from tests.browser import sign_in, sign_out, wait_for_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ CASE_PAGE = re.compile(r"/consultation/\d+/$")
 def submit(page: Any) -> None:
     """Press the form's main button and wait for the case page it leads to."""
     page.click("button[name=_submit]")
-    page.wait_for_url(CASE_PAGE)
+    wait_for_page(page, CASE_PAGE)
 
 
 def test_a_consultation_goes_from_department_to_liaison_and_back(

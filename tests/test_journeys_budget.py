@@ -9,11 +9,12 @@ from typing import Any
 
 import docx
 import pytest
+from django.utils import timezone
 
 from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER, era_date, fiscal_year_label
 from governance.models import AdvisoryDocument, BudgetCheck, CaseStatus, InformationSystem, User
 from tests import budget_support as support
-from tests.browser import sign_in, sign_out
+from tests.browser import sign_in, sign_out, wait_for_page
 from tests.factories import InformationSystemFactory
 from workflows.models import CaseProcess
 
@@ -40,7 +41,7 @@ def system(dept_a: Any) -> InformationSystem:
 def submit(page: Any) -> None:
     """Press the form's main button and wait for the case page it leads to."""
     page.click("button[name=_submit]")
-    page.wait_for_url(CASE_PAGE)
+    wait_for_page(page, CASE_PAGE)
 
 
 def fill_facts(page: Any, *, initial: str, running: str) -> None:
@@ -57,7 +58,7 @@ def open_task_from_inbox(page: Any, case_number: str) -> None:
     """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
     row = page.locator("tr", has_text=case_number)
     row.locator("a.shinsa-task-link").first.click()
-    page.wait_for_url(TASK_PAGE)
+    wait_for_page(page, TASK_PAGE)
 
 
 def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_document(
@@ -69,7 +70,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # Department staff request a check with full-width amounts and an estimate in PDF.
     sign_in(page, base, "staff_a")
     page.click("a[href$='/budgetcheck/start/']")
-    page.wait_for_url(START_PAGE)
+    wait_for_page(page, START_PAGE)
     page.select_option("select[name=system]", str(system.pk))
     fill_facts(page, initial="１２，０００，０００", running="３，４００，０００円")
     page.set_input_files(
@@ -104,9 +105,9 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # running cost.
     sign_in(page, base, "staff_a")
     page.locator(".shinsa-notices button", has_text=check.number).click()
-    page.wait_for_url(CASE_PAGE)
+    wait_for_page(page, CASE_PAGE)
     page.click("a.shinsa-task-action")
-    page.wait_for_url(TASK_PAGE)
+    wait_for_page(page, TASK_PAGE)
     assert "ランニングコストの内訳を示してください。" in page.inner_text("main")
     page.fill("textarea[name=answer]", "保守費 2,400,000円、クラウド利用料 600,000円です。")
     page.fill("input[name=running_cost]", "３，０００，０００")
@@ -137,7 +138,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     open_task_from_inbox(page, check.number)
     assert page.url.endswith("/assign/")
     page.click("button[name=_continue]")
-    page.wait_for_url(re.compile(r"/execute/$"))
+    wait_for_page(page, re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
     submit(page)
     check.refresh_from_db()
@@ -152,20 +153,21 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     download = download_info.value
     document = AdvisoryDocument.objects.get(case=check)
     assert download.suggested_filename == f"{document.number}_{document.title}_v1.docx"
-    data = download.path().read_bytes()
-    word = docx.Document(io.BytesIO(data))
-    text = "\n".join(p.text for p in word.paragraphs)
-    text += "\n".join(
-        cell.text for table in word.tables for row in table.rows for cell in row.cells
-    )
-    assert "総務部" in text
-    assert fiscal_year_label(check.fiscal_year) in text
-    assert "12,000,000" in text
-    assert "複数事業者から見積を取得すること" in text
-    assert era_date(due) in text
+    word = docx.Document(io.BytesIO(download.path().read_bytes()))
+    text = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    cells = [[cell.text for cell in row.cells] for table in word.tables for row in table.rows]
+    check.refresh_from_db()
+    assert check.approved_at is not None
+    assert era_date(timezone.localtime(check.approved_at).date()) in text  # 令和…年…月…日
+    assert "総務部長　様" in text
+    assert f"{fiscal_year_label(check.fiscal_year)}予算要求" in text
+    assert ["要求額（イニシャルコスト）", "12,000,000円"] in cells
+    assert ["要求額（ランニングコスト）", "3,000,000円"] in cells
+    assert ["1", "経費の妥当性", "複数事業者から見積を取得すること", era_date(due)] in cells
 
     # They acknowledge the result and the case is closed.
     page.click("a.shinsa-task-action")
+    wait_for_page(page, TASK_PAGE)
     page.check("input[name=confirmed]")
     submit(page)
     assert "完了" in page.inner_text("#case-status")
@@ -175,7 +177,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # The open guidance item is shown when they start next year's request.
     page.goto(f"{base}/home/")
     page.click("a[href$='/budgetcheck/start/']")
-    page.wait_for_url(START_PAGE)
+    wait_for_page(page, START_PAGE)
     assert "複数事業者から見積を取得すること" in page.inner_text("#open-guidance")
 
 
@@ -194,7 +196,7 @@ def test_a_bad_amount_is_refused_in_japanese_and_creates_nothing(
 ) -> None:
     sign_in(page, live_server.url, "staff_a")
     page.click("a[href$='/budgetcheck/start/']")
-    page.wait_for_url(START_PAGE)
+    wait_for_page(page, START_PAGE)
     start_url = page.url
     page.select_option("select[name=system]", str(system.pk))
     fill_facts(page, initial=amount, running="0")

@@ -11,7 +11,7 @@ import pytest
 
 from governance.models import InformationSystem, User
 from governance.permissions import system_edit_error
-from tests.browser import sign_in, sign_out
+from tests.browser import sign_in, sign_out, wait_for_page
 from tests.factories import InformationSystemFactory
 from tests.karte_files import basic_workbook
 
@@ -29,7 +29,7 @@ def import_workbook(page: Any, base: str) -> None:
     """Upload the test workbook (A-001 of 総務部, locked in; A-002 of 財務部) on the import page."""
     page.goto(f"{base}/karte/")
     page.click("a[href$='/karte/import/']")
-    page.wait_for_url(re.compile(r"/karte/import/$"))
+    wait_for_page(page, re.compile(r"/karte/import/$"))
     page.set_input_files(
         "#import-form input[name=file]",
         files=[{"name": "カルテ.xlsx", "mimeType": XLSX_TYPE, "buffer": basic_workbook()}],
@@ -51,13 +51,13 @@ def test_a_reviewer_imports_a_workbook_and_finds_the_locked_in_system_in_the_lis
     assert {"A-001", "A-002"} <= set(page.inner_text("#karte-list").split())
     page.select_option("#karte-filters select[name=lock_in]", "yes")
     page.click("#karte-filters button[type=submit]")
-    page.wait_for_url(re.compile(r"lock_in=yes"))
+    wait_for_page(page, re.compile(r"lock_in=yes"))
     listed = page.inner_text("#karte-list")
     assert "A-001" in listed
     assert "A-002" not in listed
 
     page.click("#karte-list a:text-is('A-001')")
-    page.wait_for_url(DETAIL_PAGE)
+    wait_for_page(page, DETAIL_PAGE)
     assert "試験情報株式会社" in page.inner_text("#lock-in-flag")
     timeline = page.inner_text("#contract-timeline")
     assert "試験情報株式会社" in timeline
@@ -82,12 +82,12 @@ def test_department_staff_edit_their_own_system_and_are_refused_another_departme
     assert "A-001" in listed
     assert "A-002" not in listed
     page.click("#karte-list a:text-is('A-001')")
-    page.wait_for_url(DETAIL_PAGE)
+    wait_for_page(page, DETAIL_PAGE)
     page.click(f"a[href$='/karte/{own.pk}/edit/']")
-    page.wait_for_url(re.compile(r"/edit/$"))
+    wait_for_page(page, re.compile(r"/edit/$"))
     page.fill("#system-form textarea[name=renewal_plan]", "令和10年度にクラウドへ移行する。")
     page.click("#system-form button[type=submit]")
-    page.wait_for_url(DETAIL_PAGE)
+    wait_for_page(page, DETAIL_PAGE)
     assert "令和10年度にクラウドへ移行する。" in page.inner_text("main")
     own.refresh_from_db()
     assert own.renewal_plan == "令和10年度にクラウドへ移行する。"
@@ -99,7 +99,7 @@ def test_department_staff_edit_their_own_system_and_are_refused_another_departme
         assert "ページが見つかりません" in page.inner_text("body")
     # The refusal page leads back into the site.
     page.click("a[href='/']")
-    page.wait_for_url(re.compile(r"/home/$"))
+    wait_for_page(page, re.compile(r"/home/$"))
     other.refresh_from_db()
     assert other.renewal_plan == ""
 

@@ -29,7 +29,7 @@ from governance.models import (
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
 from tests import budget_support as support
-from tests.browser import sign_in, sign_out
+from tests.browser import sign_in, sign_out, wait_for_page
 from tests.factories import InformationSystemFactory
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, make_spec
 from workflows.models import CaseProcess
@@ -89,19 +89,21 @@ def system(dept_a: Any) -> InformationSystem:
 def submit(page: Any) -> None:
     """Press the form's main button and wait for the case page it leads to."""
     page.click("button[name=_submit]")
-    page.wait_for_url(CASE_PAGE)
+    wait_for_page(page, CASE_PAGE)
 
 
 def open_task_from_inbox(page: Any, case_number: str) -> None:
     """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
     page.locator("tr", has_text=case_number).locator("a.shinsa-task-link").first.click()
-    page.wait_for_url(TASK_PAGE)
+    wait_for_page(page, TASK_PAGE)
 
 
-def stay_on_page(page: Any, selector: str) -> None:
-    """Press a button that posts to the page itself and wait until it is shown again."""
+def stay_on_page(page: Any, button: Any) -> None:
+    """Press ``button`` (a locator), which posts to the page itself, and wait until the page
+    is shown again."""
     with page.expect_navigation():
-        page.click(selector)
+        button.click()
+    page.wait_for_selector("html:not([aria-busy])", state="attached")
 
 
 def draft_of(review: SpecReview, phrase: str) -> SpecScanResult:
@@ -134,7 +136,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     # Department staff register a procurement at the threshold with a locked-in spec.
     sign_in(page, base, "staff_a")
     page.click("a[href$='/spec_review/start/']")
-    page.wait_for_url(START_PAGE)
+    wait_for_page(page, START_PAGE)
     assert page.input_value("input[name=fiscal_year]") == str(fiscal_year_of(support.in_days(0)))
     page.fill("input[name=title]", "税務システム再構築")
     page.select_option("select[name=system]", str(system.pk))
@@ -162,11 +164,11 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     open_task_from_inbox(page, review.number)
     review_url = page.url
     accepted = draft_of(review, LOCK_IN_PHRASE)
-    stay_on_page(page, f"#draft-{accepted.pk} .shinsa-draft__form button[type=submit]")
+    stay_on_page(page, page.locator(f"#draft-{accepted.pk} .shinsa-draft__form button"))
     assert "自動検出結果を指摘事項に採用しました。" in page.inner_text("main")
     dismissed = draft_of(review, EXIT_CLAUSE)
     page.fill(f"#dismiss-{dismissed.pk}", "契約書案第12条でデータの提供を定めています。")
-    stay_on_page(page, f"#draft-{dismissed.pk} .shinsa-inline-form button[type=submit]")
+    stay_on_page(page, page.locator(f"#draft-{dismissed.pk} .shinsa-inline-form button"))
     assert "自動検出結果を不採用にしました。" in page.inner_text("main")
     assert not SpecScanResult.objects.filter(
         version__review=review, status=SpecScanResult.Status.PENDING
@@ -177,7 +179,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
         "#add-finding textarea[name=requested_revision]",
         "操作ログを1年以上保存することを明記してください。",
     )
-    stay_on_page(page, "#add-finding button[type=submit]")
+    stay_on_page(page, page.locator("#add-finding button[type=submit]"))
     assert "ログの保存期間が定められていません。" in page.inner_text("#spec-findings")
     assert page.url == review_url
     fill_checklist(page, issues=("neutrality", "security"))
@@ -213,8 +215,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
         row = page.locator(f"#spec-findings tr:has(input[name=finding][value='{finding.pk}'])")
         row.locator("select[name=status]").select_option(LedgerStatus.RESOLVED)
         row.locator("textarea[name=resolution]").fill("第2版で修正を確認")
-        with page.expect_navigation():
-            row.locator("button[type=submit]").click()
+        stay_on_page(page, row.locator("button[type=submit]"))
     assert not Finding.objects.filter(case=review, status=LedgerStatus.OPEN).exists()
     fill_checklist(page)
     page.check("input[name=decision][value=to_approval]")
@@ -227,11 +228,11 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     # the approval step on the case page and approves.
     sign_in(page, base, "approver")
     page.locator("tr", has_text=review.number).locator(f"a[href$='/cases/{review.pk}/']").click()
-    page.wait_for_url(CASE_PAGE)
+    wait_for_page(page, CASE_PAGE)
     page.click("a.shinsa-task-action")
-    page.wait_for_url(TASK_PAGE)
+    wait_for_page(page, TASK_PAGE)
     page.click("button[name=_continue]")
-    page.wait_for_url(re.compile(r"/execute/$"))
+    wait_for_page(page, re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
     submit(page)
     review.refresh_from_db()
@@ -280,7 +281,7 @@ def test_a_specification_that_is_not_a_word_document_is_refused_and_nothing_is_r
 ) -> None:
     sign_in(page, live_server.url, "staff_a")
     page.click("a[href$='/spec_review/start/']")
-    page.wait_for_url(START_PAGE)
+    wait_for_page(page, START_PAGE)
     start_url = page.url
     page.fill("input[name=title]", "税務システム再構築")
     page.check("input[name=procurement_type][value=service]")
