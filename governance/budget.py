@@ -194,6 +194,8 @@ def budget_panel_context(user: Any, check: BudgetCheck) -> dict[str, Any]:
     return {
         "budget_check": check,
         "guidance_items": SimpleLazyObject(lambda: list(check.guidanceitems.order_by("sequence"))),
+        # Once issued, each item has its own page, where the department records its response.
+        "guidance_items_issued": check.status in ISSUED,
         "carried_over_items": SimpleLazyObject(lambda: carried_over_items(user, check)),
         "cost_history": SimpleLazyObject(lambda: cost_history(check.system, check)),
     }

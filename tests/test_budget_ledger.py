@@ -52,6 +52,26 @@ def _item(check: Any, sequence: int) -> GuidanceItem:
     return GuidanceItem.objects.select_related("case").get(case=check, sequence=sequence)
 
 
+def test_the_case_page_links_each_issued_guidance_item_to_its_page(
+    cast: Any, system: Any, last_year: Any, login: Any
+) -> None:
+    # Found by the browser journey: the case page listed the items the department must
+    # respond to with no way to reach the page where it does so.
+    page = login(cast["staff_a"]).get(f"/home/cases/{last_year.pk}/", follow=True)
+    assert page.status_code == 200
+    for sequence in (1, 2):
+        assert f'href="/budget/guidance/{_item(last_year, sequence).pk}/"' in page.content.decode()
+
+
+def test_guidance_items_awaiting_approval_are_listed_without_a_link(
+    cast: Any, system: Any, login: Any
+) -> None:
+    check = support.drive_to_approval(support.start(cast["staff_a"], system), cast["reviewer"])
+    page = login(cast["reviewer"]).get(f"/home/cases/{check.pk}/", follow=True).content.decode()
+    assert "複数事業者から見積を取得すること" in page
+    assert "/budget/guidance/" not in page
+
+
 def test_department_resolves_a_guidance_item_with_evidence_and_it_is_audited(
     cast: Any, last_year: Any, login: Any
 ) -> None:
