@@ -12,7 +12,15 @@ import pytest
 from django.utils import timezone
 
 from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER, era_date, fiscal_year_label
-from governance.models import AdvisoryDocument, BudgetCheck, CaseStatus, InformationSystem, User
+from governance.models import (
+    AdvisoryDocument,
+    BudgetCheck,
+    CaseStatus,
+    GuidanceItem,
+    InformationSystem,
+    LedgerStatus,
+    User,
+)
 from tests import budget_support as support
 from tests.browser import sign_in, sign_out, wait_for_page
 from tests.factories import InformationSystemFactory
@@ -179,6 +187,22 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     page.click("a[href$='/budgetcheck/start/']")
     wait_for_page(page, START_PAGE)
     assert "複数事業者から見積を取得すること" in page.inner_text("#open-guidance")
+
+    # They respond to the item from the case page, with the comparison as evidence.
+    item = GuidanceItem.objects.get(case=check)
+    page.goto(f"{base}/home/cases/{check.pk}/")
+    page.click(f"#guidance-item-{item.pk}")
+    wait_for_page(page, re.compile(rf"/budget/guidance/{item.pk}/$"))
+    page.fill("textarea[name=evidence]", "3社から見積を取得し比較しました。")
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "見積比較.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.click("form:has(input[name=action][value=resolve]) button[type=submit]")
+    page.wait_for_selector("#item-facts a[href*='/attachments/']")
+    assert "対応済" in page.inner_text("#item-status")
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.RESOLVED
 
 
 @pytest.mark.parametrize(
