@@ -13,7 +13,7 @@ from governance.models import InformationSystem, User
 from governance.permissions import system_edit_error
 from tests.browser import sign_in, sign_out, wait_for_page
 from tests.factories import InformationSystemFactory
-from tests.karte_files import basic_workbook
+from tests.karte_files import SYSTEM_HEADER, basic_workbook, system_row, workbook_bytes
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,14 +25,17 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DETAIL_PAGE = re.compile(r"/karte/\d+/$")
 
 
-def import_workbook(page: Any, base: str) -> None:
-    """Upload the test workbook (A-001 of 総務部, locked in; A-002 of 財務部) on the import page."""
+def import_workbook(page: Any, base: str, workbook: bytes | None = None) -> None:
+    """Upload ``workbook`` on the import page; by default the test workbook (A-001 of 総務部,
+    locked in; A-002 of 財務部)."""
     page.goto(f"{base}/karte/")
     page.click("a[href$='/karte/import/']")
     wait_for_page(page, re.compile(r"/karte/import/$"))
     page.set_input_files(
         "#import-form input[name=file]",
-        files=[{"name": "カルテ.xlsx", "mimeType": XLSX_TYPE, "buffer": basic_workbook()}],
+        files=[
+            {"name": "カルテ.xlsx", "mimeType": XLSX_TYPE, "buffer": workbook or basic_workbook()}
+        ],
     )
     page.click("#import-form button[type=submit]")
     page.wait_for_selector("#import-result, #import-errors, .shinsa-field--error")
@@ -64,6 +67,20 @@ def test_a_reviewer_imports_a_workbook_and_finds_the_locked_in_system_in_the_lis
     assert "1,000,000" in timeline
     costs = page.inner_text("#cost-table")
     assert "1,200" in costs and "1,100" in costs
+
+
+def test_a_workbook_with_a_bad_cell_is_refused_with_its_place_and_imports_nothing(
+    live_server: Any, page: Any, cast: dict[str, User]
+) -> None:
+    sign_in(page, live_server.url, "reviewer")
+    bad = workbook_bytes(
+        {"システム": [SYSTEM_HEADER, system_row("A-001"), system_row("A-002", 職員数="三人")]}
+    )
+    import_workbook(page, live_server.url, bad)
+    issues = page.inner_text("#import-errors")
+    assert "何も取り込んでいません" in issues
+    assert "職員数" in issues and "数値として読み取れません。" in issues
+    assert not InformationSystem.objects.exists()
 
 
 def test_department_staff_edit_their_own_system_and_are_refused_another_departments(
