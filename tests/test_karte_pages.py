@@ -365,8 +365,11 @@ def test_governance_staff_import_a_workbook_through_the_page(cast: Any, login: A
     upload = io.BytesIO(basic_workbook())
     upload.name = "karte.xlsx"
     response = client.post(reverse("karte:import"), {"file": upload})
-    assert response.status_code == 200
-    assert 'id="import-result"' in response.content.decode()
+    assert response.status_code == 302  # post/redirect/get: a reload does not import again
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="import-result"' in page
+    assert "新規 2 件" in page
+    assert 'id="import-result"' not in client.get(reverse("karte:import")).content.decode()
     assert InformationSystem.objects.count() == 2
     summary = AuditEvent.objects.get(action="karte.import")
     assert "karte.xlsx" in summary.reason

@@ -3,6 +3,7 @@ coverage reports, import and export. Views parse, call a selector or service, an
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -230,6 +231,9 @@ class CoverageReportView(generic.TemplateView):
         return context
 
 
+IMPORT_RESULT_KEY = "karte_import_result"
+
+
 def import_systems(request: Any) -> HttpResponse:
     if not permissions.can_import_systems(request.user):
         raise PermissionDenied(_(permissions.NOT_ALLOWED))
@@ -250,7 +254,11 @@ def import_systems(request: Any) -> HttpResponse:
             context["issues"] = exc.issues[: karte_io.MAX_ISSUES]
             context["more_issues"] = max(0, len(exc.issues) - karte_io.MAX_ISSUES)
         else:
-            context["result"] = result
+            # Post/redirect/get: a reload never offers to send the workbook again.
+            request.session[IMPORT_RESULT_KEY] = dataclasses.asdict(result)
+            return redirect("karte:import")
+    elif request.method == "GET":
+        context["result"] = request.session.pop(IMPORT_RESULT_KEY, None)
     return render(request, "karte/import.html", context)
 
 
