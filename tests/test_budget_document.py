@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.japanese import era_date, fiscal_year_label
+from governance.japanese import era_date, fiscal_year_label, fiscal_year_of, fiscal_year_short
 from governance.models import AdvisoryDocument, AuditEvent, DocumentVersion, Job
 from governance.services import budget as services
 from governance.services.budget import GuidanceDraft
@@ -80,6 +80,10 @@ def test_approval_generates_the_document_with_the_decision_in_japanese_conventio
     cells = [[cell.text for cell in row.cells] for table in word.tables for row in table.rows]
 
     assert document.number in text
+    # Numbered in the year it is issued (this year), not the budget year it concerns (next).
+    issued_in = fiscal_year_of(timezone.localdate())
+    assert approved.fiscal_year == issued_in + 1
+    assert document.number == f"{fiscal_year_short(issued_in)}行DX第1号"
     assert document.title == "予算確認結果通知（技術的助言）"
     assert era_date(timezone.localtime(approved.approved_at).date()) in text  # 令和…年…月…日
     assert "総務部長　様" in text

@@ -9,12 +9,13 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from governance import outbox, permissions
 from governance.documents import render_docx, sha256_hex
-from governance.japanese import fiscal_year_short
+from governance.japanese import fiscal_year_of, fiscal_year_short
 from governance.models import AdvisoryDocument, Case, DocumentVersion, Job
 from governance.services.audit import _canonical, record_event
 from governance.services.cases import next_number
@@ -52,11 +53,15 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
     with transaction.atomic():
         document = AdvisoryDocument.objects.filter(case=case, template=template).first()
         if document is None:
-            serial = next_number("document", case.fiscal_year)
+            # Numbered in the series of the fiscal year it is issued in, as the office's
+            # outgoing documents are, not the year the case is about (a budget check in
+            # autumn 令和8 concerns 令和9年度's budget, and its answer is a 令和8 document).
+            issued_in = fiscal_year_of(timezone.localdate())
+            serial = next_number("document", issued_in)
             document = AdvisoryDocument.objects.create(
                 case=case,
                 template=template,
-                number=f"{fiscal_year_short(case.fiscal_year)}行DX第{serial}号",
+                number=f"{fiscal_year_short(issued_in)}行DX第{serial}号",
                 title=title,
             )
         outbox.enqueue("render_document", {"document_id": document.pk}, case=case, created_by=actor)
