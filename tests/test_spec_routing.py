@@ -124,7 +124,7 @@ def test_a_new_rule_version_applies_from_its_fiscal_year_and_old_cases_keep_thei
     assert (case.fiscal_year, case.mandatory, case.rule) == (2027, True, new_rule)
     page = login(cast["staff_a"]).get(f"/home/cases/{case.pk}/", follow=True).content.decode()
     assert "予定価格 40,000,000円 ≥ 基準額 40,000,000円（契約局審査会案件）" in page
-    assert "2027年度から適用の版" in page
+    assert "令和9年度から適用の版" in page
 
 
 def test_a_fiscal_year_without_a_rule_is_refused(cast: Any) -> None:

@@ -1,5 +1,6 @@
-"""Template helpers of the system registry: which menu entries and buttons to show. They only
-hide what ``governance.permissions`` would refuse anyway."""
+"""Template helpers of the system registry: which menu entries and buttons to show (they only
+hide what ``governance.permissions`` would refuse anyway), and fiscal years written both ways.
+Amounts use ``shinsa_japanese``."""
 
 from __future__ import annotations
 
@@ -26,14 +27,8 @@ def karte_may(user: Any, what: str) -> bool:
 
 
 @register.filter
-def thousand_yen(amount: int | None) -> str:
-    """1,200,005 (thousand-yen figures as budget tables print them); blank for None."""
-    return "" if amount is None else f"{amount:,}"
-
-
-@register.filter
-def fiscal_year(year: int | None) -> str:
-    """令和3年度 (2021年度) for 2021; blank for None."""
+def fiscal_year_both(year: int | None) -> str:
+    """令和3年度（2021） for 2021, era and western year together; blank for None."""
     from governance.japanese import JapaneseInputError, fiscal_year_label
 
     if year is None:
