@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from governance.models import AuditEvent, DocumentVersion, Notification
+from governance.services.audit import describe
 from tests import budget_support as support
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import InformationSystemFactory
@@ -200,6 +201,25 @@ def test_a_budget_check_case_page_is_in_english_with_the_english_cookie(
     for words in ("Case summary", "Budget request", "Requested amount (total)", "Progress"):
         assert words in html, words
     _assert_no_japanese_in_navigation(html, allowed=(check.title, "太郎", "試験", "総務部"))
+
+
+def test_english_pages_name_departments_in_english_and_records_keep_the_japanese_name(
+    cast: Any, login: Any, system: Any, dept_a: Any
+) -> None:
+    dept_a.name_en = "General Affairs Department"
+    dept_a.save()
+    check = support.start(cast["staff_a"], system)
+    case_page = f"/home/cases/{check.pk}/"
+    english = _text(_english(login(cast["staff_a"])).get(case_page, follow=True))
+    assert "General Affairs Department" in english
+    japanese = _text(login(cast["staff_a"]).get(case_page, follow=True))
+    assert "General Affairs Department" not in japanese
+    assert dept_a.name in japanese
+    with translation.override("en"):
+        assert str(dept_a) == "General Affairs Department"
+        assert describe(dept_a)[2] == dept_a.name  # the audit trail names it in Japanese
+        dept_a.name_en = ""
+        assert str(dept_a) == dept_a.name  # no English name: the Japanese one
 
 
 def test_the_system_register_list_is_in_english_with_the_english_cookie(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,14 @@ class Department(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show: the English name on English pages where one is set. Records
+        (audit trail, documents, exports) use ``name``."""
+        if self.name_en and get_language() == "en":
+            return self.name_en
         return self.name
 
 

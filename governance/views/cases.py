@@ -115,7 +115,7 @@ def share(request: Any, pk: int, undo: bool = False) -> HttpResponse:
         done = (
             _("{department}との共有を解除しました。") if undo else _("{department}と共有しました。")
         )
-        messages.success(request, done.format(department=department.name))
+        messages.success(request, done.format(department=department.label))
     return redirect("home:case", case.pk)
 
 
