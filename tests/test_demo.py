@@ -75,3 +75,17 @@ def test_demo_refuses_to_load_with_debug_off(settings: Any) -> None:
     with pytest.raises(CommandError):
         call_command("load_demo", stdout=StringIO())
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migration_seeds")
+def test_demo_notices_are_kept_as_files_not_printed_over_the_logins(tmp_path: Any) -> None:
+    """Committed for real, so the demo cases' jobs run and send their notices as in make demo."""
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    mails = list((tmp_path / "demo-mail").iterdir())
+    assert mails
+    assert "Subject:" in mails[0].read_text(encoding="utf-8")
+    assert "Subject:" not in printed
+    assert str(tmp_path / "demo-mail") in printed

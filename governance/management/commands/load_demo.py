@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from governance.demo import load_all
 
@@ -24,7 +25,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("DEBUG=0 ではデモデータを投入しません（--force で強制）。")
-        logins = load_all(stdout=self.stdout)
+        # The demo cases send their notices as the real ones would; they go to files rather
+        # than over the printed logins.
+        mail_dir = settings.VAR_DIR / "demo-mail"
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(mail_dir),
+        ):
+            logins = load_all(stdout=self.stdout)
+        if mail_dir.is_dir():
+            self.stdout.write(f"デモの通知メールは {mail_dir} に保存しました。")
         self.stdout.write("")
         self.stdout.write("デモ用ログイン (demo logins; for the demo only):")
         for username, password, role in logins:
