@@ -88,3 +88,22 @@ def approved_review(cast: Any, **overrides: Any) -> SpecReview:
     services.approve_spec_review(actor=cast["approver"], review=review)
     review.refresh_from_db()
     return review
+
+
+def locked_in_system(department: Any) -> Any:
+    """A scratch-built system of ``department`` run by the same vendor for 12 years (2013–2024),
+    so the registry flags it as locked in."""
+    from governance.karte import refresh_tenures
+    from governance.models import Contract, SystemKind, Vendor
+    from tests.factories import InformationSystemFactory
+
+    system = InformationSystemFactory.create(
+        department=department, kind=SystemKind.SCRATCH, name="税務総合システム"
+    )
+    vendor, _created = Vendor.objects.get_or_create(name="大阪情報サービス株式会社")
+    for year in range(2013, 2025):
+        Contract.objects.create(
+            system=system, fiscal_year=year, vendor=vendor, contract_type="保守", amount=1000
+        )
+    refresh_tenures([system.pk])
+    return system

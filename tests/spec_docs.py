@@ -77,3 +77,14 @@ def zip_with(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def docx_text(data: bytes) -> str:
+    """Everything a reader sees in a Word file: paragraphs, then each table row as
+    ``cell | cell``, one per line (how the tests read generated documents back)."""
+    word = Document(io.BytesIO(data))
+    parts = [paragraph.text for paragraph in word.paragraphs]
+    for table in word.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)

@@ -4,34 +4,28 @@ is not a Word document is refused on the page."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-import docx
 import pytest
 
 from governance.japanese import era_date, fiscal_year_label, fiscal_year_of
-from governance.karte import refresh_tenures
 from governance.models import (
     AdvisoryDocument,
     CaseStatus,
-    Contract,
     Finding,
     InformationSystem,
     LedgerStatus,
     Perspective,
     SpecReview,
     SpecScanResult,
-    SystemKind,
     User,
-    Vendor,
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
 from tests import budget_support as support
 from tests.browser import sign_in, sign_out, wait_for_page
-from tests.factories import InformationSystemFactory
-from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, make_spec
+from tests.spec_cases import locked_in_system
+from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, docx_text, make_spec
 from workflows.models import CaseProcess
 
 pytestmark = [
@@ -73,17 +67,7 @@ def revised_spec() -> bytes:
 
 @pytest.fixture
 def system(dept_a: Any) -> InformationSystem:
-    """A scratch-built system of department A run by the same vendor for 12 years."""
-    system = InformationSystemFactory.create(
-        department=dept_a, kind=SystemKind.SCRATCH, name="税務総合システム"
-    )
-    vendor = Vendor.objects.create(name="大阪情報サービス株式会社")
-    for year in range(2013, 2025):
-        Contract.objects.create(
-            system=system, fiscal_year=year, vendor=vendor, contract_type="保守", amount=1000
-        )
-    refresh_tenures([system.pk])
-    return system
+    return locked_in_system(dept_a)
 
 
 def submit(page: Any) -> None:
@@ -116,15 +100,6 @@ def fill_checklist(page: Any, issues: tuple[str, ...] = ()) -> None:
     for perspective in Perspective:
         result = "issue" if perspective.value in issues else "ok"
         page.select_option(f"select[name=result_{perspective.value}]", result)
-
-
-def document_text(data: bytes) -> str:
-    word = docx.Document(io.BytesIO(data))
-    parts = [paragraph.text for paragraph in word.paragraphs]
-    for table in word.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
 
 
 def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approved_document(
@@ -245,7 +220,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     download = download_info.value
     document = AdvisoryDocument.objects.get(case=review)
     assert download.suggested_filename == f"{document.number}_仕様書確認結果_v1.docx"
-    text = document_text(download.path().read_bytes())
+    text = docx_text(download.path().read_bytes())
     assert review.number in text
     assert "総務部長" in text
     assert "36,000,000円" in text

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from docx import Document
 
 from governance.japanese import era_date
 from governance.models import AdvisoryDocument, DocumentVersion, SpecReviewRound
 from governance.services import spec_review as services
 from tests.spec_cases import ALL_OK, approved_review, decide_all_drafts, register
+from tests.spec_docs import docx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,7 @@ MASTER = Path(settings.BASE_DIR) / "templates" / "documents" / "spec_review_resu
 
 def document_text(version: DocumentVersion) -> str:
     with version.file.open("rb") as handle:
-        document = Document(io.BytesIO(handle.read()))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
+        return docx_text(handle.read())
 
 
 def test_the_document_lists_each_finding_with_answer_and_resolution(

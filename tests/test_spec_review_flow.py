@@ -15,19 +15,16 @@ from governance.japanese import fiscal_year_of
 from governance.models import (
     AuditEvent,
     CaseStatus,
-    Contract,
     DocumentVersion,
     Finding,
     LedgerStatus,
     Perspective,
     SpecReview,
     SpecScanResult,
-    SystemKind,
-    Vendor,
 )
 from governance.roles import Role
 from governance.services import spec_review as services
-from tests.factories import InformationSystemFactory
+from tests.spec_cases import locked_in_system
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec, make_spec, pdf_upload
 from workflows.spec_review import SpecReviewFlow
 
@@ -65,16 +62,7 @@ def register(client: Any, **overrides: Any) -> Any:
 
 @pytest.fixture
 def system(cast: Any, dept_a: Any) -> Any:
-    """A scratch-built system of department A run by the same vendor for 12 years."""
-    system = InformationSystemFactory.create(
-        department=dept_a, kind=SystemKind.SCRATCH, name="税務総合システム"
-    )
-    vendor = Vendor.objects.create(name="大阪情報サービス株式会社")
-    for year in range(2013, 2025):
-        Contract.objects.create(
-            system=system, fiscal_year=year, vendor=vendor, contract_type="保守", amount=1000
-        )
-    return system
+    return locked_in_system(dept_a)
 
 
 def test_department_registers_a_mandatory_review_with_full_width_price(
