@@ -75,3 +75,16 @@ def wait_for_page(page: Any, url: Any) -> None:
 
 def sign_out(page: Any) -> None:
     page.context.clear_cookies()
+
+
+def submit(page: Any, leads_to: Any) -> None:
+    """Press the form's main button and wait for the page it leads to (``leads_to``: a URL
+    pattern, usually the flow's case page)."""
+    page.click("button[name=_submit]")
+    wait_for_page(page, leads_to)
+
+
+def open_task_from_inbox(page: Any, case_number: str, task_page: Any) -> None:
+    """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
+    page.locator("tr", has_text=case_number).locator("a.shinsa-task-link").first.click()
+    wait_for_page(page, task_page)

@@ -8,18 +8,12 @@ from typing import Any
 import pytest
 
 from governance.models import CaseStatus, Consultation, User
-from tests.browser import sign_in, sign_out, wait_for_page
+from tests.browser import sign_in, sign_out, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 CASE_PAGE = re.compile(r"/consultation/\d+/$")
-
-
-def submit(page: Any) -> None:
-    """Press the form's main button and wait for the case page it leads to."""
-    page.click("button[name=_submit]")
-    wait_for_page(page, CASE_PAGE)
 
 
 def test_a_consultation_goes_from_department_to_liaison_and_back(
@@ -30,7 +24,7 @@ def test_a_consultation_goes_from_department_to_liaison_and_back(
     page.click("text=相談を申請する")
     page.fill("input[name=title]", "庁内LANの更改について")
     page.fill("textarea[name=question]", "更改時期の考え方を教えてください。")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "庁内LANの更改について" in page.inner_text("#case-title")
     consultation = Consultation.objects.get()
     sign_out(page)
@@ -39,14 +33,14 @@ def test_a_consultation_goes_from_department_to_liaison_and_back(
     assert consultation.number in page.inner_text("main")
     page.click("a.shinsa-task-link")
     page.fill("textarea[name=answer]", "更改の2年前から検討を始めてください。")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "通知済・確認待ち" in page.inner_text("#case-status")
     sign_out(page)
 
     sign_in(page, base, "staff_a")
     page.click("a.shinsa-task-link")
     page.check("input[name=resolved][value=yes]")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "完了" in page.inner_text("#case-status")
     consultation.refresh_from_db()
     assert consultation.status == CaseStatus.CLOSED

@@ -22,7 +22,7 @@ from governance.models import (
     User,
 )
 from tests import budget_support as support
-from tests.browser import sign_in, sign_out, wait_for_page
+from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
 from tests.factories import InformationSystemFactory
 from workflows.models import CaseProcess
 
@@ -46,12 +46,6 @@ def system(dept_a: Any) -> InformationSystem:
     )
 
 
-def submit(page: Any) -> None:
-    """Press the form's main button and wait for the case page it leads to."""
-    page.click("button[name=_submit]")
-    wait_for_page(page, CASE_PAGE)
-
-
 def fill_facts(page: Any, *, initial: str, running: str) -> None:
     page.fill("input[name=initial_cost]", initial)
     page.fill("input[name=running_cost]", running)
@@ -60,13 +54,6 @@ def fill_facts(page: Any, *, initial: str, running: str) -> None:
     page.fill("textarea[name=continuity]", "日次バックアップ、障害時は紙運用で継続")
     page.fill("textarea[name=operating_structure]", "職員3名（うち情報系1名）")
     page.fill("textarea[name=network_security]", "庁内LANのみ")
-
-
-def open_task_from_inbox(page: Any, case_number: str) -> None:
-    """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
-    row = page.locator("tr", has_text=case_number)
-    row.locator("a.shinsa-task-link").first.click()
-    wait_for_page(page, TASK_PAGE)
 
 
 def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_document(
@@ -88,7 +75,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
             {"name": "構成図.pdf", "mimeType": "application/pdf", "buffer": PDF},
         ],
     )
-    submit(page)
+    submit(page, CASE_PAGE)
     check = BudgetCheck.objects.get()
     assert (check.initial_cost, check.running_cost) == (12_000_000, 3_400_000)
     assert "12,000,000円" in page.inner_text("#budget-initial")
@@ -102,10 +89,10 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # The liaison finds it in the inbox and sends it back with a question.
     sign_in(page, base, "reviewer")
     assert check.number in page.inner_text("main")
-    open_task_from_inbox(page, check.number)
+    open_task_from_inbox(page, check.number, TASK_PAGE)
     page.check("input[name=decision][value=send_back]")
     page.fill("textarea[name=questions]", "ランニングコストの内訳を示してください。")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "差戻し" in page.inner_text("#case-status")
     sign_out(page)
 
@@ -119,7 +106,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "ランニングコストの内訳を示してください。" in page.inner_text("main")
     page.fill("textarea[name=answer]", "保守費 2,400,000円、クラウド利用料 600,000円です。")
     page.fill("input[name=running_cost]", "３，０００，０００")
-    submit(page)
+    submit(page, CASE_PAGE)
     check.refresh_from_db()
     assert check.status == CaseStatus.UNDER_REVIEW
     assert check.running_cost == 3_000_000
@@ -127,7 +114,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
 
     # The reviewer works the checklist and records the result with one guidance item.
     sign_in(page, base, "reviewer")
-    open_task_from_inbox(page, check.number)
+    open_task_from_inbox(page, check.number, TASK_PAGE)
     page.check("input[name=decision][value=record]")
     for field, outcome in support.CHECKLIST_OK.items():
         page.select_option(f"select[name=check_{field}]", outcome)
@@ -135,7 +122,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     page.fill("textarea[name=guidance-0-text]", "複数事業者から見積を取得すること")
     page.select_option("select[name=guidance-0-perspective]", "cost")
     page.fill("input[name=guidance-0-due_date]", era_date(due))
-    submit(page)
+    submit(page, CASE_PAGE)
     check.refresh_from_db()
     assert check.status == CaseStatus.AWAITING_APPROVAL
     assert "複数事業者から見積を取得すること" in page.inner_text("#guidance-items")
@@ -143,12 +130,12 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
 
     # An approver (not the reviewer) picks it up from the queue and approves it.
     sign_in(page, base, "approver")
-    open_task_from_inbox(page, check.number)
+    open_task_from_inbox(page, check.number, TASK_PAGE)
     assert page.url.endswith("/assign/")
     page.click("button[name=_continue]")
     wait_for_page(page, re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
-    submit(page)
+    submit(page, CASE_PAGE)
     check.refresh_from_db()
     assert check.status == CaseStatus.AWAITING_ACKNOWLEDGEMENT
     sign_out(page)
@@ -177,7 +164,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)
     page.check("input[name=confirmed]")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "完了" in page.inner_text("#case-status")
     check.refresh_from_db()
     assert check.status == CaseStatus.CLOSED

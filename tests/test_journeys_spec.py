@@ -23,7 +23,7 @@ from governance.models import (
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
 from tests import budget_support as support
-from tests.browser import sign_in, sign_out, wait_for_page
+from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, docx_text, make_spec
 from workflows.models import CaseProcess
@@ -70,18 +70,6 @@ def system(dept_a: Any) -> InformationSystem:
     return locked_in_system(dept_a)
 
 
-def submit(page: Any) -> None:
-    """Press the form's main button and wait for the case page it leads to."""
-    page.click("button[name=_submit]")
-    wait_for_page(page, CASE_PAGE)
-
-
-def open_task_from_inbox(page: Any, case_number: str) -> None:
-    """Follow the task link on the row of ``case_number`` in the inbox or the queue."""
-    page.locator("tr", has_text=case_number).locator("a.shinsa-task-link").first.click()
-    wait_for_page(page, TASK_PAGE)
-
-
 def stay_on_page(page: Any, button: Any) -> None:
     """Press ``button`` (a locator), which posts to the page itself, and wait until the page
     is shown again."""
@@ -122,7 +110,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
         "input[name=spec_file]",
         files=[{"name": "仕様書.docx", "mimeType": DOCX_TYPE, "buffer": first_spec()}],
     )
-    submit(page)
+    submit(page, CASE_PAGE)
     review = SpecReview.objects.get()
     assert review.estimated_price == 36_000_000
 
@@ -136,7 +124,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
 
     # The liaison accepts the lock-in draft, dismisses the exit-clause one, adds a finding.
     sign_in(page, base, "reviewer")
-    open_task_from_inbox(page, review.number)
+    open_task_from_inbox(page, review.number, TASK_PAGE)
     review_url = page.url
     accepted = draft_of(review, LOCK_IN_PHRASE)
     stay_on_page(page, page.locator(f"#draft-{accepted.pk} .shinsa-draft__form button"))
@@ -159,13 +147,13 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert page.url == review_url
     fill_checklist(page, issues=("neutrality", "security"))
     page.check("input[name=decision][value=returned]")
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "差戻し" in page.inner_text("#case-status")
     sign_out(page)
 
     # Staff upload a revised specification and answer both findings.
     sign_in(page, base, "staff_a")
-    open_task_from_inbox(page, review.number)
+    open_task_from_inbox(page, review.number, TASK_PAGE)
     findings = list(Finding.objects.filter(case=review).order_by("number"))
     assert len(findings) == 2
     page.set_input_files(
@@ -177,13 +165,13 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
         page.fill(
             f"textarea[name=answer_{finding.pk}]", f"指摘{finding.number}のとおり修正しました。"
         )
-    submit(page)
+    submit(page, CASE_PAGE)
     assert "仕様書v2.docx" in page.inner_text("#spec-versions")
     sign_out(page)
 
     # The reviewer settles both findings and sends the case to approval.
     sign_in(page, base, "reviewer")
-    open_task_from_inbox(page, review.number)
+    open_task_from_inbox(page, review.number, TASK_PAGE)
     # The exit clause is still missing, but it was decided before: no new draft to decide.
     assert "未判断の自動検出結果はありません。" in page.inner_text("main")
     for finding in findings:
@@ -194,7 +182,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert not Finding.objects.filter(case=review, status=LedgerStatus.OPEN).exists()
     fill_checklist(page)
     page.check("input[name=decision][value=to_approval]")
-    submit(page)
+    submit(page, CASE_PAGE)
     review.refresh_from_db()
     assert review.status == CaseStatus.AWAITING_APPROVAL
     sign_out(page)
@@ -209,7 +197,7 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     page.click("button[name=_continue]")
     wait_for_page(page, re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
-    submit(page)
+    submit(page, CASE_PAGE)
     review.refresh_from_db()
     assert review.status == CaseStatus.APPROVED
     assert review.approver == cast["approver"]
