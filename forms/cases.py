@@ -17,6 +17,8 @@ class ShareCaseForm(forms.Form):
     # Blank is left to the service, whose message says which reason is missing.
     reason = forms.CharField(label=_("理由"), max_length=500, required=False)
 
-    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        # The case's own department sees it already; any other may be chosen.
+        others = Department.objects.exclude(pk=case.department_id).order_by("code")
+        self.fields["department"].queryset = others  # type: ignore[attr-defined]

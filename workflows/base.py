@@ -25,7 +25,7 @@ from viewflow.workflow.status import STATUS
 
 from forms.cases import ShareCaseForm
 from governance import permissions, selectors
-from governance.models import Case, Department
+from governance.models import Case
 from workflows.models import CaseProcess, CaseTask
 
 
@@ -134,9 +134,7 @@ class ScopedDetailProcessView(views.DetailProcessView):
             can_regenerate_documents=permissions.can_regenerate_documents(user, case),
             can_share=permissions.can_share_case(user, case),
             shared_departments=selectors.case_shared_departments(user, case),
-            share_form=ShareCaseForm(
-                departments=Department.objects.exclude(pk=case.department_id).order_by("code")
-            ),
+            share_form=ShareCaseForm(case=case),
         )
         return context
 

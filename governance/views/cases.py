@@ -19,7 +19,6 @@ from governance.models import (
     Attachment,
     CaseKind,
     CaseStatus,
-    Department,
     DocumentVersion,
 )
 from governance.services import cases as case_services
@@ -97,9 +96,7 @@ def regenerate_document(request: Any, pk: int) -> HttpResponse:
 def share(request: Any, pk: int, undo: bool = False) -> HttpResponse:
     """The case page's 共有 card: let another department read the case, or take it back."""
     case = selectors.access_case(request.user, pk)
-    form = ShareCaseForm(
-        request.POST, departments=Department.objects.exclude(pk=case.department_id)
-    )
+    form = ShareCaseForm(request.POST, case=case)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
