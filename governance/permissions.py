@@ -28,6 +28,9 @@ from governance.models import (
     CaseGroupObjectPermission,
     CaseKind,
     CaseUserObjectPermission,
+    Finding,
+    SpecReviewRound,
+    SpecScanResult,
 )
 from governance.roles import ACT_PERMISSION, ROLE_OF_PERMISSION, Role
 
@@ -244,8 +247,6 @@ def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
     """Cases ``user_pk`` reviewed: the reviewer of record, the reviewer of any round, the author
     of a finding, or whoever accepted or dismissed a scan result. None of them may approve.
     ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks)."""
-    from governance.models import Finding, SpecReviewRound, SpecScanResult
-
     return (
         Q(**{f"{prefix}reviewer": user_pk})
         | Q(
