@@ -10,8 +10,9 @@ Prints, in milliseconds (median / mean / 95th percentile):
 - render: docxtpl rendering of the master alone (``render_docx``);
 - document job: the whole ``render_document`` job (render, store the version with its hash,
   audit event);
-- flow (engine): request → send back → answer → result with 2 guidance items → approval
-  (document generated) → acknowledgement, through activations and services;
+- flow (driver): request → send back → answer → result with 2 guidance items → approval
+  (document generated) → acknowledgement, through the headless driver (``workflows.driver``:
+  the step views without HTTP, sessions or page rendering);
 - flow (HTTP): the same steps as each role would post them through the web pages.
 """
 
@@ -88,14 +89,14 @@ def _cast() -> dict[str, Any]:
     return people
 
 
-def _engine_flow(people: dict[str, Any], index: int) -> None:
+def _driver_flow(people: dict[str, Any], index: int) -> None:
     import datetime as dt
 
     from django.utils import timezone
 
+    from forms import budget as budget_forms
+    from governance.budget.services import GuidanceDraft
     from governance.models import CaseStatus, InformationSystem
-    from governance.services import budget as services
-    from governance.services.budget import GuidanceDraft
     from tests import budget_support as support
     from workflows.budget_check import BudgetCheckFlow
 
@@ -111,15 +112,13 @@ def _engine_flow(people: dict[str, Any], index: int) -> None:
         check,
         BudgetCheckFlow.review,
         reviewer,
-        lambda c: services.send_back_budget_check(actor=reviewer, budget_check=c, questions="？"),
+        budget_forms.review_data(questions="？"),
     )
     check = support.step(
         check,
         BudgetCheckFlow.answer_questions,
         staff,
-        lambda c: services.resubmit_budget_check(
-            actor=staff, budget_check=c, answer="回答", facts=support.facts()
-        ),
+        budget_forms.resubmit_data(answer="回答", facts=support.facts()),
     )
     due = timezone.localdate() + dt.timedelta(days=90)
     check = support.drive_to_closed(
@@ -218,10 +217,10 @@ def main() -> int:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         import governance.urls  # noqa: F401  (flow nodes reverse their URLs)
+        from governance.budget.services import RESULT_TEMPLATE, build_result_document
         from governance.documents import render_docx
+        from governance.jobs.outbox import run
         from governance.models import AdvisoryDocument, DocumentVersion, Job
-        from governance.outbox import run
-        from governance.services.budget import RESULT_TEMPLATE, build_result_document
 
         people = _cast()
         clients = {}
@@ -229,9 +228,9 @@ def main() -> int:
             clients[name] = Client()
             clients[name].force_login(people[name])
 
-        _engine_flow(people, 0)  # warm-up: imports, template compilation, URL resolvers
+        _driver_flow(people, 0)  # warm-up: imports, template compilation, URL resolvers
         _http_flow(people, clients, 0)
-        engine = [_timed(partial(_engine_flow, people, i)) for i in range(1, args.flows + 1)]
+        driven = [_timed(partial(_driver_flow, people, i)) for i in range(1, args.flows + 1)]
         web = [_timed(partial(_http_flow, people, clients, i)) for i in range(1, args.flows + 1)]
 
         document = AdvisoryDocument.objects.filter(template=RESULT_TEMPLATE).first()
@@ -257,12 +256,12 @@ def main() -> int:
             print(f"document size: {size.file.size:,} bytes")
         print(_summary("render (docxtpl only)", render))
         print(_summary("document job (render+store+audit)", jobs))
-        print(_summary("flow via engine (6 steps + doc)", engine))
+        print(_summary("flow via driver (6 steps + doc)", driven))
         print(_summary("flow via HTTP (8 posts + doc)", web))
         print(
-            "ratios: document job / engine flow = "
-            f"{statistics.median(jobs) / statistics.median(engine):.2f}; "
-            f"HTTP flow / engine flow = {statistics.median(web) / statistics.median(engine):.2f}"
+            "ratios: document job / driver flow = "
+            f"{statistics.median(jobs) / statistics.median(driven):.2f}; "
+            f"HTTP flow / driver flow = {statistics.median(web) / statistics.median(driven):.2f}"
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -164,11 +164,11 @@ def main() -> None:
 
 
 def run(count: int, repeat: int) -> None:
-    from governance import karte_io
-    from governance.demo import karte as demo_karte
-    from governance.demo import org
+    from governance.karte import demo as demo_karte
+    from governance.karte import io as karte_io
+    from governance.karte.services import import_systems
     from governance.models import Department, InformationSystem, User
-    from governance.services.karte import import_systems
+    from governance.org import demo as org
 
     org.load(io.StringIO())
     reviewer = User.objects.get(username="reviewer")
@@ -187,7 +187,7 @@ def run(count: int, repeat: int) -> None:
     size = len(data) / 1e6
     print(f"\n== Import of {count:,} systems ({size:.1f} MB .xlsx, made in {built:.1f} s)")
     start = time.perf_counter()
-    parsed = karte_io.read_file("bench.xlsx", data)
+    parsed = karte_io.read_file("bench.xlsx", data, limits=karte_io.COMMAND_LIMITS)
     parse_seconds = time.perf_counter() - start
     assert not parsed.issues, parsed.issues[:3]
     rows = {
@@ -204,7 +204,7 @@ def run(count: int, repeat: int) -> None:
     print(f"apply (created {result.created:,}): {apply_seconds:.2f} s, {len(queries):,} queries")
     print(f"total first import: {parse_seconds + apply_seconds:.2f} s")
     start = time.perf_counter()
-    parsed = karte_io.read_file("bench.xlsx", data)
+    parsed = karte_io.read_file("bench.xlsx", data, limits=karte_io.COMMAND_LIMITS)
     result = import_systems(actor=reviewer, parsed=parsed, source="bench.xlsx")
     print(
         f"re-import, nothing changes (unchanged {result.unchanged:,}): "

@@ -37,7 +37,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from governance import outbox  # noqa: E402
+from governance.jobs import outbox  # noqa: E402
 from governance.models import Department, Job, User  # noqa: E402
 from tests.celery_worker import CeleryWorker, RedisServer, celery_pointed_at  # noqa: E402
 from tests.outbox_probe import enqueue_probe  # noqa: E402
@@ -47,7 +47,7 @@ REQUESTS = 200
 
 
 def enqueue_view(request: HttpRequest) -> JsonResponse:
-    job = enqueue_probe(actor=request.user)  # type: ignore[arg-type]
+    job = enqueue_probe(actor=request.user)  # type: ignore[arg-type]  # signed in: a User
     return JsonResponse({"job": str(job.pk)}, status=201)
 
 

@@ -33,7 +33,7 @@ django.setup()
 from docx import Document  # noqa: E402
 
 from governance.documents import render_docx  # noqa: E402
-from governance.spec_scan import Term, read_units, scan_docx  # noqa: E402
+from governance.spec_review.scan import Term, read_units, scan_docx  # noqa: E402
 
 SENTENCES = [
     "受注者は、本業務の実施にあたり、発注者と協議のうえ詳細な作業計画を策定すること。",

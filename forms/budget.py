@@ -1,11 +1,13 @@
 """Forms of the budget check (予算確認), its guidance-item ledger and its season.
 
 They check the shape of input only (required fields, numbers, dates as people type them);
-what may be done, by whom and in which state is decided by ``governance.services.budget``.
+what may be done, by whom and in which state is decided by ``governance.budget.services``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from django import forms
@@ -95,7 +97,7 @@ class RequestBudgetCheckForm(BudgetFactsForm):
     def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if systems is not None:
-            self.fields["system"].queryset = systems  # type: ignore[attr-defined]
+            self.fields["system"].queryset = systems  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -258,3 +260,72 @@ class EditBudgetSeasonForm(BudgetSeasonForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["fiscal_year"]
+
+
+# --- The data a browser posts to the budget check's steps -----------------------------------
+# Demo data and tests drive the flow headlessly (``workflows.driver``) with these, so they
+# post exactly what the pages' forms read.
+
+
+def facts_data(facts: Any) -> dict[str, str]:
+    """The request's facts (a ``BudgetRequestFacts``) as typed into the form."""
+    return {name: str(value) for name, value in asdict(facts).items()}
+
+
+def request_data(
+    *,
+    fiscal_year: int,
+    facts: Any,
+    system: Any = None,
+    new_system_name: str = "",
+    new_system_kind: str = "",
+) -> dict[str, str]:
+    return {
+        "system": str(system.pk) if system is not None else "",
+        "new_system_name": new_system_name,
+        "new_system_kind": new_system_kind,
+        "fiscal_year": str(fiscal_year),
+        **facts_data(facts),
+    }
+
+
+def resubmit_data(*, answer: str, facts: Any) -> dict[str, str]:
+    return {"answer": answer, **facts_data(facts)}
+
+
+def review_data(
+    *,
+    checklist: Mapping[str, str] | None = None,
+    result: str = "",
+    guidance: Sequence[Any] = (),
+    review_notes: str = "",
+    questions: str = "",
+) -> dict[str, str]:
+    """Record a result with guidance items (``GuidanceDraft``s), or, with ``questions``, send
+    the request back."""
+    data = {
+        "decision": ReviewBudgetCheckForm.SEND_BACK if questions else ReviewBudgetCheckForm.RECORD,
+        "questions": questions,
+        "result": result,
+        "review_notes": review_notes,
+        "guidance-TOTAL_FORMS": str(len(guidance)),
+        "guidance-INITIAL_FORMS": "0",
+        "guidance-MIN_NUM_FORMS": "0",
+        "guidance-MAX_NUM_FORMS": "30",
+    }
+    for perspective, field in CHECKLIST_FIELDS.items():
+        data[field] = (checklist or {}).get(perspective, "")
+    for index, item in enumerate(guidance):
+        data[f"guidance-{index}-text"] = item.text
+        data[f"guidance-{index}-perspective"] = item.perspective
+        data[f"guidance-{index}-due_date"] = item.due_date.isoformat() if item.due_date else ""
+    return data
+
+
+def approval_data(*, approve: bool = True, comment: str = "") -> dict[str, str]:
+    decision = ApprovalForm.APPROVE if approve else ApprovalForm.RETURN
+    return {"decision": decision, "comment": comment}
+
+
+def acknowledge_data(*, comment: str = "") -> dict[str, str]:
+    return {"confirmed": "on", "comment": comment}

@@ -19,6 +19,7 @@ class ShareCaseForm(forms.Form):
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The case's own department sees it already; any other may be chosen.
-        others = Department.objects.exclude(pk=case.department_id).order_by("code")
+        # The case's own department sees it already; any other may be chosen, in the
+        # departments' own order (Department.Meta.ordering: 表示順, then name).
+        others = Department.objects.exclude(pk=case.department_id)
         self.fields["department"].queryset = others  # type: ignore[attr-defined]

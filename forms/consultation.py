@@ -22,7 +22,7 @@ class OpenConsultationForm(forms.Form):
     def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if systems is not None:
-            self.fields["system"].queryset = systems  # type: ignore[attr-defined]
+            self.fields["system"].queryset = systems  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 class AnswerConsultationForm(forms.Form):

@@ -23,7 +23,7 @@ class YenField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]  # int, not Field's str
         value = super().to_python(value)
         if value in self.empty_values:
             return None
@@ -48,7 +48,7 @@ class FiscalYearField(forms.CharField):
         kwargs.setdefault("help_text", _("例: 2025、令和7、R7、令和７年度"))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]  # int, not Field's str
         value = super().to_python(value)
         if value in self.empty_values:
             return None

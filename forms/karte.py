@@ -34,7 +34,7 @@ class CountField(forms.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]  # int, not Field's str
         value = super().to_python(value)
         if value in self.empty_values:
             return None
@@ -97,8 +97,8 @@ class SystemForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
-        self.fields["section"].queryset = Section.objects.filter(  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["section"].queryset = Section.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
             department__in=departments
         ).select_related("department")
         if not creating:

@@ -6,6 +6,7 @@ the field; the services check them again, since they never trust their callers.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -23,7 +24,7 @@ from governance.models import (
     ProcurementType,
     SpecReviewRound,
 )
-from governance.spec_scan import MAX_SPEC_XML_PART
+from governance.spec_review.scan import MAX_SPEC_XML_PART
 from governance.uploads import UPLOAD_EMPTY, UploadRejected, check_upload
 
 FILE_HELP = _("Word 文書（.docx）。上限 20MB。")
@@ -83,7 +84,7 @@ class RegisterSpecReviewForm(forms.Form):
         }
         super().__init__(*args, **kwargs)
         if systems is not None:
-            self.fields["system"].queryset = systems  # type: ignore[attr-defined]
+            self.fields["system"].queryset = systems  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean_spec_file(self) -> Any:
         return _checked_file(self, "spec_file", ("docx",))
@@ -246,3 +247,84 @@ class LockInTermForm(forms.Form):
 class LockInTermStateForm(forms.Form):
     term = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("理由"), max_length=500)
+
+
+# --- The data a browser posts to the spec review's steps ------------------------------------
+# Demo data and tests drive the flow headlessly (``workflows.driver``) with these; files go in
+# the driver's ``files`` (``spec_file``, ``reference_file``).
+
+
+def register_data(
+    *,
+    title: str,
+    fiscal_year: int,
+    procurement_type: str,
+    estimated_price: int,
+    system: Any = None,
+    contract_board_date: dt.date | None = None,
+    review_requested: bool = False,
+) -> dict[str, str]:
+    data = {
+        "title": title,
+        "system": str(system.pk) if system is not None else "",
+        "fiscal_year": str(fiscal_year),
+        "procurement_type": procurement_type,
+        "estimated_price": str(estimated_price),
+        "contract_board_date": contract_board_date.isoformat() if contract_board_date else "",
+    }
+    if review_requested:
+        data["review_requested"] = "on"
+    return data
+
+
+def accept_data(result: Any) -> dict[str, str]:
+    """Adopt a draft of the scan as a finding, with the wording the page proposes."""
+    return {
+        "action": "accept",
+        "result": str(result.pk),
+        "perspective": Perspective.NEUTRALITY,
+        "text": result.suggested_text,
+        "requested_revision": result.suggested_revision,
+    }
+
+
+def dismiss_data(result: Any, reason: str) -> dict[str, str]:
+    return {"action": "dismiss", "result": str(result.pk), "reason": reason}
+
+
+def finding_data(*, perspective: str, text: str, requested_revision: str) -> dict[str, str]:
+    return {
+        "action": "add_finding",
+        "perspective": perspective,
+        "text": text,
+        "requested_revision": requested_revision,
+    }
+
+
+def settle_data(finding: Any, *, status: str, resolution: str = "") -> dict[str, str]:
+    return {
+        "action": "settle",
+        "finding": str(finding.pk),
+        "status": status,
+        "resolution": resolution,
+    }
+
+
+def complete_review_data(
+    *, checklist: dict[str, tuple[str, str]], decision: str, comment: str = ""
+) -> dict[str, str]:
+    """``checklist``: perspective → (result, note)."""
+    data = {"decision": decision, "comment": comment}
+    for perspective, (result, note) in checklist.items():
+        data[f"result_{perspective}"] = result
+        data[f"note_{perspective}"] = note
+    return data
+
+
+def resubmit_data(*, answers: dict[int, str], note: str = "") -> dict[str, str]:
+    """``answers``: finding id → answer."""
+    return {"note": note, **{f"answer_{pk}": text for pk, text in answers.items()}}
+
+
+def approve_data(*, approve: bool = True, comment: str = "") -> dict[str, str]:
+    return {"decision": "approve" if approve else "return", "comment": comment}

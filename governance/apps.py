@@ -10,6 +10,7 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from governance import jobs, roles  # noqa: F401  (registers job handlers)
+        from governance import roles
+        from governance.jobs import handlers  # noqa: F401  (registers job handlers)
 
         post_migrate.connect(roles.sync_role_groups, sender=self)

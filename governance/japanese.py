@@ -1,10 +1,13 @@
 """Japanese conventions: era dates, fiscal years, yen amounts, full-width input, business days.
 
-- Fiscal year (年度) N runs from 1 April N to 31 March N+1; 2024 is 令和6年度.
+- Fiscal year (年度) N runs from 1 April N to 31 March N+1; 2024 is 令和6年度. Days are
+  counted in Japan time: 15:30 UTC on 31 March is already 1 April in the new fiscal year.
 - Eras: 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 from 1926-12-25. The first year of
   an era is written 元年. Fiscal year 2019 is written 令和元年度, as offices did.
 - People type ３６，０００，０００円 as often as 36,000,000: input is NFKC-normalised first.
 - Business days exclude weekends, national holidays and the year-end closure 12/29–1/3.
+- Legal day counts (``legal_due``) follow 民法第140条 (the first day is not counted) and move a
+  due date that falls on a 行政機関の休日 to the next day that is not one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext_noop
@@ -23,6 +28,8 @@ ERAS: tuple[tuple[str, str, dt.date], ...] = (
     ("平成", "H", dt.date(1989, 1, 8)),
     ("昭和", "S", dt.date(1926, 12, 25)),
 )
+# Fixed rather than settings.TIME_ZONE: eras and fiscal years change at midnight in Japan.
+JST = ZoneInfo("Asia/Tokyo")
 ERA_BY_NAME = {name: first for name, _short, first in ERAS}
 ERA_BY_SHORT = {short: first for _name, short, first in ERAS}
 
@@ -43,6 +50,16 @@ def normalize(text: str) -> str:
 # --- Eras and fiscal years ------------------------------------------------------------------
 
 
+def _japanese_day(day: dt.date | dt.datetime) -> dt.date:
+    """The calendar day in Japan: an aware datetime is moved to JST first; a naive one is
+    taken as the wall-clock time it states."""
+    if isinstance(day, dt.datetime):
+        if day.utcoffset() is not None:
+            day = day.astimezone(JST)
+        return day.date()
+    return day
+
+
 def era_of(day: dt.date) -> tuple[str, int]:
     """(era name, year within the era) for a calendar date."""
     for name, _short, first in ERAS:
@@ -57,16 +74,14 @@ def _year_label(year: int) -> str:
 
 def era_date(day: dt.date | dt.datetime) -> str:
     """令和6年10月1日."""
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    day = _japanese_day(day)
     name, year = era_of(day)
     return f"{name}{_year_label(year)}年{day.month}月{day.day}日"
 
 
 def fiscal_year_of(day: dt.date | dt.datetime) -> int:
     """The fiscal year a date falls in (April to March)."""
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    day = _japanese_day(day)
     return day.year if day.month >= 4 else day.year - 1
 
 
@@ -116,6 +131,15 @@ def parse_fiscal_year(text: str | int) -> int:
     if not 1900 <= value <= 2200:
         raise JapaneseInputError(INVALID_YEAR)
     return value
+
+
+def read_fiscal_year(text: str) -> int | None:
+    """A fiscal year typed into a list's filter (2025, 令和7, R7), or None if it is blank or
+    cannot be read (the filter is then left out)."""
+    try:
+        return parse_fiscal_year(text) if text.strip() else None
+    except JapaneseInputError:
+        return None
 
 
 _ERA_DATE = re.compile(
@@ -232,3 +256,72 @@ def business_days_until(start: dt.date, end: dt.date) -> int:
         if is_business_day(current):
             count += step
     return count
+
+
+# --- Legal day counts -----------------------------------------------------------------------
+
+#: Why a due date that falls on a closed day moves (recorded with the clock).
+ROLL_BASIS = "行政機関の休日に関する法律第2条"
+
+
+@lru_cache(maxsize=32)
+def _holiday_names(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("JP", years=year, language="ja")
+
+
+def closed_day_reason(day: dt.date) -> str:
+    """Why ``day`` is a 行政機関の休日 (休日法第1条): 年末年始の休日, the holiday's name (成人の日,
+    振替休日), 土曜日 or 日曜日; "" if it is not one.
+
+    Records are Japanese whatever the reader's language, so these words are not translated.
+    """
+    if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
+        return "年末年始の休日"
+    name = _holiday_names(day.year).get(day)
+    if name:
+        return str(name)
+    if day.weekday() == 5:
+        return "土曜日"
+    if day.weekday() == 6:
+        return "日曜日"
+    return ""
+
+
+@dataclass(frozen=True)
+class LegalDue:
+    """A due date computed from a day count, and the date it was before the holiday roll."""
+
+    due: dt.date
+    unrolled: dt.date
+
+    @property
+    def rolled(self) -> bool:
+        return self.due != self.unrolled
+
+    @property
+    def reason(self) -> str:
+        """Why the due date moved, for the clock's ``roll_basis``; "" if it did not move."""
+        if not self.rolled:
+            return ""
+        return f"{ROLL_BASIS}（{era_date(self.unrolled)}は{closed_day_reason(self.unrolled)}）"
+
+
+def next_open_day(day: dt.date) -> dt.date:
+    """``day`` itself if it is a business day, else the next business day."""
+    while not is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def legal_due(start_date: dt.date, days: int, *, roll: bool = True) -> LegalDue:
+    """The last day of a period of ``days`` calendar days that starts on ``start_date``.
+
+    The first day is not counted (民法第140条): 30 days from 2026-12-01 end on 2026-12-31. A
+    last day that is a 行政機関の休日 (Saturday, Sunday, a national holiday, 12/29–1/3) moves to
+    the next day that is not one (行政機関の休日に関する法律第2条): 2026-12-31 → 2027-01-04.
+    ``roll=False`` keeps the unrolled day (soft targets such as a 速報's 3 to 5 days).
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    unrolled = start_date + dt.timedelta(days=days)
+    return LegalDue(due=next_open_day(unrolled) if roll else unrolled, unrolled=unrolled)

@@ -33,3 +33,45 @@ class JapaneseFirstLocaleMiddleware:
             translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SecondFactorRequiredMiddleware:
+    """Sessions that still owe a second factor reach only the OTP pages and logout.
+
+    A session owes it when the user's roles require one (``permissions.requires_second_factor``)
+    or when the user enrolled one of their own accord, until they enter a code
+    (``django_otp.login`` marks the session verified). Everything else, GET or POST, Django
+    admin included, is redirected to the code page (or the enrolment page when no device is
+    confirmed yet), so a stolen password alone changes and reads nothing.
+    """
+
+    EXEMPT_URL_NAMES = frozenset({"otp_verify", "otp_enrol", "logout", "set_language"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        from django.contrib.auth.views import redirect_to_login
+        from django.urls import reverse
+        from django_otp import user_has_device
+
+        from governance import permissions
+
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in self.EXEMPT_URL_NAMES:
+            return None
+        enrolled = user_has_device(user, confirmed=True)
+        if not enrolled and not permissions.requires_second_factor(user):
+            return None
+        target = reverse("otp_verify" if enrolled else "otp_enrol")
+        return redirect_to_login(request.get_full_path(), target)

@@ -23,12 +23,17 @@ from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from governance.models import (
+    ADMIN_DEADLINE_KINDS,
+    INCIDENT_DEADLINE_KINDS,
+    NETWORK_DEADLINE_KINDS,
     REVIEW_KINDS,
+    AuditEvent,
     Case,
     CaseGroupObjectPermission,
     CaseKind,
     CaseUserObjectPermission,
     Finding,
+    InformationSystem,
     SpecReviewRound,
     SpecScanResult,
 )
@@ -42,6 +47,12 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 VIEW_CASE = "view_case"
+
+
+class Refused(PermissionDenied):
+    """A refusal whose message is written for the user (translated): the 403 page shows it.
+    Any other ``PermissionDenied`` (viewflow's own) gets the page's general sentence."""
+
 
 # Refusal messages; tests assert on these.
 NOT_ALLOWED = gettext_noop("この操作を行う権限がありません。")
@@ -68,6 +79,12 @@ def roles_of(user: AnyUser | None) -> frozenset[str]:
         cached = frozenset(names & set(Role.values))
         user._shinsa_roles = cached  # type: ignore[attr-defined]  # per-request cache
     return cached
+
+
+def forget_roles(user: AnyUser | None) -> None:
+    """Drop the cached roles of ``user`` (after a grant or revocation changed them)."""
+    if user is not None and hasattr(user, "_shinsa_roles"):
+        del user._shinsa_roles  # the per-request cache of roles_of
 
 
 def has_role(user: AnyUser | None, *roles: str) -> bool:
@@ -222,7 +239,8 @@ def acting_error(user: AnyUser | None, case: Case, role: str) -> str | None:
 
 
 def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
-    """Segregation of duties: the requester never reviews or approves; reviewer ≠ approver."""
+    """Segregation of duties: the requester never reviews or approves; nobody who reviewed the
+    case, in any round, approves it (``reviewed_by_q``), whatever roles they hold today."""
     if role == Role.GOVERNANCE_REVIEWER and case.requester_id == user.pk:
         return REQUESTER_CANNOT_REVIEW
     if role == Role.GOVERNANCE_APPROVER:
@@ -230,25 +248,48 @@ def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
             return REQUESTER_CANNOT_APPROVE
         if case.reviewer_id is not None and case.reviewer_id == user.pk:
             return REVIEWER_CANNOT_APPROVE
-        if (
-            case.kind in REVIEWED_IN_ROUNDS
-            and Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
-        ):
+        if has_reviewed(user, case):
             return REVIEWER_CANNOT_APPROVE
     return None
 
 
-# Kinds reviewed in rounds, possibly by different reviewers: everyone who took part in any
-# round counts as a reviewer of the case, not only the reviewer of record.
-REVIEWED_IN_ROUNDS = frozenset({CaseKind.SPEC_REVIEW})
+#: The audit actions that make their actor one of a case's reviewers, in every flow: sending
+#: it back, recording a result (even one the approver later returned), completing a round,
+#: raising or settling findings, deciding scan drafts, answering a consultation. A new flow's
+#: reviewing steps add their actions here.
+REVIEW_ACTIONS = frozenset(
+    {
+        "budget_check.send_back",
+        "budget_check.record_result",
+        "spec_review.begin",
+        "spec_review.complete_round",
+        "spec_review.finding.add",
+        "spec_review.finding.settle",
+        "spec_review.scan.accept",
+        "spec_review.scan.dismiss",
+        "consultation.answer",
+    }
+)
 
 
 def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
-    """Cases ``user_pk`` reviewed: the reviewer of record, the reviewer of any round, the author
-    of a finding, or whoever accepted or dismissed a scan result. None of them may approve.
-    ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks)."""
+    """Cases ``user_pk`` reviewed, in any round of any flow: the reviewer of record, anyone
+    whose audit trail on the case holds a reviewing act (``REVIEW_ACTIONS``), the reviewer of
+    a spec review round, the author of a finding, or whoever accepted or dismissed a scan
+    result. None of them may approve the case (``segregation_error``, ``task_queue_q``).
+    ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks).
+
+    The audit chain is the record of who did what and is append-only, so a later result by
+    someone else, or a role granted afterwards, does not wash out an earlier review."""
     return (
         Q(**{f"{prefix}reviewer": user_pk})
+        | Q(
+            **{
+                f"{prefix}pk__in": AuditEvent.objects.filter(
+                    actor_id=user_pk, action__in=REVIEW_ACTIONS, case__isnull=False
+                ).values("case_id")
+            }
+        )
         | Q(
             **{
                 f"{prefix}pk__in": SpecReviewRound.objects.filter(reviewer_id=user_pk).values(
@@ -267,6 +308,13 @@ def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
     )
 
 
+def has_reviewed(user: AnyUser, case: Case) -> bool:
+    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query."""
+    if user.pk is None:
+        return False
+    return Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+
+
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:
     return acting_error(user, case, role) is None
 
@@ -275,12 +323,12 @@ def require_act(user: AnyUser | None, case: Case, role: str) -> None:
     """Raise ``PermissionDenied`` with a Japanese reason unless ``user`` may act in ``role``."""
     error = acting_error(user, case, role)
     if error is not None:
-        raise PermissionDenied(_(error))
+        raise Refused(_(error))
 
 
 def require(condition: bool, message: str = NOT_ALLOWED) -> None:
     if not condition:
-        raise PermissionDenied(_(message))
+        raise Refused(_(message))
 
 
 def role_for_permission(permission: str | None) -> str | None:
@@ -315,7 +363,7 @@ def task_queue_q(user: AnyUser | None) -> Q:
         parts.append(
             Q(
                 owner_permission=ACT_PERMISSION[Role.DEPARTMENT_STAFF],
-                process__case__department_id=user.department_id,  # type: ignore[union-attr]
+                process__case__department_id=user.department_id,  # type: ignore[union-attr]  # a department member: a User
             )
         )
     for role in GOVERNANCE_ROLES:
@@ -324,9 +372,9 @@ def task_queue_q(user: AnyUser | None) -> Q:
             # that picking up would refuse.
             part = Q(
                 owner_permission=ACT_PERMISSION[role], process__case__kind__in=REVIEW_KINDS
-            ) & ~Q(process__case__requester=user.pk)  # type: ignore[union-attr]
+            ) & ~Q(process__case__requester=user.pk)  # type: ignore[union-attr]  # holds a role: a User
             if role == Role.GOVERNANCE_APPROVER:
-                part &= ~reviewed_by_q(user.pk, "process__case__")  # type: ignore[union-attr]
+                part &= ~reviewed_by_q(user.pk, "process__case__")  # type: ignore[union-attr]  # holds a role: a User
             parts.append(part)
     for role in CSIRT_ROLES:
         if role in held:
@@ -375,12 +423,6 @@ def revoke_case_view(
 # --- Background jobs ------------------------------------------------------------------------
 
 
-def can_see_job(user: AnyUser | None, job: Any) -> bool:
-    if is_admin(user) or is_auditor(user):
-        return True
-    return job.case is not None and can_view_case(user, job.case)
-
-
 def can_retry_job(user: AnyUser | None, job: Any) -> bool:
     """Admins retry any job; others retry the jobs of cases they can see and work on."""
     if not may_act(user):
@@ -422,8 +464,68 @@ def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
         return True
     return can_view_case(user, case) and (
         is_governance_staff(user)
-        or (is_department_staff(user) and case.department_id == user.department_id)  # type: ignore[union-attr]
+        or (is_department_staff(user) and case.department_id == user.department_id)  # type: ignore[union-attr]  # staff: a User
     )
+
+
+# --- Clocks (deadlines) ----------------------------------------------------------------------
+#
+# Starting, meeting, pausing, rescheduling or cancelling a clock follows from another service's
+# change (a submission, an approval, a fact of an incident): whoever may act on the case in a
+# role that works on that kind of clock may do it. Waiving a clock removes a duty, so it is for
+# the role that answers for it: the 統括情報セキュリティ責任者 (governance approver) for network
+# connection clocks, the CSIRT lead or the CISO for incident clocks, administrators for theirs.
+
+_NETWORK_CLOCK_ROLES = (
+    Role.DEPARTMENT_STAFF,
+    Role.GOVERNANCE_REVIEWER,
+    Role.GOVERNANCE_APPROVER,
+    Role.SECURITY_REVIEWER,
+    Role.NETWORK_ADMIN,
+)
+
+
+def deadline_roles(kind: str, *, waive: bool = False) -> tuple[str, ...]:
+    """The roles that work on (or, with ``waive``, may waive) clocks of ``kind``."""
+    if kind in NETWORK_DEADLINE_KINDS:
+        return (Role.GOVERNANCE_APPROVER,) if waive else _NETWORK_CLOCK_ROLES
+    if kind in INCIDENT_DEADLINE_KINDS:
+        return (Role.CSIRT_LEAD, Role.CISO) if waive else CSIRT_ROLES
+    if kind in ADMIN_DEADLINE_KINDS:
+        return (Role.ADMIN,)
+    return ()
+
+
+def deadline_error(
+    user: AnyUser | None, *, kind: str, case: Case | None, waive: bool = False
+) -> str | None:
+    """Why ``user`` may not change a clock of ``kind`` on ``case`` (or waive it); None if they
+    may."""
+    if not may_act(user):
+        return AUDITORS_NEVER_ACT if is_auditor(user) else NOT_ALLOWED
+    roles = deadline_roles(kind, waive=waive)
+    if Role.ADMIN in roles and is_admin(user):
+        return None
+    if case is None:
+        return None if has_role(user, *roles) else NOT_ALLOWED
+    errors = [acting_error(user, case, role) for role in roles if has_role(user, role)]
+    if not errors:
+        return NOT_ALLOWED
+    if None in errors:
+        return None
+    return errors[0]
+
+
+def require_deadline(
+    user: AnyUser | None, *, kind: str, case: Case | None, waive: bool = False
+) -> None:
+    error = deadline_error(user, kind=kind, case=case, waive=waive)
+    if error is not None:
+        raise PermissionDenied(_(error))
+
+
+def can_waive_deadline(user: AnyUser | None, deadline: Any) -> bool:
+    return deadline_error(user, kind=deadline.kind, case=deadline.case, waive=True) is None
 
 
 # --- The system registry (システムカルテ) -------------------------------------------------
@@ -488,7 +590,7 @@ def system_edit_error(user: AnyUser | None, department_id: int | None) -> str | 
     if is_governance_staff(user):
         return None
     if is_department_staff(user):
-        if department_id != user.department_id:  # type: ignore[union-attr]
+        if department_id != user.department_id:  # type: ignore[union-attr]  # staff: a User
             return SYSTEM_OTHER_DEPARTMENT
         return None
     return SYSTEM_READ_ONLY
@@ -511,13 +613,13 @@ def require_edit_system(
     if error is None and new_department_id not in (None, system.department_id):
         error = None if is_governance_staff(user) else SYSTEM_MOVE_NOT_ALLOWED
     if error is not None:
-        raise PermissionDenied(_(error))
+        raise Refused(_(error))
 
 
 def require_register_system(user: AnyUser | None, department_id: int) -> None:
     error = system_edit_error(user, department_id)
     if error is not None:
-        raise PermissionDenied(_(error))
+        raise Refused(_(error))
 
 
 def can_import_systems(user: AnyUser | None) -> bool:
@@ -528,3 +630,150 @@ def can_export_systems(user: AnyUser | None) -> bool:
     """Exporting is reading: everyone who may open the registry downloads what they see
     (department staff their own department's systems, to fill in and send back)."""
     return can_view_karte(user)
+
+
+# --- Choosing a system for a new case -------------------------------------------------------
+
+SYSTEM_OF_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは選択できません。")
+SYSTEM_RETIRED = gettext_noop("廃止済みのシステムは選択できません。")
+
+
+def selectable_systems_q(user: AnyUser | None) -> Q:
+    """The systems a department's staff member may name in a new case (budget check, spec
+    review, consultation): their own department's, and only those in service (a retired system
+    gets no new budget, procurement or question)."""
+    return Q(
+        department_id=getattr(user, "department_id", None), status=InformationSystem.Status.ACTIVE
+    )
+
+
+def system_choice_error(user: AnyUser | None, system: Any) -> str | None:
+    """Why ``user`` may not name ``system`` in a new case (a message constant), or None."""
+    if system.department_id != getattr(user, "department_id", None):
+        return SYSTEM_OF_OTHER_DEPARTMENT
+    if system.status != InformationSystem.Status.ACTIVE:
+        return SYSTEM_RETIRED
+    return None
+
+
+def check_system_choice(user: AnyUser | None, system: Any) -> None:
+    """For services: a ``ValueError`` the user reads (the page shows it) if the choice is wrong."""
+    error = system_choice_error(user, system)
+    if error is not None:
+        raise ValueError(_(error))
+
+
+# --- Pages and lists beside the flows -------------------------------------------------------
+
+
+def can_view_jobs_page(user: AnyUser | None) -> bool:
+    """The background-jobs page; department staff see their cases' failed jobs on the case
+    page itself."""
+    return is_admin(user) or is_governance_staff(user) or is_auditor(user)
+
+
+def can_view_audit_trail(user: AnyUser | None) -> bool:
+    return is_auditor(user) or is_admin(user)
+
+
+def can_view_budget_season_progress(user: AnyUser | None) -> bool:
+    return is_governance_staff(user) or is_auditor(user) or is_admin(user)
+
+
+def can_open_budget_app(user: AnyUser | None) -> bool:
+    """Who sees the budget application at all (each page checks its own rule)."""
+    return can_view_budget_season_progress(user) or is_department_staff(user)
+
+
+def can_manage_budget_seasons(user: AnyUser | None) -> bool:
+    """Setting the season's dates is for approvers (課長・参事) and administrators."""
+    return may_act(user) and (has_role(user, Role.GOVERNANCE_APPROVER) or is_admin(user))
+
+
+def can_resolve_guidance_item(user: AnyUser | None, item: Any) -> bool:
+    """The owning department reports the resolution; a governance reviewer may record it."""
+    return can_act(user, item.case, Role.DEPARTMENT_STAFF) or can_act(
+        user, item.case, Role.GOVERNANCE_REVIEWER
+    )
+
+
+def can_waive_guidance_item(user: AnyUser | None, item: Any) -> bool:
+    """Waiving is a governance decision (reviewer or approver)."""
+    return can_act(user, item.case, Role.GOVERNANCE_REVIEWER) or can_act(
+        user, item.case, Role.GOVERNANCE_APPROVER
+    )
+
+
+def can_edit_lock_in_terms(user: AnyUser | None) -> bool:
+    """The lock-in term list is kept by governance reviewers and approvers (and admins)."""
+    return may_act(user) and (is_governance_staff(user) or is_admin(user))
+
+
+# --- People, roles and sign-in ----------------------------------------------------------------
+#
+# Role grants, department membership, liaisons, activation, password resets and unlocking are
+# business state: the admin role (or a superuser) changes them through governance.org.services,
+# never on themselves. Superuser and staff flags and individual Django permissions are given
+# only by a superuser. The roles below must pass a second factor (TOTP) before any page.
+
+SECOND_FACTOR_ROLES = (
+    Role.GOVERNANCE_APPROVER,
+    Role.CISO,
+    Role.CSIRT_LEAD,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+
+NOT_ON_YOURSELF = gettext_noop(
+    "自分自身のロール・所属・有効状態・認証情報は変更できません。別の管理者に依頼してください。"
+)
+SUPERUSER_ONLY = gettext_noop(
+    "スーパーユーザー・スタッフ権限・個別の権限を付与できるのはスーパーユーザーのみです。"
+)
+SUPERUSER_TARGET = gettext_noop(
+    "スーパーユーザーの利用者を変更できるのはスーパーユーザーのみです。"
+)
+
+
+def can_manage_users(user: AnyUser | None) -> bool:
+    """Whether the user may open the user and role pages and change other people's access."""
+    return is_admin(user) and may_act(user)
+
+
+def user_change_error(actor: AnyUser | None, target: User) -> str | None:
+    """Why ``actor`` may not change ``target``'s roles, department, active state, password or
+    second factor; None if they may."""
+    if not can_manage_users(actor):
+        return AUDITORS_NEVER_ACT if is_auditor(actor) else NOT_ALLOWED
+    if actor.pk == target.pk:  # type: ignore[union-attr]
+        return NOT_ON_YOURSELF
+    if target.is_superuser and not actor.is_superuser:  # type: ignore[union-attr]
+        return SUPERUSER_TARGET
+    return None
+
+
+def require_change_user(actor: AnyUser | None, target: User) -> None:
+    error = user_change_error(actor, target)
+    if error is not None:
+        raise PermissionDenied(_(error))
+
+
+def require_manage_users(actor: AnyUser | None) -> None:
+    require(can_manage_users(actor))
+
+
+def require_grant_privileges(actor: AnyUser | None, target: User) -> None:
+    """Superuser and staff flags and individual permissions: a superuser, never on themselves."""
+    if not (actor is not None and actor.is_authenticated and actor.is_superuser):
+        raise PermissionDenied(_(SUPERUSER_ONLY))
+    if not actor.is_active:
+        raise PermissionDenied(_(NOT_ALLOWED))
+    if actor.pk == target.pk:
+        raise PermissionDenied(_(NOT_ON_YOURSELF))
+
+
+def requires_second_factor(user: AnyUser | None) -> bool:
+    """Whether the user must pass a TOTP second factor before reaching any page."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or has_role(user, *SECOND_FACTOR_ROLES)

@@ -19,6 +19,10 @@ class Role(models.TextChoices):
     CSIRT_MEMBER = "csirt_member", _("CSIRT 要員")
     CSIRT_LEAD = "csirt_lead", _("CSIRT 責任者")
     CISO = "ciso", _("最高情報セキュリティ責任者（CISO）")
+    SECURITY_REVIEWER = "security_reviewer", _("情報セキュリティ担当（監理グループ）")
+    NETWORK_ADMIN = "network_admin", _("ネットワーク管理者")
+    # Service accounts behind API keys: they may only create security events (no act permission).
+    INTEGRATION = "integration", _("外部連携（システム利用者）")
     AUDITOR = "auditor", _("監査委員・監査委員事務局")
     ADMIN = "admin", _("システム管理者")
 
@@ -31,6 +35,8 @@ ACT_PERMISSION: dict[str, str] = {
     Role.CSIRT_MEMBER: "governance.act_as_csirt_member",
     Role.CSIRT_LEAD: "governance.act_as_csirt_lead",
     Role.CISO: "governance.act_as_ciso",
+    Role.SECURITY_REVIEWER: "governance.act_as_security_reviewer",
+    Role.NETWORK_ADMIN: "governance.act_as_network_admin",
 }
 ROLE_OF_PERMISSION: dict[str, str] = {perm: role for role, perm in ACT_PERMISSION.items()}
 
@@ -44,6 +50,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CSIRT_MEMBER: (ACT_PERMISSION[Role.CSIRT_MEMBER],),
     Role.CSIRT_LEAD: (ACT_PERMISSION[Role.CSIRT_LEAD],),
     Role.CISO: (ACT_PERMISSION[Role.CISO],),
+    Role.SECURITY_REVIEWER: (ACT_PERMISSION[Role.SECURITY_REVIEWER],),
+    Role.NETWORK_ADMIN: (ACT_PERMISSION[Role.NETWORK_ADMIN],),
+    Role.INTEGRATION: (),
     Role.AUDITOR: (),
     Role.ADMIN: (
         *(

@@ -7,10 +7,12 @@ ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and REDIS_URL (Celery broker).
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from governance.env import env_bool, env_choice, env_int, env_list, env_str
@@ -30,10 +32,47 @@ if not SECRET_KEY:
             " (SECRET_KEY is required when DEBUG is off.)"
         )
     SECRET_KEY = _DEV_SECRET_KEY
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY が公開されている開発用の鍵です。本番用の鍵を指定してください。"
+        " (SECRET_KEY is the published development key: set a key of your own.)"
+    )
 
 # The audit chain is keyed separately so that rotating SECRET_KEY (sessions, tokens) does not
-# break verification of years of audit events. Without it the chain is keyed by SECRET_KEY.
-AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY") or SECRET_KEY
+# break verification of years of audit events, and so that whoever learns SECRET_KEY (it
+# signs every cookie) still cannot forge a chain. The embedded default keys it by SECRET_KEY;
+# production must bring a key of its own.
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY")
+AUDIT_CHAIN_KEY_MIN_LENGTH = 32
+if not DEBUG:
+    if not AUDIT_CHAIN_KEY:
+        raise ImproperlyConfigured(
+            "DEBUG=0 では環境変数 AUDIT_CHAIN_KEY"
+            "（監査証跡の鍵、SECRET_KEY とは別の値）が必要です。"
+            " (AUDIT_CHAIN_KEY, a key separate from SECRET_KEY, is required when DEBUG is off.)"
+        )
+    if AUDIT_CHAIN_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY が SECRET_KEY と同じです。別の値を指定してください。"
+            " (AUDIT_CHAIN_KEY must differ from SECRET_KEY.)"
+        )
+    if AUDIT_CHAIN_KEY == _DEV_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY が公開されている開発用の鍵です。本番用の鍵を指定してください。"
+            " (AUDIT_CHAIN_KEY is the published development key: set a key of your own.)"
+        )
+    if len(AUDIT_CHAIN_KEY) < AUDIT_CHAIN_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"AUDIT_CHAIN_KEY は {AUDIT_CHAIN_KEY_MIN_LENGTH} 文字以上にしてください。"
+            f" (AUDIT_CHAIN_KEY must be at least {AUDIT_CHAIN_KEY_MIN_LENGTH} characters.)"
+        )
+AUDIT_CHAIN_KEY = AUDIT_CHAIN_KEY or SECRET_KEY
+# The chain's head is appended here (one signed JSON line per anchor) by a periodic job, so a
+# truncated tail is detected by ``verify_audit`` without anyone having noted the head. Written by
+# the worker: with workers on several machines, put SHINSA_VAR_DIR on shared storage.
+AUDIT_ANCHOR_FILE = VAR_DIR / "audit-anchors.jsonl"
+# How often the head is anchored (when it moved): the longest tail that could be cut undetected.
+AUDIT_ANCHOR_INTERVAL_SECONDS = env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 3600, minimum=60)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -52,6 +91,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "viewflow",
     "viewflow.workflow",
     "governance",
@@ -60,22 +103,39 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (governance/csp.py).
+    "governance.csp.ShinsaCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.JapaneseFirstLocaleMiddleware",
+    # Before anything reads the body (the CSRF check does): a too-large request is refused
+    # unread, in the user's language.
+    "governance.request_limits.RequestBodyLimitMiddleware",
+    "governance.errors.FriendlyErrorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login; anonymous users are sent to the login page, never a bare 403.
     # It must run before viewflow's SiteMiddleware, which answers 403 on its own.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Roles that must use a second factor reach nothing but the OTP pages and logout until
+    # their session is verified (governance.permissions.requires_second_factor).
+    "governance.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    # Answers a locked-out login attempt with the lockout page (AXES_* below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
+# With DEBUG=1, show the Japanese 404 page instead of Django's debug page (governance.errors).
+# Off by default so that a developer's runserver lists the URL patterns; `manage.py serve`
+# (the demo) turns it on unless this variable says otherwise.
+SHINSA_FRIENDLY_ERRORS = env_bool("SHINSA_FRIENDLY_ERRORS", False)
 WSGI_APPLICATION = "governance.wsgi.application"
 
 TEMPLATES = [
@@ -106,7 +166,7 @@ if DATABASE_URL:
             f"DATABASE_URL の方式 {_scheme!r} には対応していません（postgres:// または sqlite:///）。"
             f" (DATABASE_URL scheme {_scheme!r} is not supported: use postgres:// or sqlite:///.)"
         )
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+    _db = dj_database_url.parse(DATABASE_URL)
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(_default_sqlite)}
 
@@ -129,6 +189,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Each gunicorn thread keeps one connection for this long (workers x threads connections
+    # per server, README "Running in production"), checked before reuse so a restarted
+    # PostgreSQL costs no failed request. `manage.py serve` turns persistence off: the
+    # development server starts a thread per request.
+    _db.update(
+        {
+            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
+        }
+    )
     _db.setdefault("OPTIONS", {})
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -159,7 +229,7 @@ JOBS_TIMEOUT_SECONDS = env_int("JOBS_TIMEOUT_SECONDS", 900, minimum=60)
 JOBS_BROKER_BACKOFF_SECONDS = env_int("JOBS_BROKER_BACKOFF_SECONDS", 30, minimum=0)
 # The Celery queue of this installation (several installations may share one Redis).
 JOBS_QUEUE = env_str("JOBS_QUEUE", "celery")
-# More modules that register job handlers, imported with governance.jobs (the test suite's
+# More modules that register job handlers, imported with governance.jobs.handlers (the test suite's
 # probe jobs, a deployment's own work).
 JOBS_EXTRA_MODULES = env_list("SHINSA_EXTRA_JOB_MODULES", [])
 
@@ -196,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
 
 AUTH_USER_MODEL = "governance.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -205,11 +277,42 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's similarity check, plus containment of the Japanese family and given names,
+    # the full name and the e-mail's local part (short kanji names escape the ratio test).
+    {
+        "NAME": "governance.passwords.NameSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "last_name", "first_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A password-reset link (self-service, or issued by the admin role) works once, for a day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+
+# Login throttling (django-axes): 5 failed passwords for one username from one address lock
+# that pair out for 15 minutes, and every further attempt during the lockout starts the 15
+# minutes again (the back-off: a script that keeps trying never gets back in). Other
+# addresses, and other usernames from the same address, are not affected, so an attacker
+# cannot lock a colleague out from elsewhere. A successful login clears the count. The admin
+# role unlocks early from the user page (an audited service).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "governance.org.second_factor.locked_out"
+# Unlocking goes through the audited service on the user page, not a delete in Django admin.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP). The roles that need it are listed in
+# governance.permissions.SECOND_FACTOR_ROLES; a wrong code is throttled per device with
+# exponential back-off (1 s, 2 s, 4 s, ...).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Shinsa")
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Language and time ----------------------------------------------------------------------
 
@@ -232,7 +335,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "governance.staticfiles.ShinsaStaticFilesStorage"
         )
     },
 }
@@ -240,6 +343,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# A request body over UPLOAD_MAX_BYTES plus this (other fields, multipart framing) is refused
+# with 413 before it is read (governance.request_limits).
+REQUEST_BODY_MARGIN = 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------
 
@@ -273,6 +379,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Only this site's own files run as scripts; see governance/csp.py for why styles allow inline
+# attributes and two <style> elements by hash. Always on, so the demo and the browser
+# journeys (which fail on any violation in the console) run under the production policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # Material's stylesheets draw check marks and arrows with data: images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""The application shell: viewflow's Site with one application per workflow and the domain pages."""
+"""The application shell: viewflow's Site with one application per workflow (registered by the
+workflows app in ``governance.flows``) and the domain pages."""
 
 from __future__ import annotations
 
@@ -8,20 +9,27 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from governance import budget as budget_reads
-from governance import permissions
-from governance.views import audit, budget, cases, home, jobs, karte
-from workflows.base import CaseFlowAppViewset
-from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
-from workflows.consultation import ConsultationFlow
-from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
+from governance import flows, home, permissions
+from governance.audit import views as audit
+from governance.budget import views as budget
+from governance.cases import views as cases
+from governance.jobs import views as jobs
+from governance.karte import views as karte
+from governance.models import CaseKind
+from governance.org import views as users
 
 
-class HomeApp(Application):
+class ShinsaApp(Application):
+    """An application of the Site, drawn in Shinsa's shell (header, language switch, user)."""
+
+    base_template_name = "governance/base.html"
+
+
+class HomeApp(ShinsaApp):
     app_name = "home"
     title = _("ホーム")
     icon = "home"
-    menu_template_name = "governance/home/menu.html"
+    menu_template_name = "home/menu.html"
 
     index_path = path("", home.InboxView.as_view(), name="index")
     cases_path = path("cases/", cases.CaseListView.as_view(), name="cases")
@@ -48,7 +56,7 @@ class HomeApp(Application):
     job_retry_path = path("jobs/<uuid:pk>/retry/", jobs.retry, name="job_retry")
 
 
-class KarteApp(Application):
+class KarteApp(ShinsaApp):
     """The system registry (システムカルテ): list, detail, reports, import and export."""
 
     app_name = "karte"
@@ -77,25 +85,26 @@ class KarteApp(Application):
         return permissions.can_view_karte(user)
 
 
-class AuditApp(Application):
+class AuditApp(ShinsaApp):
     app_name = "audit"
     title = _("監査証跡")
     icon = "policy"
-    menu_template_name = "governance/audit/menu.html"
+    menu_template_name = "audit/menu.html"
 
     index_path = path("", audit.AuditTrailView.as_view(), name="index")
+    anchor_path = path("anchors/<int:pk>/", audit.anchor_document, name="anchor")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return permissions.is_auditor(user) or permissions.is_admin(user)
+        return permissions.can_view_audit_trail(user)
 
 
-class BudgetApp(Application):
+class BudgetApp(ShinsaApp):
     """予算確認の管理: the season's progress (governance staff) and the guidance-item ledger."""
 
     app_name = "budget"
     title = _("予算確認の管理")
     icon = "fact_check"
-    menu_template_name = "governance/budget/menu.html"
+    menu_template_name = "budget/menu.html"
 
     index_path = path("", budget.SeasonProgressView.as_view(), name="index")
     season_create_path = path(
@@ -108,42 +117,72 @@ class BudgetApp(Application):
     item_path = path("guidance/<int:pk>/", budget.GuidanceItemView.as_view(), name="item")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return budget.budget_app_permission(user)
+        return permissions.can_open_budget_app(user)
 
     def get_context_data(self, request: Any) -> dict[str, Any]:
-        return {"budget_can_view_progress": budget_reads.may_view_season_progress(request.user)}
+        return {
+            "budget_can_view_progress": permissions.can_view_budget_season_progress(request.user)
+        }
 
 
-class JobsApp(Application):
+class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
     icon = "sync_problem"
-    menu_template_name = "governance/jobs/menu.html"
+    menu_template_name = "jobs/menu.html"
 
     index_path = path("", jobs.JobListView.as_view(), name="index")
     retry_path = path("<uuid:pk>/retry/", jobs.retry, name="retry")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        # Department staff see their cases' failed jobs on the case page itself.
-        return (
-            permissions.is_admin(user)
-            or permissions.is_governance_staff(user)
-            or permissions.is_auditor(user)
-        )
+        return permissions.can_view_jobs_page(user)
+
+
+def _viewsets() -> list[Any]:
+    """The menu: home, each flow (as registered by the workflows app) followed by the domain
+    pages that belong to it, then the registry, the audit trail and the jobs."""
+    after_flow: dict[str, list[Any]] = {CaseKind.BUDGET_CHECK: [BudgetApp()]}
+    viewsets: list[Any] = [HomeApp()]
+    for entry in flows.flows():
+        viewsets.append(entry.viewset)
+        viewsets.extend(after_flow.get(entry.kind, []))
+    return [*viewsets, KarteApp(), AuditApp(), JobsApp(), UsersApp()]
+
+
+class UsersApp(Application):
+    """利用者とロール: accounts, roles, departments and liaisons, for the admin role only."""
+
+    app_name = "users"
+    title = _("利用者とロール")
+    icon = "manage_accounts"
+    menu_template_name = "org/menu.html"
+
+    index_path = path("", users.UserListView.as_view(), name="index")
+    detail_path = path("<int:pk>/", users.user_detail, name="detail")
+    grant_path = path("<int:pk>/roles/grant/", users.grant_role, name="grant_role")
+    revoke_path = path("<int:pk>/roles/revoke/", users.revoke_role, name="revoke_role")
+    activate_path = path("<int:pk>/activate/", users.set_active, {"active": True}, name="activate")
+    deactivate_path = path(
+        "<int:pk>/deactivate/", users.set_active, {"active": False}, name="deactivate"
+    )
+    department_path = path(
+        "<int:pk>/department/", users.change_department, name="change_department"
+    )
+    password_path = path("<int:pk>/password/", users.reset_password, name="reset_password")
+    unlock_path = path("<int:pk>/unlock/", users.unlock, name="unlock")
+    second_factor_path = path(
+        "<int:pk>/second-factor/reset/", users.reset_second_factor, name="reset_second_factor"
+    )
+    liaisons_path = path("liaisons/", users.LiaisonListView.as_view(), name="liaisons")
+    liaison_path = path("liaisons/<int:pk>/", users.assign_liaison, name="assign_liaison")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return permissions.can_manage_users(user)
 
 
 site = Site(
     title=_("審査 Shinsa"),
     primary_color="#1a4f8b",
     secondary_color="#3d7cc9",
-    viewsets=[
-        HomeApp(),
-        CaseFlowAppViewset(ConsultationFlow, icon="forum"),
-        BudgetCheckAppViewset(BudgetCheckFlow, icon="request_quote"),
-        BudgetApp(),
-        SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
-        KarteApp(),
-        AuditApp(),
-        JobsApp(),
-    ],
+    viewsets=_viewsets(),
 )

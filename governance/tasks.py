@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from governance import outbox, periodic
+from governance.jobs import outbox, periodic
 
 
 @shared_task(name="governance.tasks.execute_job")

@@ -5,12 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from viewflow.contrib.auth import AuthViewset
 
+from governance.org import second_factor
 from governance.site import site
 
 admin.site.site_header = _("審査 Shinsa 管理")
 admin.site.site_title = _("審査 Shinsa")
 
+handler403 = "governance.errors.permission_denied"
+
 urlpatterns = [
+    path("accounts/otp/verify/", second_factor.verify, name="otp_verify"),
+    path("accounts/otp/setup/", second_factor.enrol, name="otp_enrol"),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("admin/", admin.site.urls),
     # The language switch is also on the login page, so it must work before signing in.

@@ -1,6 +1,9 @@
 """Driving Debian's chromium with Playwright for the browser journeys (never a downloaded
 browser). Tests using ``page`` are skipped when chromium is missing, unless
-SHINSA_REQUIRE_SERVICES=1, which makes a missing browser a failure."""
+SHINSA_REQUIRE_SERVICES=1, which makes a missing browser a failure.
+
+Every journey also checks the Content-Security-Policy: ``page`` collects the console, and a
+test whose pages logged a CSP violation fails when it ends."""
 
 from __future__ import annotations
 
@@ -42,23 +45,73 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+# Reports every violation through the console, whatever chromium itself logs for it.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("CSP violation:")
+
+
+def collect_csp_violations(context: Any) -> list[str]:
+    """Listen to the console of every page of ``context``; return the live list of the CSP
+    violations logged, each with the address of the page that logged it."""
+    violations: list[str] = []
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
+
+    def watch(page: Any) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if is_csp_violation(message.text)
+                else None
+            ),
+        )
+
+    context.on("page", watch)
+    return violations
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     context.set_default_timeout(15000)
+    violations = collect_csp_violations(context)
     page = context.new_page()
     yield page
     context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations in the browser console:\n"
+            + "\n".join(dict.fromkeys(violations))
+        )
 
 
 TEST_PASSWORD = "test-password-123"
 
 
 def sign_in(page: Any, base_url: str, username: str, password: str = TEST_PASSWORD) -> None:
+    """Log in as a person would: the password, then, for roles that need a second factor, the
+    code of their authenticator app (computed from their TOTP device's secret)."""
+    from governance.models import User
+    from tests.second_factor import code_for, device_for, needs_code
+
+    user = User.objects.get(username=username)
+    device = device_for(user) if needs_code(user) else None
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    if device is not None:
+        wait_for_page(page, f"{base_url}/accounts/otp/verify/**")
+        page.fill("input[name=token]", code_for(device))
+        page.click("#otp-verify button[type=submit]")
     wait_for_page(page, f"{base_url}/home/**")
 
 

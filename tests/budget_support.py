@@ -1,20 +1,19 @@
-"""Helpers for the budget-check tests: request data, task lookup, and driving the flow through
-viewflow activations and services (without HTTP) for tests that need many cases."""
+"""Helpers for the budget-check tests: request data, task lookup, and driving the flow headlessly
+through its step pages (``workflows.driver``) for tests that need many cases."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+from forms import budget as budget_forms
+from governance.budget.services import BudgetRequestFacts, GuidanceDraft
 from governance.japanese import fiscal_year_of
 from governance.models import BudgetCheck, InformationSystem, User
-from governance.services import budget as services
-from governance.services.budget import BudgetRequestFacts, GuidanceDraft
+from workflows import driver
 from workflows.budget_check import BudgetCheckFlow
 
 CHECKLIST_OK = {
@@ -67,6 +66,9 @@ def facts(**overrides: Any) -> BudgetRequestFacts:
     return BudgetRequestFacts(**values)
 
 
+default_facts = facts
+
+
 def open_task(check: BudgetCheck, node: Any) -> Any:
     """The open (new or assigned) task of ``node`` on the check's process."""
     assert check.process is not None
@@ -81,51 +83,30 @@ def assign_url(task: Any) -> str:
     return str(task.flow_task.reverse("assign", args=[task.process_id, task.pk]))
 
 
-class _Request:
-    def __init__(self, user: User) -> None:
-        self.user = user
-
-
 def start(
     actor: User,
     system: InformationSystem | None,
     fiscal_year: int | None = None,
+    *,
+    facts: BudgetRequestFacts | None = None,
     **kwargs: Any,
 ) -> BudgetCheck:
-    """Request a check through the flow's start activation and the service."""
-    node = BudgetCheckFlow.start
-    activation = node.activation_class.create(node, None, None)
-    assert node.can_execute(actor, activation.task)
-    with transaction.atomic():
-        activation.start(_Request(actor))
-        activation.process.save()
-        check = services.request_budget_check(
-            actor=actor,
-            fiscal_year=fiscal_year or next_fiscal_year(),
-            facts=kwargs.pop("facts", None) or facts(),
-            system=system,
-            process=activation.process,
-            **kwargs,
-        )
-        activation.execute()
-    return BudgetCheck.objects.get(pk=check.pk)
+    """Request a check through the flow's start page (``workflows.driver``)."""
+    data = budget_forms.request_data(
+        fiscal_year=fiscal_year or next_fiscal_year(),
+        facts=facts if facts is not None else default_facts(),
+        system=system,
+        **kwargs,
+    )
+    process = driver.start(BudgetCheckFlow, user=actor, data=data)
+    return BudgetCheck.objects.get(process_id=process.pk)
 
 
-def step(
-    check: BudgetCheck, node: Any, actor: User, action: Callable[[BudgetCheck], Any]
-) -> BudgetCheck:
-    """Do one human step as ``actor``: pick it up if it is in a queue, call the service
-    (``action``), and complete the task, as the step's view would."""
-    task = open_task(check, node)
-    activation = node.activation_class(task)
-    with transaction.atomic():
-        if task.status == STATUS.NEW:
-            assert node.can_assign(actor, task), f"{actor} may not pick up {node.name}"
-            activation.assign(actor)
-        assert node.can_execute(actor, task), f"{actor} may not execute {node.name}"
-        activation.start(_Request(actor))
-        action(BudgetCheck.objects.get(pk=check.pk))
-        activation.execute()
+def step(check: BudgetCheck, node: Any, actor: User, data: dict[str, Any]) -> BudgetCheck:
+    """Do one human step as ``actor`` with the form ``data`` (``forms.budget.*_data``),
+    picking it up first if it waits in a queue, as its page would."""
+    assert check.process is not None
+    driver.complete(check.process, node, user=actor, data=data)
     return BudgetCheck.objects.get(pk=check.pk)
 
 
@@ -136,18 +117,12 @@ def drive_to_approval(
     items = guidance or [
         GuidanceDraft(text="複数事業者から見積を取得すること", due_date=in_days(120))
     ]
-    return step(
-        check,
-        BudgetCheckFlow.review,
-        reviewer,
-        lambda c: services.record_budget_result(
-            actor=reviewer,
-            budget_check=c,
-            checklist=CHECKLIST_OK,
-            result=BudgetCheck.Result.CONFIRMED_WITH_GUIDANCE,
-            guidance_items=items,
-        ),
+    data = budget_forms.review_data(
+        checklist=CHECKLIST_OK,
+        result=BudgetCheck.Result.CONFIRMED_WITH_GUIDANCE,
+        guidance=items,
     )
+    return step(check, BudgetCheckFlow.review, reviewer, data)
 
 
 def drive_to_closed(
@@ -158,15 +133,5 @@ def drive_to_closed(
     guidance: list[GuidanceDraft] | None = None,
 ) -> BudgetCheck:
     check = drive_to_approval(check, reviewer, guidance)
-    check = step(
-        check,
-        BudgetCheckFlow.approve,
-        approver,
-        lambda c: services.approve_budget_check(actor=approver, budget_check=c),
-    )
-    return step(
-        check,
-        BudgetCheckFlow.acknowledge,
-        requester,
-        lambda c: services.acknowledge_budget_check(actor=requester, budget_check=c),
-    )
+    check = step(check, BudgetCheckFlow.approve, approver, budget_forms.approval_data())
+    return step(check, BudgetCheckFlow.acknowledge, requester, budget_forms.acknowledge_data())

@@ -7,18 +7,22 @@ and an ``admin``.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 import governance.urls  # noqa: F401  (builds the site's URLs so flow nodes can reverse)
-from governance import outbox
+from governance.jobs import outbox
 from governance.models import Department, User
 from governance.roles import Role
 from tests.factories import DepartmentFactory, make_user
+from tests.second_factor import mark_verified, needs_code
 
 REQUIRE_SERVICES = os.environ.get("SHINSA_REQUIRE_SERVICES") == "1"
 
@@ -43,6 +47,33 @@ def _media_root(settings: Any, tmp_path_factory: Any) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(settings: Any, tmp_path_factory: Any) -> None:
+    # Each test anchors to its own file, never to the checkout's var/.
+    settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("var") / "audit-anchors.jsonl"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_guard() -> Iterator[None]:
+    """Let Django empty the tables after a transactional test on PostgreSQL.
+
+    Django's flush is a TRUNCATE, which the audit table's guard refuses (that is its point).
+    The test suite alone switches the guard off, for the flush's own transaction only:
+    ``SET LOCAL session_replication_role`` is reserved to superusers and ends with the
+    transaction, so no test ever runs with the guard off.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
+
+
 @pytest.fixture
 def migration_seeds(transactional_db: None) -> None:
     """The rows data migrations seed: the rules in force and the lock-in term list.
@@ -53,7 +84,7 @@ def migration_seeds(transactional_db: None) -> None:
     """
     from django.apps import apps
 
-    for migration in ("0004_seed_rules", "0009_seed_lock_in_terms"):
+    for migration in ("0004_seed_rules", "0009_seed_lock_in_terms", "0012_seed_clock_rules"):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
 
 
@@ -89,11 +120,14 @@ def cast(db: None, dept_a: Department, dept_b: Department) -> dict[str, User]:
 
 @pytest.fixture
 def login(client: Client) -> Any:
-    """``login(user)`` returns a client signed in as ``user``."""
+    """``login(user)`` returns a client signed in as ``user``, past the second factor when
+    their roles require one (``verified=False``: password only)."""
 
-    def _login(user: User) -> Client:
+    def _login(user: User, *, verified: bool = True) -> Client:
         fresh = Client()
         fresh.force_login(user)
+        if verified and needs_code(user):
+            mark_verified(fresh, user)
         return fresh
 
     return _login
@@ -107,3 +141,17 @@ def run_jobs() -> Any:
         return outbox.relay(force=True)
 
     return _run
+
+
+# 10:00 on Thursday 1 October 2026 in Tokyo: 令和8年, fiscal year 2026 (令和8年度).
+FROZEN_NOW = dt.datetime(2026, 10, 1, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """Django's clock (``timezone.now``, hence ``localdate``) starts at ``FROZEN_NOW`` and runs
+    on from there, so that documents and reminders can be compared with literal dates."""
+    real_now = timezone.now
+    started = real_now()
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN_NOW + (real_now() - started))
+    return FROZEN_NOW

@@ -78,7 +78,7 @@ class VendorFactory(factory.django.DjangoModelFactory[Vendor]):
 
 class ContractFactory(factory.django.DjangoModelFactory[Contract]):
     """A contract row written directly (tests of the rules); services also refresh the
-    system's cached tenure, so call ``governance.karte.refresh_tenures`` after these."""
+    system's cached tenure, so call ``governance.karte.rules.refresh_tenures`` after these."""
 
     class Meta:
         model = Contract

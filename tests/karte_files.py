@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pytest
 from openpyxl import Workbook
 
 SYSTEM_HEADER = [
@@ -92,10 +91,3 @@ def basic_workbook(**extra_sheets: list[list[Any]]) -> bytes:
     }
     sheets.update(extra_sheets)
     return workbook_bytes(sheets)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """The cast's passwords hashed with MD5: PBKDF2 spends seconds per test on nine users.
-    Import this fixture into a test module to use it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from governance import outbox
+from governance.jobs import outbox
 from governance.models import Case, Job, Notification, User
 
 RECORD = "probe.record"

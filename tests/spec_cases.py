@@ -13,7 +13,7 @@ from governance.models import (
     SpecReviewRound,
     SpecScanResult,
 )
-from governance.services import spec_review as services
+from governance.spec_review import services
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec
 
 ALL_OK = {p.value: ("ok", "") for p in Perspective}
@@ -93,7 +93,7 @@ def approved_review(cast: Any, **overrides: Any) -> SpecReview:
 def locked_in_system(department: Any) -> Any:
     """A scratch-built system of ``department`` run by the same vendor for 12 years (2013–2024),
     so the registry flags it as locked in."""
-    from governance.karte import refresh_tenures
+    from governance.karte.rules import refresh_tenures
     from governance.models import Contract, SystemKind, Vendor
     from tests.factories import InformationSystemFactory
 

@@ -1,5 +1,5 @@
-"""The audit chain detects every modification, deletion, reordering and forged insertion, and
-on PostgreSQL the database itself refuses UPDATE and DELETE."""
+"""The audit chain detects every modification, deletion, reordering, forged insertion and
+emptying, and on PostgreSQL the database itself refuses UPDATE, DELETE and TRUNCATE."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from governance.audit.services import GENESIS_HASH, compute_hash, record_event, verify_chain
 from governance.models import AuditEvent, Department
-from governance.services.audit import GENESIS_HASH, compute_hash, record_event, verify_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_recording_outside_a_transaction_is_refused() -> None:
     from unittest import mock
 
     with (
-        mock.patch("governance.services.audit.connection") as outside,
+        mock.patch("governance.audit.services.connection") as outside,
         pytest.raises(RuntimeError),
     ):
         outside.in_atomic_block = False
@@ -240,10 +240,82 @@ def test_verify_audit_detects_a_truncated_tail_against_a_recorded_head() -> None
         call_command("verify_audit", expect_head=head)
 
 
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
-    reason="the database-level guard is a PostgreSQL trigger",
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").split(":")[0] in ("postgres", "postgresql")
+postgresql_only = pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="the database-level guard is a PostgreSQL trigger"
 )
+
+
+def test_an_emptied_chain_beside_cases_is_a_failure_not_ok(cast: dict[str, Any]) -> None:
+    from governance.consultation.services import open_consultation
+
+    open_consultation(actor=cast["staff_a"], title="相談", question="内容", system=None)
+    assert verify_chain().ok
+    with as_attacker() as cursor:
+        cursor.execute("DELETE FROM governance_auditevent")
+    report = verify_chain()
+    assert not report.ok
+    assert report.verified == 0
+    assert "案件" in report.problem
+    with pytest.raises(CommandError, match="監査記録が1件もありません"):
+        call_command("verify_audit")
+
+
+def test_an_empty_chain_on_a_database_with_no_business_rows_is_ok(cast: dict[str, Any]) -> None:
+    # Departments and users are set up without events (createsuperuser, the admin).
+    report = verify_chain()
+    assert report.ok
+    assert report.verified == 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_refuses_truncate_of_the_audit_table_even_for_a_superuser() -> None:
+    # Committed rows: a TRUNCATE in the transaction that inserted them fails for another reason.
+    # The flush after this test (a TRUNCATE too) shows the suite's own way past the guard.
+    write_events(2)
+    for statement in (
+        "TRUNCATE governance_auditevent",
+        "TRUNCATE governance_case CASCADE",  # empties the audit table through its foreign key
+        "TRUNCATE governance_auditanchor",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert AuditEvent.objects.count() == 2
+    assert verify_chain().ok
+
+
+@postgresql_only
+def test_postgresql_refuses_update_and_delete_on_the_anchor_table() -> None:
+    from governance.models import AuditAnchor
+
+    write_events(1)
+    event = AuditEvent.objects.get()
+    AuditAnchor.objects.create(
+        period="2026-10",
+        issued_at=event.occurred_at,
+        sequence=1,
+        hash=event.hash,
+        signature="0" * 64,
+    )
+    for statement in (
+        "UPDATE governance_auditanchor SET sequence = 0",
+        "DELETE FROM governance_auditanchor",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert AuditAnchor.objects.get().sequence == 1
+
+
+@postgresql_only
 def test_postgresql_refuses_update_and_delete_on_the_audit_table() -> None:
     write_events(2)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -292,9 +364,10 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_manage_py_verify_audit_exits_non_zero_on_a_broken_chain() -> None:
+def test_manage_py_verify_audit_exits_non_zero_on_a_broken_chain(tmp_path: Any) -> None:
     write_events(3)
     env = dict(os.environ)
+    env["SHINSA_VAR_DIR"] = str(tmp_path)  # no anchor file from a demo in the checkout
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         env["DATABASE_URL"] = (

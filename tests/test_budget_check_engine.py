@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from viewflow.workflow.status import STATUS
 
+from forms import budget as budget_forms
+from governance.budget import services
 from governance.models import BudgetCheck, CaseStatus
-from governance.services import budget as services
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory
 from workflows.budget_check import BudgetCheckFlow
@@ -36,7 +37,7 @@ def test_flow_runs_through_every_node_via_activations_and_services(cast: Any, de
         check,
         BudgetCheckFlow.review,
         reviewer,
-        lambda c: services.send_back_budget_check(actor=reviewer, budget_check=c, questions="？"),
+        budget_forms.review_data(questions="？"),
     )
     assert (check.status, _open(check)) == (CaseStatus.RETURNED, [("answer_questions", "staff_a")])
 
@@ -44,9 +45,7 @@ def test_flow_runs_through_every_node_via_activations_and_services(cast: Any, de
         check,
         BudgetCheckFlow.answer_questions,
         staff,
-        lambda c: services.resubmit_budget_check(
-            actor=staff, budget_check=c, answer="回答", facts=support.facts(running_cost=1)
-        ),
+        budget_forms.resubmit_data(answer="回答", facts=support.facts(running_cost=1)),
     )
     assert (check.status, _open(check)) == (CaseStatus.UNDER_REVIEW, [("review", "reviewer")])
 
@@ -57,9 +56,7 @@ def test_flow_runs_through_every_node_via_activations_and_services(cast: Any, de
         check,
         BudgetCheckFlow.approve,
         approver,
-        lambda c: services.return_budget_check_to_reviewer(
-            actor=approver, budget_check=c, reason="期限を見直してください。"
-        ),
+        budget_forms.approval_data(approve=False, comment="期限を見直してください。"),
     )
     assert (check.status, _open(check)) == (CaseStatus.UNDER_REVIEW, [("review", "reviewer")])
 
@@ -68,7 +65,7 @@ def test_flow_runs_through_every_node_via_activations_and_services(cast: Any, de
         check,
         BudgetCheckFlow.approve,
         approver,
-        lambda c: services.approve_budget_check(actor=approver, budget_check=c),
+        budget_forms.approval_data(),
     )
     assert (check.status, _open(check)) == (
         CaseStatus.AWAITING_ACKNOWLEDGEMENT,
@@ -79,7 +76,7 @@ def test_flow_runs_through_every_node_via_activations_and_services(cast: Any, de
         check,
         BudgetCheckFlow.acknowledge,
         staff,
-        lambda c: services.acknowledge_budget_check(actor=staff, budget_check=c),
+        budget_forms.acknowledge_data(),
     )
     assert check.status == CaseStatus.CLOSED
     assert check.process is not None
@@ -116,17 +113,13 @@ def test_review_goes_to_the_queue_without_a_liaison_and_back_to_whoever_took_it(
         check,
         BudgetCheckFlow.review,
         cast["reviewer2"],
-        lambda c: services.send_back_budget_check(
-            actor=cast["reviewer2"], budget_check=c, questions="？"
-        ),
+        budget_forms.review_data(questions="？"),
     )
     check = support.step(
         check,
         BudgetCheckFlow.answer_questions,
         cast["staff_a"],
-        lambda c: services.resubmit_budget_check(
-            actor=cast["staff_a"], budget_check=c, answer="回答", facts=support.facts()
-        ),
+        budget_forms.resubmit_data(answer="回答", facts=support.facts()),
     )
     assert _open(check) == [("review", "reviewer2")]
 
@@ -139,9 +132,7 @@ def test_steps_of_a_departed_person_go_to_the_queue(cast: Any, dept_a: Any) -> N
         check,
         BudgetCheckFlow.review,
         cast["reviewer"],
-        lambda c: services.send_back_budget_check(
-            actor=cast["reviewer"], budget_check=c, questions="？"
-        ),
+        budget_forms.review_data(questions="？"),
     )
     # Any colleague of the department can pick the answer up.
     assert _open(check) == [("answer_questions", None)]
@@ -149,9 +140,7 @@ def test_steps_of_a_departed_person_go_to_the_queue(cast: Any, dept_a: Any) -> N
         check,
         BudgetCheckFlow.answer_questions,
         cast["staff_a2"],
-        lambda c: services.resubmit_budget_check(
-            actor=cast["staff_a2"], budget_check=c, answer="回答", facts=support.facts()
-        ),
+        budget_forms.resubmit_data(answer="回答", facts=support.facts()),
     )
 
 

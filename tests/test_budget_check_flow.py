@@ -12,7 +12,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from viewflow.workflow.status import STATUS
 
+from forms import budget as budget_forms
 from governance import permissions
+from governance.budget import services
 from governance.models import (
     AuditEvent,
     BudgetCheck,
@@ -23,7 +25,6 @@ from governance.models import (
     Notification,
 )
 from governance.roles import Role
-from governance.services import budget as services
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory, make_user
 from workflows.budget_check import BudgetCheckFlow
@@ -255,9 +256,7 @@ def test_department_staff_of_another_department_cannot_see_or_answer_the_case(
         check,
         BudgetCheckFlow.review,
         cast["reviewer"],
-        lambda c: services.send_back_budget_check(
-            actor=cast["reviewer"], budget_check=c, questions="内訳は？"
-        ),
+        budget_forms.review_data(questions="内訳は？"),
     )
     task = support.open_task(check, BudgetCheckFlow.answer_questions)
     outsider = login(cast["staff_b"])

@@ -13,6 +13,9 @@ import pytest
 from django.conf import settings
 from viewflow.workflow.models import Process
 
+from forms import budget as budget_forms
+from governance import permissions
+from governance.budget import services
 from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER
 from governance.models import (
     Attachment,
@@ -24,7 +27,6 @@ from governance.models import (
     InformationSystem,
     Job,
 )
-from governance.services import budget as services
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_TOO_LARGE, UPLOAD_WRONG_TYPE
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory
@@ -149,7 +151,7 @@ def test_request_for_a_system_of_another_department_is_refused(
     with nothing_changes():
         # Not even offered in the form's choices.
         _refused(client, support.request_post(other), "正しく選択してください")
-    with nothing_changes(), pytest.raises(ValueError, match=services.SYSTEM_OF_OTHER_DEPARTMENT):
+    with nothing_changes(), pytest.raises(ValueError, match=permissions.SYSTEM_OF_OTHER_DEPARTMENT):
         services.request_budget_check(
             actor=cast["staff_a"],
             fiscal_year=support.next_fiscal_year(),
@@ -298,9 +300,7 @@ def test_answer_with_a_negative_amount_or_without_text_changes_nothing(
         check,
         BudgetCheckFlow.review,
         cast["reviewer"],
-        lambda c: services.send_back_budget_check(
-            actor=cast["reviewer"], budget_check=c, questions="内訳は？"
-        ),
+        budget_forms.review_data(questions="内訳は？"),
     )
     task = support.open_task(check, BudgetCheckFlow.answer_questions)
     client = login(cast["staff_a"])

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
+from governance.audit.services import verify_chain
 from governance.models import (
     AuditEvent,
     BudgetCheck,
@@ -21,7 +22,6 @@ from governance.models import (
     LedgerStatus,
     User,
 )
-from governance.services.audit import verify_chain
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ kept as a version with its hash."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.util
 import io
@@ -14,13 +15,11 @@ import docx
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
-from governance.japanese import era_date, fiscal_year_label, fiscal_year_of, fiscal_year_short
+from forms import budget as budget_forms
+from governance.budget.services import GuidanceDraft
+from governance.cases.services.documents import REASON_REQUIRED, regenerate_document
 from governance.models import AdvisoryDocument, AuditEvent, DocumentVersion, Job
-from governance.services import budget as services
-from governance.services.budget import GuidanceDraft
-from governance.services.documents import REASON_REQUIRED, regenerate_document
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory, SectionFactory
 from workflows.budget_check import BudgetCheckFlow
@@ -31,7 +30,8 @@ MASTER = Path(settings.BASE_DIR) / "templates" / "documents" / "budget_check_res
 
 
 @pytest.fixture
-def approved(cast: Any, dept_a: Any, run_jobs: Any) -> Any:
+def approved(frozen_now: Any, cast: Any, dept_a: Any, run_jobs: Any) -> Any:
+    """A check for fiscal year 2027 approved on 1 October 2026 (令和8年度, clock frozen)."""
     section = SectionFactory.create(department=dept_a, name="人事課")
     staff = cast["staff_a"]
     staff.section = section
@@ -46,17 +46,17 @@ def approved(cast: Any, dept_a: Any, run_jobs: Any) -> Any:
         guidance=[
             GuidanceDraft(
                 text="複数事業者から見積を取得し比較すること（A&B <比較>）",
-                due_date=support.in_days(60),
+                due_date=dt.date(2026, 11, 30),
                 perspective="cost",
             ),
-            GuidanceDraft(text="障害時の連絡体制を文書化すること", due_date=support.in_days(200)),
+            GuidanceDraft(text="障害時の連絡体制を文書化すること", due_date=dt.date(2027, 4, 19)),
         ],
     )
     check = support.step(
         check,
         BudgetCheckFlow.approve,
         cast["approver"],
-        lambda c: services.approve_budget_check(actor=cast["approver"], budget_check=c),
+        budget_forms.approval_data(),
     )
     assert run_jobs() >= 1
     return check
@@ -80,15 +80,14 @@ def test_approval_generates_the_document_with_the_decision_in_japanese_conventio
     cells = [[cell.text for cell in row.cells] for table in word.tables for row in table.rows]
 
     assert document.number in text
-    # Numbered in the year it is issued (this year), not the budget year it concerns (next).
-    issued_in = fiscal_year_of(timezone.localdate())
-    assert approved.fiscal_year == issued_in + 1
-    assert document.number == f"{fiscal_year_short(issued_in)}行DX第1号"
+    # Numbered in the year it is issued (令和8年度), not the budget year it concerns (9).
+    assert approved.fiscal_year == 2027
+    assert document.number == "R8行DX第1号"
     assert document.title == "予算確認結果通知（技術的助言）"
-    assert era_date(timezone.localtime(approved.approved_at).date()) in text  # 令和…年…月…日
+    assert "令和8年10月1日" in text
     assert "総務部長　様" in text
     assert "予算確認結果通知（技術的助言）" in text
-    assert f"{fiscal_year_label(approved.fiscal_year)}予算要求" in text
+    assert "令和9年度予算要求" in text
     assert "確認結果　確認済（指導事項あり）" in text
     assert cast["reviewer"].display_name in text and cast["approver"].display_name in text
     assert "指導事項はありません。" not in text
@@ -96,7 +95,7 @@ def test_approval_generates_the_document_with_the_decision_in_japanese_conventio
     assert ["案件番号", approved.number] in cells
     assert ["部局・所属", "総務部　人事課"] in cells
     assert ["情報システム", "総務事務システム（SOMU-001）"] in cells
-    assert ["予算年度", fiscal_year_label(approved.fiscal_year)] in cells
+    assert ["予算年度", "令和9年度"] in cells
     assert ["要求額（イニシャルコスト）", "1,200,000円"] in cells
     assert ["要求額（ランニングコスト）", "3,400,000円"] in cells
     assert ["要求額（合計）", "4,600,000円"] in cells
@@ -105,9 +104,9 @@ def test_approval_generates_the_document_with_the_decision_in_japanese_conventio
         "1",
         "経費の妥当性",
         "複数事業者から見積を取得し比較すること（A&B <比較>）",
-        era_date(support.in_days(60)),
+        "令和8年11月30日",
     ] in cells
-    assert ["2", "", "障害時の連絡体制を文書化すること", era_date(support.in_days(200))] in cells
+    assert ["2", "", "障害時の連絡体制を文書化すること", "令和9年4月19日"] in cells
     # The template's own loop tags never reach the document.
     assert not any("{%" in cell for row in cells for cell in row)
     assert version.case_state["number"] == document.number
@@ -117,7 +116,9 @@ def test_regeneration_adds_a_new_version_and_keeps_the_first(
     cast: Any, approved: Any, run_jobs: Any
 ) -> None:
     document = AdvisoryDocument.objects.get(case=approved)
-    regenerate_document(actor=cast["reviewer"], document=document, reason="誤字の修正")
+    regenerate_document(
+        actor=cast["reviewer"], document=document, reason="誤字の修正", request_token="t1"
+    )
     run_jobs()
     versions = list(document.versions.order_by("version"))
     assert [v.version for v in versions] == [1, 2]
@@ -135,9 +136,11 @@ def test_a_reviewer_regenerates_the_document_from_the_case_page_with_a_reason(
     document = AdvisoryDocument.objects.get(case=approved)
     client = login(cast["reviewer"])
     url = reverse("home:document_regenerate", args=[document.pk])
-    page = client.get(reverse("home:case", args=[approved.pk]), follow=True).content.decode()
-    assert url in page
-    response = client.post(url, {"reason": "部局名の誤記を訂正"})
+    page = client.get(reverse("home:case", args=[approved.pk]), follow=True)
+    assert url in page.content.decode()
+    token = page.context["request_token"]
+    assert f'name="request_token" value="{token}"' in page.content.decode()
+    response = client.post(url, {"reason": "部局名の誤記を訂正", "request_token": token})
     assert response.status_code == 302
     run_jobs()
     assert _versions(document) == [1, 2]

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from governance.budget import services
+from governance.budget.services import GuidanceDraft
 from governance.models import (
     AuditEvent,
     CaseStatus,
@@ -17,8 +19,6 @@ from governance.models import (
     GuidanceItem,
     LedgerStatus,
 )
-from governance.services import budget as services
-from governance.services.budget import GuidanceDraft
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory
 
@@ -208,7 +208,7 @@ def test_reviewer_sees_the_karte_cost_history_beside_the_requested_amounts(
 
 
 def test_change_against_the_latest_budget_is_written_with_its_sign() -> None:
-    from governance.budget import CostHistory, CostYear
+    from governance.budget.selectors import CostHistory, CostYear
 
     years = [CostYear(2025, {("budget", "running"): 1000, ("budget", "initial"): 0})]
     assert CostHistory(years, 0, 1024).change_label == "+2.4%"

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from forms import budget as budget_forms
+from governance.budget.services import GuidanceDraft
+from governance.budget.services.season import create_budget_season
 from governance.models import BudgetCheck, CostRecord
-from governance.services import budget as services
-from governance.services.budget import GuidanceDraft
-from governance.services.budget_season import create_budget_season
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory
 from workflows.budget_check import BudgetCheckFlow
@@ -44,9 +44,7 @@ def _add_cases(cast: Any, dept: Any, count: int) -> list[BudgetCheck]:
                 check,
                 BudgetCheckFlow.review,
                 cast["reviewer"],
-                lambda c: services.send_back_budget_check(
-                    actor=cast["reviewer"], budget_check=c, questions="内訳は？"
-                ),
+                budget_forms.review_data(questions="内訳は？"),
             )
         elif state == 2:
             check = support.drive_to_approval(check, cast["reviewer"])
@@ -102,17 +100,13 @@ def _decided_case_with(cast: Any, dept: Any, size: int) -> BudgetCheck:
             check,
             BudgetCheckFlow.review,
             cast["reviewer"],
-            lambda c: services.send_back_budget_check(
-                actor=cast["reviewer"], budget_check=c, questions="？"
-            ),
+            budget_forms.review_data(questions="？"),
         )
         check = support.step(
             check,
             BudgetCheckFlow.answer_questions,
             cast["staff_a"],
-            lambda c: services.resubmit_budget_check(
-                actor=cast["staff_a"], budget_check=c, answer="回答", facts=support.facts()
-            ),
+            budget_forms.resubmit_data(answer="回答", facts=support.facts()),
         )
     return support.drive_to_approval(check, cast["reviewer"], drafts)
 

@@ -10,18 +10,22 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 
-from governance import periodic
-from governance.japanese import is_business_day
-from governance.models import AuditEvent, BudgetCheck, BudgetSeason, Job, Notification
-from governance.roles import Role
-from governance.services import budget as services
-from governance.services.budget_season import (
+from forms import budget as budget_forms
+from governance.budget import services as services
+from governance.budget.services.season import (
     DEADLINE_BEFORE_OPENING,
+    LEAD_DAYS_OUT_OF_RANGE,
     create_budget_season,
     reminder_start,
     send_budget_reminders,
+    update_budget_season,
 )
+from governance.japanese import INVALID_DATE, is_business_day
+from governance.jobs import periodic
+from governance.models import AuditEvent, BudgetCheck, BudgetSeason, Job, Notification
+from governance.roles import Role
 from tests import budget_support as support
 from tests.factories import InformationSystemFactory, make_user
 from workflows.budget_check import BudgetCheckFlow
@@ -62,7 +66,7 @@ def cases(cast: Any, dept_a: Any, dept_b: Any) -> dict[str, BudgetCheck]:
         decided,
         BudgetCheckFlow.approve,
         cast["approver"],
-        lambda c: services.approve_budget_check(actor=cast["approver"], budget_check=c),
+        budget_forms.approval_data(),
     )
     Notification.objects.all().delete()  # notices of the steps above are not reminders
     Job.objects.all().delete()
@@ -135,17 +139,37 @@ def test_a_new_task_after_a_send_back_reminds_its_new_holder(
         cases["waiting"],
         BudgetCheckFlow.review,
         cast["reviewer"],
-        lambda c: services.send_back_budget_check(
-            actor=cast["reviewer"], budget_check=c, questions="内訳は？"
-        ),
+        budget_forms.review_data(questions="内訳は？"),
     )
     Notification.objects.exclude(dedupe_key__startswith="budget-reminder:").delete()
     assert send_budget_reminders(today=dt.date(2025, 10, 30)) == 1
     assert ("staff_a", cases["waiting"].number) in _notices()
 
 
-def test_reminders_run_from_the_periodic_runner(cast: Any) -> None:
-    assert periodic.PERIODIC["budget_check_reminders"]() == 0
+def test_reminders_run_from_the_periodic_runner_on_todays_date(
+    frozen_now: Any, cast: Any, dept_a: Any, run_jobs: Any
+) -> None:
+    # Today is Thursday 1 October 2026; the deadline, Tuesday 6 October, is three business
+    # days away, so today is the first day of reminders.
+    check = support.start(cast["staff_a"], InformationSystemFactory.create(department=dept_a))
+    season = _season(cast, dt.date(2026, 10, 6))
+    assert (check.fiscal_year, season.fiscal_year) == (2027, 2027)
+    Notification.objects.all().delete()
+    Job.objects.all().delete()
+
+    results = periodic.run_all()  # what Celery beat and ``manage.py serve`` call
+
+    assert results["budget_check_reminders"] == 1
+    assert _notices() == [("reviewer", check.number)]
+    notice = Notification.objects.get()
+    assert (
+        notice.subject == f"【予算確認】締切（令和8年10月6日）まであと3営業日です: {check.number}"
+    )
+    run_jobs()
+    assert [message.to for message in mail.outbox] == [[cast["reviewer"].email]]
+    # The runner is called again and again; the holder is reminded once.
+    assert periodic.run_all()["budget_check_reminders"] == 0
+    assert Notification.objects.count() == 1
 
 
 def test_governance_staff_follow_the_season_by_state_reviewer_and_overdue(
@@ -226,3 +250,135 @@ def test_reviewer_and_department_staff_cannot_open_a_season(cast: Any, login: An
     for name in ("reviewer", "staff_a", "auditor"):
         assert login(cast[name]).post("/budget/seasons/new/", data).status_code == 403, name
     assert not BudgetSeason.objects.exists()
+
+
+@pytest.fixture
+def season(cast: Any) -> BudgetSeason:
+    """The season of fiscal year 2030: 1 October to 28 November 2029, reminders 3 days ahead."""
+    return create_budget_season(
+        actor=cast["approver"],
+        fiscal_year=2030,
+        opens_on=dt.date(2029, 10, 1),
+        deadline=dt.date(2029, 11, 28),
+        reminder_lead_days=3,
+    )
+
+
+def _edit_url(season: BudgetSeason) -> str:
+    return f"/budget/seasons/{season.pk}/edit/"
+
+
+def _unchanged(season: BudgetSeason) -> None:
+    fresh = BudgetSeason.objects.get(pk=season.pk)
+    assert (fresh.opens_on, fresh.deadline, fresh.reminder_lead_days, fresh.notes) == (
+        dt.date(2029, 10, 1),
+        dt.date(2029, 11, 28),
+        3,
+        "",
+    )
+    assert not AuditEvent.objects.filter(action="budget_season.update").exists()
+
+
+def test_approver_moves_the_deadline_typed_as_a_full_width_era_date_with_a_reason(
+    cast: Any, login: Any, season: BudgetSeason
+) -> None:
+    approver = login(cast["approver"])
+    form = approver.get(_edit_url(season))
+    assert form.status_code == 200
+    assert 'value="2029-11-28"' in form.content.decode()
+    response = approver.post(
+        _edit_url(season),
+        {
+            "opens_on": "2029-10-01",
+            "deadline": "令和１１年１２月５日",
+            "reminder_lead_days": "５",
+            "notes": "財政課の締切変更",
+            "reason": "財政課から締切延長の連絡",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == "/budget/?fiscal_year=2030"
+    season.refresh_from_db()
+    assert (season.deadline, season.reminder_lead_days, season.notes) == (
+        dt.date(2029, 12, 5),
+        5,
+        "財政課の締切変更",
+    )
+    event = AuditEvent.objects.get(action="budget_season.update")
+    assert (event.actor, event.reason) == (cast["approver"], "財政課から締切延長の連絡")
+    assert set(event.changes) == {"deadline", "reminder_lead_days", "notes"}
+    # Five business days before Wednesday 5 December 2029.
+    assert reminder_start(season) == dt.date(2029, 11, 28)
+    progress = approver.get(response["Location"]).content.decode()
+    assert 'id="season-deadline">令和11年12月5日' in progress
+
+
+def test_saving_a_season_unchanged_records_no_event(
+    cast: Any, login: Any, season: BudgetSeason
+) -> None:
+    data = {"opens_on": "令和11年10月1日", "deadline": "R11.11.28", "reminder_lead_days": "3"}
+    assert login(cast["approver"]).post(_edit_url(season), data).status_code == 302
+    _unchanged(season)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"opens_on": "2029-10-01", "deadline": "2029-09-30", "reminder_lead_days": "3"},
+            DEADLINE_BEFORE_OPENING,
+        ),
+        (
+            {"opens_on": "2029-10-01", "deadline": "令和元年4月30日", "reminder_lead_days": "3"},
+            INVALID_DATE,
+        ),
+        (
+            {"opens_on": "2029-10-01", "deadline": "来月末", "reminder_lead_days": "3"},
+            INVALID_DATE,
+        ),
+    ],
+    ids=["deadline-before-opening", "date-before-reiwa", "unreadable-date"],
+)
+def test_a_season_edit_with_bad_dates_is_refused_in_japanese_and_changes_nothing(
+    cast: Any, login: Any, season: BudgetSeason, data: dict[str, str], message: str
+) -> None:
+    response = login(cast["approver"]).post(_edit_url(season), {**data, "reason": "試行"})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    _unchanged(season)
+
+
+def test_a_season_edit_with_too_many_reminder_days_changes_nothing(
+    cast: Any, login: Any, season: BudgetSeason
+) -> None:
+    data = {"opens_on": "2029-10-01", "deadline": "2029-12-05", "reminder_lead_days": "31"}
+    assert login(cast["approver"]).post(_edit_url(season), data).status_code == 200
+    _unchanged(season)
+    with pytest.raises(ValueError, match=LEAD_DAYS_OUT_OF_RANGE):
+        update_budget_season(
+            actor=cast["approver"],
+            season=season,
+            opens_on=dt.date(2029, 10, 1),
+            deadline=dt.date(2029, 12, 5),
+            reminder_lead_days=31,
+        )
+    _unchanged(season)
+
+
+def test_reviewer_department_staff_auditor_and_csirt_cannot_edit_a_season(
+    cast: Any, login: Any, season: BudgetSeason
+) -> None:
+    data = {"opens_on": "2029-10-01", "deadline": "2029-12-05", "reminder_lead_days": "3"}
+    for name in ("reviewer", "staff_a", "auditor", "csirt"):
+        client = login(cast[name])
+        assert client.get(_edit_url(season)).status_code == 403, name
+        assert client.post(_edit_url(season), data).status_code == 403, name
+        with pytest.raises(PermissionDenied):
+            update_budget_season(
+                actor=cast[name],
+                season=season,
+                opens_on=dt.date(2029, 10, 1),
+                deadline=dt.date(2029, 12, 5),
+                reminder_lead_days=3,
+            )
+    _unchanged(season)

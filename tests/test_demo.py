@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import totp
 
 from governance.models import AuditEvent, Department, Section, User
 from governance.roles import Role
@@ -60,12 +62,45 @@ def test_demo_can_be_loaded_twice_with_the_same_result() -> None:
     )
 
 
+def _printed(out: StringIO, username: str) -> tuple[str, str | None]:
+    """The password printed for ``username`` and the TOTP secret on the line below, if any."""
+    lines = out.getvalue().splitlines()
+    index = next(i for i, row in enumerate(lines) if row.strip().startswith(username + " "))
+    below = lines[index + 1]
+    secret = below.rsplit(" ", 1)[1] if "TOTP" in below else None
+    return lines[index].split()[1], secret
+
+
 def test_demo_passwords_work(client: Any) -> None:
     out = StringIO()
     call_command("load_demo", stdout=out)
-    line = next(row for row in out.getvalue().splitlines() if row.strip().startswith("staff_somu"))
-    password = line.split()[1]
-    assert client.login(username="staff_somu", password=password)
+    password, secret = _printed(out, "staff_somu")
+    assert secret is None  # department staff may enrol, but are not made to
+    response = client.post(
+        "/accounts/login/", {"username": "staff_somu", "password": password}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == "/home/"
+
+
+@pytest.mark.parametrize("username", ["approver", "ciso", "csirt_lead", "auditor", "admin"])
+def test_demo_prints_a_totp_secret_that_passes_the_second_factor(
+    client: Any, username: str
+) -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    password, secret = _printed(out, username)
+    assert secret is not None
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert client.get("/home/").url.startswith("/accounts/otp/verify/")
+    code = f"{totp(base64.b32decode(secret)):06d}"
+    response = client.post("/accounts/otp/verify/", {"token": code, "next": "/home/"})
+    assert response.status_code == 302
+    assert response.url == "/home/"
+    assert client.get("/home/").status_code == 200
+    demo_code = StringIO()
+    call_command("demo_totp", username, stdout=demo_code)
+    assert demo_code.getvalue().strip().isdigit()
 
 
 def test_demo_refuses_to_load_with_debug_off(settings: Any) -> None:

@@ -18,8 +18,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from governance.audit.services import describe
 from governance.models import AuditEvent, DocumentVersion, Notification
-from governance.services.audit import describe
 from tests import budget_support as support
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import InformationSystemFactory

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from governance.japanese import era_date, fiscal_year_label, fiscal_year_of
 from governance.models import (
     AdvisoryDocument,
     CaseStatus,
@@ -22,7 +21,6 @@ from governance.models import (
     User,
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
-from tests import budget_support as support
 from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, docx_text, make_spec
@@ -91,21 +89,21 @@ def fill_checklist(page: Any, issues: tuple[str, ...] = ()) -> None:
 
 
 def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approved_document(
-    live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+    frozen_now: Any, live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
 ) -> None:
+    # The clock stands at 1 October 2026: fiscal year 2026 (令和8年度).
     base = live_server.url
-    board_date = support.in_days(60)
 
     # Department staff register a procurement at the threshold with a locked-in spec.
     sign_in(page, base, "staff_a")
     page.click("a[href$='/spec_review/start/']")
     wait_for_page(page, START_PAGE)
-    assert page.input_value("input[name=fiscal_year]") == str(fiscal_year_of(support.in_days(0)))
+    assert page.input_value("input[name=fiscal_year]") == "2026"
     page.fill("input[name=title]", "税務システム再構築")
     page.select_option("select[name=system]", str(system.pk))
     page.check("input[name=procurement_type][value=service]")
     page.fill("input[name=estimated_price]", "３６，０００，０００円")
-    page.fill("input[name=contract_board_date]", era_date(board_date))
+    page.fill("input[name=contract_board_date]", "令和８年１１月３０日")
     page.set_input_files(
         "input[name=spec_file]",
         files=[{"name": "仕様書.docx", "mimeType": DOCX_TYPE, "buffer": first_spec()}],
@@ -194,7 +192,8 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     wait_for_page(page, CASE_PAGE)
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)
-    page.click("button[name=_continue]")
+    assert review.number in page.inner_text("#case-number")
+    page.click("#claim-button")
     wait_for_page(page, re.compile(r"/execute/$"))
     page.check("input[name=decision][value=approve]")
     submit(page, CASE_PAGE)
@@ -212,8 +211,8 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert review.number in text
     assert "総務部長" in text
     assert "36,000,000円" in text
-    assert fiscal_year_label(fiscal_year_of(support.in_days(0))) in text
-    assert era_date(board_date) in text
+    assert "令和8年度" in text
+    assert "令和8年11月30日" in text  # the contract board date typed above
     assert "ログの保存期間が定められていません。" in text
     assert "指摘2のとおり修正しました。" in text
     assert "第2版（仕様書v2.docx" in text
@@ -249,7 +248,7 @@ def test_a_specification_that_is_not_a_word_document_is_refused_and_nothing_is_r
     page.fill("input[name=title]", "税務システム再構築")
     page.check("input[name=procurement_type][value=service]")
     page.fill("input[name=estimated_price]", "36,000,000")
-    page.fill("input[name=contract_board_date]", era_date(support.in_days(60)))
+    page.fill("input[name=contract_board_date]", "2099-11-30")
     page.set_input_files(
         "input[name=spec_file]", files=[{"name": name, "mimeType": mime, "buffer": data}]
     )

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from governance.karte import Coverage, coverage_of
+from governance.karte.rules import Coverage, coverage_of
+from governance.karte.selectors import coverage_report
 from governance.models import InformationSystem, MonitoringEnrolment, MonitoringService
-from governance.selectors_karte import coverage_report
 from tests.factories import InformationSystemFactory
-from tests.karte_files import _fast_password_hashing  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

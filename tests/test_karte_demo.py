@@ -10,10 +10,9 @@ import pytest
 from django.db.models import Count
 
 from governance.demo import load_all
-from governance.karte import Coverage, lock_in_status
+from governance.karte.rules import Coverage, lock_in_status
+from governance.karte.selectors import coverage_report, lock_in_report
 from governance.models import AuditEvent, InformationSystem, SystemKind, User
-from governance.selectors_karte import coverage_report, lock_in_report
-from tests.karte_files import _fast_password_hashing  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,8 @@ pytestmark = pytest.mark.django_db
 def demo(settings: Any, tmp_path: Any) -> None:
     """The organisation and the registry step only: later steps (a budget check for a new
     system) legitimately add systems of their own."""
-    from governance.demo import karte, org
+    from governance.karte import demo as karte
+    from governance.org import demo as org
 
     settings.VAR_DIR = tmp_path  # the demo keeps its passwords there
     org.load(io.StringIO())

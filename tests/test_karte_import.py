@@ -12,8 +12,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
-from governance import karte_io
-from governance.karte import lock_in_status
+from governance.karte import io as karte_io
+from governance.karte.rules import lock_in_status
+from governance.karte.services import import_systems
 from governance.models import (
     AuditEvent,
     Contract,
@@ -24,14 +25,12 @@ from governance.models import (
     SystemKind,
     User,
 )
-from governance.services.karte import import_systems
 from tests.factories import SectionFactory
-from tests.karte_files import (  # noqa: F401  (_fast_password_hashing is an autouse fixture)
+from tests.karte_files import (
     CONTRACT_HEADER,
     COST_HEADER,
     MONITORING_HEADER,
     SYSTEM_HEADER,
-    _fast_password_hashing,
     basic_workbook,
     system_row,
     workbook_bytes,

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.karte import (
+from governance.karte.rules import (
     lock_in_q,
     lock_in_status,
     refresh_tenures,

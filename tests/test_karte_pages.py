@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from governance.karte import refresh_tenures
+from governance.karte.rules import refresh_tenures
 from governance.models import (
     AuditEvent,
     Contract,
@@ -23,9 +23,8 @@ from governance.models import (
     SystemKind,
 )
 from tests.factories import ContractFactory, InformationSystemFactory, VendorFactory
-from tests.karte_files import (  # noqa: F401  (_fast_password_hashing is an autouse fixture)
+from tests.karte_files import (
     SYSTEM_HEADER,
-    _fast_password_hashing,
     basic_workbook,
     system_row,
     workbook_bytes,
@@ -296,7 +295,7 @@ def test_the_list_filters_searches_and_sorts(
     assert codes(department=str(systems["b"].department_id)) == ["B-1"]
     assert codes(kind=SystemKind.PACKAGE_CUSTOMISATION) == ["L-1"]
     assert codes(q="公開") == ["N-1"]
-    assert codes(q=flagged.tenure_vendor.name) == ["L-1"]  # type: ignore[union-attr]
+    assert codes(q=flagged.tenure_vendor.name) == ["L-1"]  # type: ignore[union-attr]  # flagged: has one
     assert codes(sort="tenure")[0] == "L-1"
     assert codes(sort="nonsense", kind="nonsense") == ["A-1", "B-1", "L-1", "N-1"]
     assert exposed.code in codes()

@@ -9,7 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from governance import permissions
-from governance.karte import lock_in_status
+from governance.audit.services import verify_chain
+from governance.karte import services
+from governance.karte.rules import lock_in_status
 from governance.models import (
     AuditEvent,
     Contract,
@@ -18,10 +20,7 @@ from governance.models import (
     MonitoringEnrolment,
     SystemKind,
 )
-from governance.services import karte as services
-from governance.services.audit import verify_chain
 from tests.factories import InformationSystemFactory, SectionFactory
-from tests.karte_files import _fast_password_hashing  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +209,7 @@ def test_cost_figures_are_set_changed_and_removed_with_one_event_each_time(
     assert list(CostRecord.objects.values_list("amount_thousand_yen", flat=True)) == [1300]
     events = AuditEvent.objects.filter(action="karte.costs.update").order_by("sequence")
     assert events.count() == 2
-    assert events.last().changes == {  # type: ignore[union-attr]
+    assert events.last().changes == {  # type: ignore[union-attr]  # two events, counted above
         "2024 budget running operation": [1200, 1300],
         "2024 settlement initial hardware": [5, None],
     }

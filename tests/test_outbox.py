@@ -17,9 +17,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import outbox
+from governance.jobs import outbox
+from governance.jobs.services import ONLY_FAILED_JOBS, retry_job
 from governance.models import AuditEvent, Case, Job
-from governance.services.jobs import ONLY_FAILED_JOBS, retry_job
 from tests.celery_worker import celery_pointed_at, free_port
 from tests.outbox_probe import (
     FLAKY,

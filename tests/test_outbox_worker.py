@@ -23,7 +23,7 @@ from django.urls import path, reverse
 from kombu.exceptions import OperationalError
 
 import governance.urls
-from governance import outbox
+from governance.jobs import outbox
 from governance.models import AuditEvent, Job
 from governance.tasks import execute_job, relay_outbox
 from tests.celery_worker import (
@@ -43,7 +43,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.urls(__name__)]
 
 def enqueue_view(request: HttpRequest) -> JsonResponse:
     """A request that changes something and needs background work: the shape of every service."""
-    job = enqueue_probe(actor=request.user)  # type: ignore[arg-type]
+    job = enqueue_probe(actor=request.user)  # type: ignore[arg-type]  # signed in: a User
     return JsonResponse({"job": str(job.pk)}, status=201)
 
 

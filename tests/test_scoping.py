@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from governance.models import Case, Consultation, User
-from governance.services.cases import share_case
+from governance.cases.services import share_case
+from governance.models import Case, Consultation, Job, User
 from workflows.consultation import ConsultationFlow
 
 pytestmark = pytest.mark.django_db
@@ -217,8 +218,8 @@ def test_the_department_shares_its_case_from_the_case_page_and_takes_it_back(
 def test_sharing_without_a_reason_or_with_its_own_department_changes_nothing(
     secret: Consultation, cast: dict[str, User], login: Any, dept_a: Any, dept_b: Any
 ) -> None:
+    from governance.cases.services import SHARE_NEEDS_REASON, SHARE_WITH_OWN_DEPARTMENT
     from governance.models import AuditEvent
-    from governance.services.cases import SHARE_NEEDS_REASON, SHARE_WITH_OWN_DEPARTMENT
 
     owner = login(cast["staff_a"])
     url = f"/home/cases/{secret.pk}/share/"
@@ -263,11 +264,29 @@ def test_the_login_page_is_open_and_in_japanese() -> None:
 
 
 def test_audit_and_jobs_pages_are_refused_to_department_staff(
-    cast: dict[str, User], login: Any
+    secret: Consultation, cast: dict[str, User], login: Any
 ) -> None:
-    staff = login(cast["staff_a"])
-    assert staff.get("/audit/").status_code == 403
-    assert login(cast["auditor"]).get("/audit/").status_code == 200
+    # A failed job of department A's own case: staff see it on the case page, never on the
+    # jobs page, which lists every department's jobs.
+    Job.objects.create(
+        kind="send_email",
+        case=secret,
+        status=Job.Status.FAILED,
+        available_at=timezone.now(),
+        last_error="SMTP 接続に失敗しました",
+    )
+    for name in ("staff_a", "staff_b", "csirt"):
+        client = login(cast[name])
+        assert client.get("/audit/").status_code == 403, name
+        jobs = client.get("/jobs/")
+        assert jobs.status_code == 403, name
+        assert "SMTP 接続に失敗しました" not in jobs.content.decode(), name
+    auditor = login(cast["auditor"])
+    assert auditor.get("/audit/").status_code == 200
+    for name in ("auditor", "reviewer"):
+        jobs = login(cast[name]).get("/jobs/")
+        assert jobs.status_code == 200, name
+        assert "SMTP 接続に失敗しました" in jobs.content.decode(), name
 
 
 def test_english_is_used_only_when_chosen_not_from_the_browser_language(
@@ -283,10 +302,6 @@ def test_english_is_used_only_when_chosen_not_from_the_browser_language(
 def test_the_retry_button_shows_only_to_those_the_retry_service_accepts(
     secret: Consultation, cast: dict[str, User], login: Any, dept_b: Any
 ) -> None:
-    from django.utils import timezone
-
-    from governance.models import Job
-
     Job.objects.create(
         kind="send_email",
         case=secret,

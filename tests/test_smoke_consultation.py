@@ -1,4 +1,5 @@
-"""A consultation moves from department to liaison and back, over HTTP."""
+"""A consultation moves from department to liaison and back, over HTTP, as often as the
+department asks again, until the department says it is resolved."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 from viewflow.workflow.status import STATUS
 
-from governance.models import CaseStatus, Consultation
+from governance.models import AuditEvent, CaseMessage, CaseStatus, Consultation
 from workflows.consultation import ConsultationFlow
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,64 @@ def test_department_opens_and_liaison_answers(cast: Any, login: Any) -> None:
 
     outsider = login(cast["staff_b"])
     assert outsider.get(f"/home/cases/{consultation.pk}/").status_code == 404
+
+
+def _execute_url(task: Any) -> str:
+    return str(task.flow_task.reverse("execute", args=[task.process_id, task.pk]))
+
+
+def test_an_unresolved_answer_goes_back_to_the_liaison_with_the_follow_up_question(
+    cast: Any, login: Any
+) -> None:
+    staff, reviewer = login(cast["staff_a"]), login(cast["reviewer"])
+    staff.post(
+        ConsultationFlow.start.reverse("execute"),
+        {"title": "クラウド移行の相談", "question": "手順を教えてください"},
+    )
+    consultation = Consultation.objects.get()
+    first_answer = _open_task(consultation, ConsultationFlow.answer)
+    reviewer.post(_execute_url(first_answer), {"answer": "現行構成を整理してください。"})
+    close = _open_task(consultation, ConsultationFlow.close)
+
+    # An empty follow-up is refused on the page and the task stays with the department.
+    response = staff.post(_execute_url(close), {"resolved": "no", "follow_up": "　"})
+    assert response.status_code == 200
+    assert "追加の質問を入力してください。" in response.content.decode()
+    consultation.refresh_from_db()
+    assert consultation.status == CaseStatus.AWAITING_ACKNOWLEDGEMENT
+    assert _open_task(consultation, ConsultationFlow.close).pk == close.pk
+    assert not AuditEvent.objects.filter(action="consultation.follow_up").exists()
+
+    # Another department cannot answer for them.
+    follow_up = {"resolved": "no", "follow_up": "移行先の選定基準も教えてください"}
+    assert login(cast["staff_b"]).post(_execute_url(close), follow_up).status_code == 403
+
+    response = staff.post(_execute_url(close), follow_up)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    consultation.refresh_from_db()
+    assert consultation.status == CaseStatus.UNDER_REVIEW
+    assert not consultation.resolved
+    second_answer = _open_task(consultation, ConsultationFlow.answer)
+    assert second_answer.pk != first_answer.pk
+    assert second_answer.owner == cast["reviewer"]  # back to the liaison of department A
+    assert list(
+        CaseMessage.objects.filter(case=consultation).order_by("pk").values_list("kind", "body")
+    ) == [
+        (CaseMessage.Kind.QUESTION, "手順を教えてください"),
+        (CaseMessage.Kind.ANSWER, "現行構成を整理してください。"),
+        (CaseMessage.Kind.QUESTION, "移行先の選定基準も教えてください"),
+    ]
+    event = AuditEvent.objects.get(action="consultation.follow_up")
+    assert event.actor == cast["staff_a"]
+    assert consultation.number in reviewer.get("/home/").content.decode()
+
+    # The liaison answers again; this time the department is satisfied and the case closes.
+    reviewer.post(_execute_url(second_answer), {"answer": "費用と移行容易性で比較します。"})
+    staff.post(_execute_url(_open_task(consultation, ConsultationFlow.close)), {"resolved": "yes"})
+    consultation.refresh_from_db()
+    assert (consultation.status, consultation.resolved) == (CaseStatus.CLOSED, True)
+    assert consultation.process is not None
+    consultation.process.refresh_from_db()
+    assert consultation.process.status == "DONE"
+    assert consultation.process.task_set.filter(flow_task=ConsultationFlow.answer).count() == 2
+    assert consultation.process.task_set.filter(flow_task=ConsultationFlow.close).count() == 2

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.status import STATUS
 
 from governance.models import Contract, Perspective, SpecReview, SystemKind, Vendor
-from governance.services import spec_review as services
+from governance.spec_review import services
 from tests.factories import InformationSystemFactory
 from tests.spec_docs import docx_upload, locked_in_spec
 from workflows.spec_review import SpecReviewFlow

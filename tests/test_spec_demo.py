@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from viewflow.workflow.status import STATUS
 
-from governance.demo import org
-from governance.demo import spec as demo_spec
-from governance.karte import lock_in_status
+from governance.karte.rules import lock_in_status
 from governance.models import AdvisoryDocument, CaseStatus, InformationSystem, SpecReview
+from governance.org import demo as org
+from governance.spec_review import demo as demo_spec
 
 pytestmark = pytest.mark.django_db
 

@@ -3,6 +3,7 @@ person who must not act at a step is refused there."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from governance import permissions, selectors
-from governance.japanese import fiscal_year_of
+from governance import permissions
+from governance.cases import selectors
 from governance.models import (
     AuditEvent,
     CaseStatus,
@@ -23,7 +24,7 @@ from governance.models import (
     SpecScanResult,
 )
 from governance.roles import Role
-from governance.services import spec_review as services
+from governance.spec_review import services
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec, make_spec, pdf_upload
 from workflows.spec_review import SpecReviewFlow
@@ -99,14 +100,18 @@ def test_department_registers_a_mandatory_review_with_full_width_price(
     assert "Oracle" in page
 
 
-def test_the_registration_form_offers_the_current_fiscal_year(cast: Any, login: Any) -> None:
+def test_the_registration_form_offers_the_current_fiscal_year(
+    cast: Any, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Found by the browser journey: the form's default was dropped because FormView always
     # passes ``initial``, so the field came up empty and the first submit was refused.
+    # 15:30 UTC on 31 March 2027 is 00:30 on 1 April in Tokyo: fiscal year 2027 has begun.
+    moment = dt.datetime(2027, 3, 31, 15, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
     response = login(cast["staff_a"]).get(SpecReviewFlow.start.reverse("execute"))
     assert response.status_code == 200
-    expected = fiscal_year_of(timezone.localdate())
-    assert response.context["form"]["fiscal_year"].value() == expected
-    assert f'name="fiscal_year" value="{expected}"' in response.content.decode()
+    assert response.context["form"]["fiscal_year"].value() == 2027
+    assert 'name="fiscal_year" value="2027"' in response.content.decode()
 
 
 def test_the_whole_review_with_two_resubmissions_and_a_return_by_the_approver(

@@ -17,7 +17,7 @@ from governance.models import (
     SpecReview,
     SpecReviewRound,
 )
-from governance.services import spec_review as services
+from governance.spec_review import services
 from tests.spec_cases import ALL_OK, approved_review, decide_all_drafts, register
 from tests.spec_docs import clean_spec, docx_upload
 

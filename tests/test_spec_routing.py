@@ -12,8 +12,7 @@ from forms.spec_review import RegisterSpecReviewForm
 from governance import permissions
 from governance.japanese import JapaneseInputError, parse_date
 from governance.models import Rule, RuleKey, SpecReview
-from governance.services import spec_review as services
-from governance.services.rules import add_rule_version
+from governance.rules.services import add_rule_version
 from tests.factories import InformationSystemFactory
 from tests.spec_cases import register
 from tests.spec_docs import clean_spec, docx_upload
@@ -142,7 +141,7 @@ def test_only_department_staff_register_procurements(cast: Any) -> None:
 
 def test_a_system_of_another_department_is_refused(cast: Any, dept_b: Any) -> None:
     other = InformationSystemFactory.create(department=dept_b)
-    with pytest.raises(ValueError, match=services.SYSTEM_OF_OTHER_DEPARTMENT):
+    with pytest.raises(ValueError, match=permissions.SYSTEM_OF_OTHER_DEPARTMENT):
         register(cast["staff_a"], system=other)
     assert not SpecReview.objects.exists()
 

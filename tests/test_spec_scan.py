@@ -12,9 +12,9 @@ from docx import Document
 
 from governance import permissions
 from governance.models import AuditEvent, LockInTerm, LockInTermKind, SpecScanResult
-from governance.services import lock_in_terms
-from governance.services import spec_review as services
-from governance.spec_scan import CLAUSE_SYNTAX_ERROR, read_units, scan_docx
+from governance.spec_review import services
+from governance.spec_review.scan import CLAUSE_SYNTAX_ERROR, read_units, scan_docx
+from governance.spec_review.services import lock_in_terms
 from tests.spec_cases import register
 from tests.spec_docs import CLAUSE_PARAGRAPHS, clean_spec, docx_upload, make_spec
 

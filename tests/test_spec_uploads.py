@@ -17,8 +17,8 @@ from viewflow.workflow.models import Process
 
 from governance import uploads
 from governance.models import Attachment, AuditEvent, SpecReview, SpecVersion
-from governance.services import spec_review as services
-from governance.spec_scan import MAX_SPEC_XML_PART
+from governance.spec_review import services
+from governance.spec_review.scan import MAX_SPEC_XML_PART
 from tests.spec_cases import register
 from tests.spec_docs import clean_spec, docx_upload, pdf_upload, zip_with
 from workflows.spec_review import SpecReviewFlow

@@ -7,25 +7,42 @@
   may pick up or execute; auditors never.
 - ``CaseFlowAppViewset``: the flow's pages (dashboard, process list, task list, detail,
   chart, inbox, queue, archive) with every queryset scoped to the request user.
+
+Viewflow's own actions (taking a task, giving it back, cancelling a task or a process) go
+through ``governance.cases.services.flow_actions``, which records them in the audit chain.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow import flow, lock
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import views
 from viewflow.workflow.flow.viewset import FlowAppViewset
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from forms.cases import ShareCaseForm
-from governance import permissions, selectors
+from governance import permissions
+from governance.audit import selectors as audit_reads
+from governance.cases import selectors
+from governance.cases.services import flow_actions
+from governance.clocks import selectors as clock_selectors
+from governance.conflicts import retry_once_on_conflict
+from governance.jobs import selectors as job_reads
 from governance.models import Case
+from workflows import pages
 from workflows.models import CaseProcess, CaseTask
 
 
@@ -65,8 +82,144 @@ class CaseFlow(flow.Flow):
         return permissions.is_admin(user) and permissions.may_act(user)
 
 
+# --- Viewflow's own actions, audited ------------------------------------------------------
+# Each view calls the service instead of the activation, then continues as viewflow's own view
+# does after its call (the message and the redirect). The task views already run in the
+# flow's lock and one transaction (viewflow's ``wrap_task_view``).
+
+
+class AuditedAssignTaskView(views.AssignTaskView):
+    """Taking a task, from the queue or its page."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        flow_actions.assign_task(actor=self.request.user, activation=self.request.activation)
+        return super(views.AssignTaskView, self).form_valid(form)  # skips viewflow's own call
+
+
+class AuditedUnassignTaskView(views.UnassignTaskView):
+    """Giving a task back (or, for an administrator, taking it away from its holder)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        flow_actions.unassign_task(actor=self.request.user, activation=self.request.activation)
+        return super(views.UnassignTaskView, self).form_valid(form)  # skips viewflow's own call
+
+
+class AuditedCancelTaskView(views.CancelTaskView):
+    """An administrator cancelling one open step."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        flow_actions.cancel_task(actor=self.request.user, activation=self.request.activation)
+        return super(views.CancelTaskView, self).form_valid(form)  # skips viewflow's own call
+
+
+class ClaimTaskView(pages.ClaimTaskView, AuditedAssignTaskView):
+    """「引き受ける」 with the case's summary, audited."""
+
+
+class GiveBackTaskView(pages.GiveBackTaskView, AuditedUnassignTaskView):
+    """「担当を外す」, audited."""
+
+
+# --- Steps that were done meanwhile (double submit) ---------------------------------------
+# Two posts of one step (a double click, a second tab) both pass the page's checks; viewflow
+# lets the first do the step and refuses the second once it gets the process's lock, with an
+# English `Start :: no transition from "DONE"` (a 403). The loser is shown a Japanese page
+# that says the step was done, linking to the case; nothing else changes.
+
+ALREADY_HANDLED = gettext_noop(
+    "この手続は既に処理されています。現在の状況は案件のページで確認してください。"
+)
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def handled_meanwhile(user: Any, task: Any, action: str) -> bool:
+    """Whether refusing ``action`` on ``task`` is because the step moved on meanwhile (done,
+    cancelled; or, for taking and giving back, already in the state asked for) rather than
+    because ``user`` may not act."""
+    if task.status not in OPEN_STATUSES:
+        return True
+    if action == "assign":
+        return bool(task.owner_id is not None and task.owner_id == getattr(user, "pk", None))
+    if action == "unassign":
+        return task.status == STATUS.NEW
+    return False
+
+
+def _already_handled_page(request: Any, node: Any, kwargs: dict[str, Any], action: str) -> Any:
+    """The Japanese page for a step done meanwhile, or None when the refusal stands as it is."""
+    task = (
+        CaseTask.objects.filter(pk=kwargs.get("task_pk"), process_id=kwargs.get("process_pk"))
+        .select_related("process")
+        .first()
+    )
+    if task is None or not handled_meanwhile(request.user, task, action):
+        return None
+    case = case_of(task.process)
+    if case is None or not permissions.can_view_case(request.user, case):
+        return None  # says nothing about a case the user may not see
+    context = {
+        "case": case,
+        "task": task,
+        "task_title": node.task_title,
+        "refusal": gettext(ALREADY_HANDLED),
+    }
+    return TemplateResponse(request, "workflows/already_handled.html", context, status=409)
+
+
+def guarded_step_view(node: Any, view: Any, action: str) -> Any:
+    """Viewflow's wrapped step ``view`` (execute, assign or unassign): a refusal because the
+    step was done meanwhile shows ``ALREADY_HANDLED``; a deadlock is retried once."""
+
+    @retry_once_on_conflict
+    def step(request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except (PermissionDenied, FlowRuntimeError):
+            # Viewflow's transaction is over: read the task as the other request left it.
+            page = _already_handled_page(request, node, kwargs, action)
+            if page is None:
+                raise
+            return page
+
+    return step
+
+
+def _guarded(url: URLPattern, view: Any) -> URLPattern:
+    return URLPattern(url.pattern, view, url.default_args, url.name)
+
+
+class CaseStart(flow.Start):
+    """The first step of a case flow: a deadlock (two requests numbering cases and writing
+    the audit chain at once) is retried once, then answered in Japanese."""
+
+    @property
+    def start_view_path(self) -> URLPattern:
+        url = super().start_view_path
+        return _guarded(url, retry_once_on_conflict(url.callback))
+
+
 class CaseView(flow.View):
-    """A human step of a case flow, guarded by role, department and segregation of duties."""
+    """A human step of a case flow, guarded by role, department and segregation of duties;
+    a step done meanwhile answers ``ALREADY_HANDLED`` instead of viewflow's English 403."""
+
+    assign_view_class = ClaimTaskView
+    unassign_view_class = GiveBackTaskView
+    cancel_view_class = AuditedCancelTaskView
+
+    @property
+    def view_path(self) -> URLPattern:
+        url = super().view_path
+        return _guarded(url, guarded_step_view(self, url.callback, "execute"))
+
+    @property
+    def assign_path(self) -> URLPattern:
+        url = super().assign_path
+        return _guarded(url, guarded_step_view(self, url.callback, "assign"))
+
+    @property
+    def unassign_path(self) -> URLPattern:
+        url = super().unassign_path
+        return _guarded(url, guarded_step_view(self, url.callback, "unassign"))
 
     def can_assign(self, user: Any, task: Any) -> bool:
         return bool(super().can_assign(user, task)) and permissions.can_work_task(user, task)
@@ -85,7 +238,10 @@ class CaseView(flow.View):
 # --- Scoped views ---------------------------------------------------------------------------
 
 
-class ScopedDashboardProcessListView(views.DashboardProcessListView):
+class ScopedDashboardProcessListView(pages.ProcessColumns, views.DashboardProcessListView):
+    title = _("案件一覧")
+    columns = ("case", "case_status", "started", "done", "active_tasks")
+
     def get_queryset(self) -> Any:
         queryset = CaseProcess.objects.filter(flow_class=self.flow_class)
         queryset = permissions.scope_processes(self.request.user, queryset)
@@ -96,12 +252,15 @@ class ScopedDashboardProcessListView(views.DashboardProcessListView):
         )
 
 
-class ScopedDashboardTaskListView(views.DashboardTaskListView):
+class ScopedDashboardTaskListView(pages.TaskColumns, views.DashboardTaskListView):
+    title = _("タスク一覧")
+    columns = ("task_id", "task_title", "case", "received", "holder", "state")
+
     @viewprop
     def queryset(self) -> Any:
         queryset = CaseTask.objects.filter(process__flow_class=self.flow_class)
         return permissions.scope_tasks(self.request.user, queryset).select_related(
-            "process__case", "owner"
+            "process__case", "owner__department"
         )
 
 
@@ -122,16 +281,19 @@ class ScopedDetailProcessView(views.DetailProcessView):
         context.update(
             case=case,
             case_panel_template=self.flow_class.case_panel_template,
-            case_messages=case.messages.select_related("author"),
+            case_messages=case.messages.select_related("author__department"),
             documents=selectors.case_documents(user, case),
-            attachments=case.attachments.select_related("uploaded_by"),
-            jobs=selectors.case_jobs(user, case),
-            audit_events=selectors.case_audit_events(user, case),
-            task_list=context["task_list"].select_related("owner"),
+            attachments=case.attachments.select_related("uploaded_by__department"),
+            jobs=job_reads.case_jobs(user, case),
+            audit_events=audit_reads.case_audit_events(user, case),
+            clocks=clock_selectors.case_clocks(user, case),
+            task_list=context["task_list"].select_related("owner__department"),
             my_tasks=selectors.actionable_tasks(user, process),
             # The same check the retry service makes for each of this case's jobs.
             can_retry_jobs=permissions.can_retry_case_jobs(user, case),
             can_regenerate_documents=permissions.can_regenerate_documents(user, case),
+            # One per page shown: the same form posted twice (a double click) acts once.
+            request_token=uuid.uuid4().hex,
             can_share=permissions.can_share_case(user, case),
             shared_departments=selectors.case_shared_departments(user, case),
             share_form=ShareCaseForm(case=case),
@@ -152,12 +314,39 @@ class ScopedFlowChartView(views.FlowChartView):
 
 
 class ScopedCancelProcessView(views.CancelProcessView):
+    """An administrator cancels a case's process: audited, and the case is withdrawn."""
+
     def get_queryset(self) -> Any:
         queryset = CaseProcess.objects.filter(flow_class=self.flow_class)
         return permissions.scope_processes(self.request.user, queryset)
 
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if (
+            self.object.status in (PROCESS.DONE, PROCESS.CANCELED)
+            or "_cancel_process" not in request.POST
+        ):
+            return super().post(request, *args, **kwargs)
+        if not self.can_cancel:
+            return self._cannot_cancel()
+        try:
+            case = flow_actions.cancel_process(actor=request.user, process=self.object)
+        except FlowRuntimeError:
+            # A step was picked up between the check and the locked cancel.
+            return self._cannot_cancel()
+        messages.success(
+            request,
+            gettext("案件 {number} のプロセスを中止し、取下げとしました。").format(
+                number=case.number
+            ),
+            fail_silently=True,
+        )
+        return HttpResponseRedirect("../")
 
-class ScopedFlowInboxListView(views.FlowInboxListView):
+
+class ScopedFlowInboxListView(pages.TaskColumns, views.FlowInboxListView):
+    columns = ("task_id", "task_title", "case", "received")
+
     @viewprop
     def queryset(self) -> Any:
         return (
@@ -167,7 +356,9 @@ class ScopedFlowInboxListView(views.FlowInboxListView):
         )
 
 
-class ScopedFlowQueueListView(views.FlowQueueListView):
+class ScopedFlowQueueListView(pages.TaskColumns, views.FlowQueueListView):
+    columns = ("task_id", "task_title", "case", "received")
+
     @viewprop
     def queryset(self) -> Any:
         return (
@@ -177,7 +368,9 @@ class ScopedFlowQueueListView(views.FlowQueueListView):
         )
 
 
-class ScopedFlowArchiveListView(views.FlowArchiveListView):
+class ScopedFlowArchiveListView(pages.TaskColumns, views.FlowArchiveListView):
+    columns = ("task_id", "task_title", "case", "received", "done")
+
     @viewprop
     def queryset(self) -> Any:
         return (
@@ -187,28 +380,60 @@ class ScopedFlowArchiveListView(views.FlowArchiveListView):
         )
 
 
-class ScopedBulkAssignTasksView(views.BulkAssignTasksActionView):
+class AuditedBulkAction(pages.BulkMessages):
+    """Viewflow's bulk take/give-back, each task through its audited flow action in one
+    transaction; ``tasks`` picks what the user may select at all."""
+
+    flow_class: Any = None
+    request: Any
+
+    def tasks(self) -> Any:
+        raise NotImplementedError
+
+    def act(self, *, actor: Any, activation: Any) -> None:
+        raise NotImplementedError
+
+    def get_queryset(self) -> Any:
+        self.queryset = self.tasks()
+        return super().get_queryset()  # type: ignore[misc]  # viewflow's bulk view
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            for task in self.get_queryset():
+                with task.activation() as activation:
+                    self.act(actor=self.request.user, activation=activation)
+        self.message_user()
+        return HttpResponseRedirect(self.get_success_url())  # type: ignore[attr-defined]  # viewflow's bulk view
+
+
+class ScopedBulkAssignTasksView(AuditedBulkAction, views.BulkAssignTasksActionView):
     """Bulk "assign to me": only tasks in the user's own queue can even be selected."""
 
-    def get_queryset(self) -> Any:
-        self.queryset = CaseTask.objects.queue([self.flow_class], self.request.user)
-        return super().get_queryset()
+    done_message = pages.BULK_CLAIMED
 
-    flow_class: Any = None
+    def tasks(self) -> Any:
+        return CaseTask.objects.queue([self.flow_class], self.request.user)
+
+    def act(self, *, actor: Any, activation: Any) -> None:
+        flow_actions.assign_task(actor=actor, activation=activation)
 
 
-class ScopedBulkUnassignTasksView(views.BulkUnassignTasksActionView):
+class ScopedBulkUnassignTasksView(AuditedBulkAction, views.BulkUnassignTasksActionView):
     """Bulk "give back": only tasks assigned to the user can be selected."""
 
-    def get_queryset(self) -> Any:
-        self.queryset = CaseTask.objects.inbox([self.flow_class], self.request.user)
-        return super().get_queryset()
+    done_message = pages.BULK_GIVEN_BACK
 
-    flow_class: Any = None
+    def tasks(self) -> Any:
+        return CaseTask.objects.inbox([self.flow_class], self.request.user)
+
+    def act(self, *, actor: Any, activation: Any) -> None:
+        flow_actions.unassign_task(actor=actor, activation=activation)
 
 
 class CaseFlowAppViewset(FlowAppViewset):
     """One application in the Site per case flow, with every page scoped to the user."""
+
+    base_template_name = "governance/base.html"
 
     process_list_view_class = ScopedDashboardProcessListView
     task_list_view_class = ScopedDashboardTaskListView
@@ -225,18 +450,11 @@ class CaseFlowAppViewset(FlowAppViewset):
         return bool(self._flow_class.instance.has_view_permission(user, obj))
 
 
-def require_case_permission(request: Any, case: Case, role: str) -> None:
-    """For flow views: refuse with the Japanese reason unless the user may act in ``role``."""
-    error = permissions.acting_error(request.user, case, role)
-    if error is not None:
-        raise PermissionDenied(_(error))
-
-
 __all__ = [
     "STATUS",
     "CaseFlow",
     "CaseFlowAppViewset",
+    "CaseStart",
     "CaseView",
     "case_of",
-    "require_case_permission",
 ]

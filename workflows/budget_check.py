@@ -25,8 +25,10 @@ from forms.budget import (
     ResubmitBudgetCheckForm,
     ReviewBudgetCheckForm,
 )
-from governance import budget as budget_reads
 from governance import permissions
+from governance.budget import selectors as budget_reads
+from governance.budget import services
+from governance.budget.services import BudgetRequestFacts, GuidanceDraft
 from governance.japanese import fiscal_year_label, fiscal_year_of
 from governance.models import (
     CHECKLIST_FIELDS,
@@ -37,9 +39,13 @@ from governance.models import (
     LedgerStatus,
 )
 from governance.roles import ACT_PERMISSION, Role
-from governance.services import budget as services
-from governance.services.budget import BudgetRequestFacts, GuidanceDraft
-from workflows.base import CaseFlow, CaseFlowAppViewset, CaseView, ScopedDetailProcessView
+from workflows.base import (
+    CaseFlow,
+    CaseFlowAppViewset,
+    CaseStart,
+    CaseView,
+    ScopedDetailProcessView,
+)
 from workflows.views import CaseStartView, CaseTaskView
 
 PANEL_TEMPLATE = "workflows/budget_check/_panel.html"
@@ -63,11 +69,7 @@ class RequestBudgetCheckView(CaseStartView):
 
     def extra_form_kwargs(self) -> dict[str, Any]:
         user = self.request.user
-        return {
-            "systems": InformationSystem.objects.filter(
-                department_id=user.department_id, status=InformationSystem.Status.ACTIVE
-            )
-        }
+        return {"systems": InformationSystem.objects.filter(permissions.selectable_systems_q(user))}
 
     def get_initial(self) -> dict[str, Any]:
         return {"fiscal_year": fiscal_year_label(fiscal_year_of(timezone.localdate()) + 1)}
@@ -258,7 +260,7 @@ class BudgetCheckFlow(CaseFlow):
     process_summary_template = "{{ process.case.number }} {{ process.case.title }}"
 
     start = (
-        flow.Start(RequestBudgetCheckView.as_view())
+        CaseStart(RequestBudgetCheckView.as_view())
         .Annotation(title=_("予算確認の申請"))
         .Available(lambda user: permissions.is_department_staff(user) and permissions.may_act(user))
         .Next(this.review)
@@ -309,4 +311,4 @@ class BudgetCheckFlow(CaseFlow):
         .Next(this.end)
     )
 
-    end = flow.End()
+    end = flow.End().Annotation(title=_("終了"))

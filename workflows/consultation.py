@@ -15,11 +15,11 @@ from forms.consultation import (
     OpenConsultationForm,
 )
 from governance import permissions
+from governance.cases.services import reviewer_for
+from governance.consultation import services
 from governance.models import CaseKind, Consultation, InformationSystem
 from governance.roles import ACT_PERMISSION, Role
-from governance.services import consultations as services
-from governance.services.cases import reviewer_for
-from workflows.base import CaseFlow, CaseView
+from workflows.base import CaseFlow, CaseStart, CaseView
 from workflows.views import CaseStartView, CaseTaskView
 
 
@@ -28,7 +28,7 @@ class OpenConsultationView(CaseStartView):
 
     def extra_form_kwargs(self) -> dict[str, Any]:
         user = self.request.user
-        return {"systems": InformationSystem.objects.filter(department_id=user.department_id)}
+        return {"systems": InformationSystem.objects.filter(permissions.selectable_systems_q(user))}
 
     def start_case(self, form: Any, process: Any) -> Consultation:
         return services.open_consultation(
@@ -81,7 +81,7 @@ class ConsultationFlow(CaseFlow):
     process_summary_template = "{{ process.case.number }} {{ process.case.title }}"
 
     start = (
-        flow.Start(OpenConsultationView.as_view())
+        CaseStart(OpenConsultationView.as_view())
         .Annotation(title=_("相談の登録"))
         .Available(lambda user: permissions.is_department_staff(user) and permissions.may_act(user))
         .Next(this.answer)
@@ -110,4 +110,4 @@ class ConsultationFlow(CaseFlow):
         .Else(this.answer)
     )
 
-    end = flow.End()
+    end = flow.End().Annotation(title=_("終了"))

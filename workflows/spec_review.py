@@ -3,7 +3,7 @@ decides whether the review is mandatory; the liaison reviews (checklist, finding
 scan's draft findings); the department revises and answers as often as needed; an approver
 who neither requested nor reviewed the case approves, and the 仕様書確認結果 is issued.
 
-Views parse input and call ``governance.services.spec_review``; they decide nothing.
+Views parse input and call ``governance.spec_review.services``; they decide nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
@@ -34,7 +34,9 @@ from forms.spec_review import (
     ResubmitSpecForm,
     SettleFindingForm,
 )
-from governance import permissions, selectors
+from governance import permissions
+from governance.cases import selectors
+from governance.cases.services import reviewer_for
 from governance.models import (
     Case,
     CaseKind,
@@ -49,11 +51,17 @@ from governance.models import (
     User,
 )
 from governance.roles import ACT_PERMISSION, Role
-from governance.services import lock_in_terms
-from governance.services import spec_review as services
-from governance.services.cases import reviewer_for
-from governance.services.rules import rule_in_force
-from workflows.base import CaseFlow, CaseFlowAppViewset, CaseView, ScopedDetailProcessView
+from governance.rules.services import rule_in_force
+from governance.spec_review import selectors as spec_reads
+from governance.spec_review import services
+from governance.spec_review.services import lock_in_terms
+from workflows.base import (
+    CaseFlow,
+    CaseFlowAppViewset,
+    CaseStart,
+    CaseView,
+    ScopedDetailProcessView,
+)
 from workflows.views import CaseStartView, CaseTaskView, case_url
 
 
@@ -63,7 +71,7 @@ class RegisterSpecReviewView(CaseStartView):
 
     def extra_form_kwargs(self) -> dict[str, Any]:
         user = self.request.user
-        return {"systems": InformationSystem.objects.filter(department_id=user.department_id)}
+        return {"systems": InformationSystem.objects.filter(permissions.selectable_systems_q(user))}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -116,7 +124,7 @@ class ReviewSpecView(CaseTaskView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        overview = selectors.spec_review_overview(self.request.user, self.case)
+        overview = spec_reads.spec_review_overview(self.request.user, self.case)
         context["spec"] = overview
         context["finding_form"] = FindingForm()
         context["perspectives"] = Perspective.choices
@@ -219,7 +227,7 @@ class ResubmitSpecView(CaseTaskView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["spec"] = selectors.spec_review_overview(self.request.user, self.case)
+        context["spec"] = spec_reads.spec_review_overview(self.request.user, self.case)
         return context
 
     def perform(self, form: Any, case: Any) -> None:
@@ -239,7 +247,7 @@ class ApproveSpecView(CaseTaskView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["spec"] = selectors.spec_review_overview(self.request.user, self.case)
+        context["spec"] = spec_reads.spec_review_overview(self.request.user, self.case)
         return context
 
     def perform(self, form: Any, case: Any) -> None:
@@ -258,7 +266,7 @@ class SpecReviewDetailView(ScopedDetailProcessView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["spec"] = selectors.spec_review_overview(self.request.user, context["case"])
+        context["spec"] = spec_reads.spec_review_overview(self.request.user, context["case"])
         return context
 
 
@@ -292,7 +300,7 @@ class LockInTermsView(generic.TemplateView):
         context["terms"] = LockInTerm.objects.select_related("created_by").order_by(
             "-active", "kind", "phrase"
         )
-        context["can_edit"] = lock_in_terms.can_edit_terms(self.request.user)
+        context["can_edit"] = permissions.can_edit_lock_in_terms(self.request.user)
         context["form"] = kwargs.get("form") or LockInTermForm()
         return context
 
@@ -375,7 +383,7 @@ class SpecReviewFlow(CaseFlow):
     process_summary_template = "{{ process.case.number }} {{ process.case.title }}"
 
     start = (
-        flow.Start(RegisterSpecReviewView.as_view())
+        CaseStart(RegisterSpecReviewView.as_view())
         .Annotation(title=_("調達案件の登録"))
         .Available(lambda user: permissions.is_department_staff(user) and permissions.may_act(user))
         .Next(this.route)
@@ -425,7 +433,7 @@ class SpecReviewFlow(CaseFlow):
         .Else(this.review)
     )
 
-    end = flow.End()
+    end = flow.End().Annotation(title=_("終了"))
 
 
 # Viewflow names a flow's URLs after its class ("specreview"); the project's one name for the
@@ -442,7 +450,3 @@ class SpecReviewAppViewset(CaseFlowAppViewset):
         "cases/<int:case_pk>/ready-for-board/", mark_ready_for_board, name="ready_for_board"
     )
     terms_path = path("lock-in-terms/", LockInTermsView.as_view(), name="terms")
-
-
-def terms_url() -> str:
-    return reverse("spec_review:terms")

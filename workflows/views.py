@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
+from governance.cases.selectors import concrete_case
 from governance.models import Case
-from governance.selectors import concrete_case
 
 
 def case_url(case: Case) -> str:
@@ -107,7 +107,7 @@ class CaseTaskView(_StepMixin, generic.FormView):
         context = super().get_context_data(**kwargs)
         context["activation"] = self.request.activation
         context["case"] = self.case
-        context["case_messages"] = self.case.messages.select_related("author")
+        context["case_messages"] = self.case.messages.select_related("author__department")
         context["task_title"] = self.request.activation.flow_task.task_title
         return context
 

@@ -5,7 +5,7 @@
 writes ``templates/documents/budget_check_result.docx`` (or the path given). The master holds
 docxtpl tags (Jinja syntax; ``{%tr %}`` repeats a table row, ``{%p %}`` a paragraph) and is
 rendered by ``governance.documents.render_docx`` with the context built in
-``governance.services.budget.build_result_document``. The output is byte-for-byte
+``governance.budget.services.build_result_document``. The output is byte-for-byte
 reproducible (fixed document properties and zip timestamps), so the committed master can be
 checked against this script.
 """

@@ -11,17 +11,17 @@ from typing import Any
 
 from django.db import transaction
 
-from governance.demo import org
+from governance.org import demo as org
 
 #: Modules with a ``load(stdout)`` function, run in this order after the organisation.
 STEPS: list[str] = [
-    "governance.demo.karte",
-    "governance.demo.budget",
-    "governance.demo.spec",
+    "governance.karte.demo",
+    "governance.budget.demo",
+    "governance.spec_review.demo",
 ]
 
 
-def load_all(stdout: Any) -> list[tuple[str, str, str]]:
+def load_all(stdout: Any) -> list[tuple[str, str, str, str]]:
     with transaction.atomic():
         logins = org.load(stdout)
     for name in STEPS:

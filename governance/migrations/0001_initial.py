@@ -4,7 +4,7 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import governance.models.cases
+import governance.cases.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('purpose', models.CharField(default='reference', max_length=50, verbose_name='用途')),
-                ('file', models.FileField(max_length=300, upload_to=governance.models.cases.attachment_path, verbose_name='ファイル')),
+                ('file', models.FileField(max_length=300, upload_to=governance.cases.models.attachment_path, verbose_name='ファイル')),
                 ('original_name', models.CharField(max_length=255, verbose_name='ファイル名')),
                 ('content_type', models.CharField(max_length=100, verbose_name='形式')),
                 ('size', models.PositiveBigIntegerField(verbose_name='サイズ')),
@@ -317,7 +317,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('version', models.PositiveIntegerField(verbose_name='版')),
-                ('file', models.FileField(max_length=300, upload_to=governance.models.cases.document_version_path, verbose_name='ファイル')),
+                ('file', models.FileField(max_length=300, upload_to=governance.cases.models.document_version_path, verbose_name='ファイル')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('case_state', models.JSONField(default=dict, verbose_name='作成時の案件情報')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='作成日時')),

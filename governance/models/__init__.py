@@ -1,7 +1,11 @@
-"""Domain models. One module per sub-domain; every model says what one row means."""
+"""Every model of the app ``governance``, re-exported from the sub-domain package that defines it.
 
-from governance.models.audit import AuditEvent
-from governance.models.budget import (
+All models stay in the one Django app ``governance`` (tables, content types and guardian rows
+never move); this module is what Django imports as the app's models module. Every model says
+what one row means."""
+
+from governance.audit.models import AuditAnchor, AuditEvent
+from governance.budget.models import (
     CHECKLIST_FIELDS,
     BudgetCheck,
     BudgetPerspective,
@@ -9,7 +13,8 @@ from governance.models.budget import (
     CheckOutcome,
     GuidanceItem,
 )
-from governance.models.cases import (
+from governance.cases.ledger import LedgerItem, LedgerStatus
+from governance.cases.models import (
     CASE_NUMBER_PREFIX,
     REVIEW_KINDS,
     AdvisoryDocument,
@@ -24,9 +29,18 @@ from governance.models.cases import (
     DocumentVersion,
     Notification,
 )
-from governance.models.consultation import Consultation
-from governance.models.jobs import Job
-from governance.models.karte import (
+from governance.clocks.models import (
+    ADMIN_DEADLINE_KINDS,
+    INCIDENT_DEADLINE_KINDS,
+    NETWORK_DEADLINE_KINDS,
+    Counting,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+)
+from governance.consultation.models import Consultation
+from governance.jobs.models import Job
+from governance.karte.models import (
     CUSTOMISABLE_KINDS,
     Contract,
     CostCategory,
@@ -40,10 +54,9 @@ from governance.models.karte import (
     SystemKind,
     Vendor,
 )
-from governance.models.ledger import LedgerItem, LedgerStatus
-from governance.models.org import Department, Section, User
-from governance.models.rules import Rule, RuleKey
-from governance.models.spec import (
+from governance.org.models import Department, Section, User
+from governance.rules.models import Rule, RuleKey
+from governance.spec_review.models import (
     ChecklistResult,
     Finding,
     LockInTerm,
@@ -58,12 +71,16 @@ from governance.models.spec import (
 )
 
 __all__ = [
+    "ADMIN_DEADLINE_KINDS",
     "CASE_NUMBER_PREFIX",
     "CHECKLIST_FIELDS",
     "CUSTOMISABLE_KINDS",
+    "INCIDENT_DEADLINE_KINDS",
+    "NETWORK_DEADLINE_KINDS",
     "REVIEW_KINDS",
     "AdvisoryDocument",
     "Attachment",
+    "AuditAnchor",
     "AuditEvent",
     "BudgetCheck",
     "BudgetPerspective",
@@ -83,6 +100,10 @@ __all__ = [
     "CostPerspective",
     "CostRecord",
     "Counter",
+    "Counting",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineStatus",
     "Department",
     "DocumentVersion",
     "Finding",

@@ -41,7 +41,7 @@ def fiscal_year_both(year: int | None) -> str:
 
 @register.filter
 def coverage_label(value: str) -> str:
-    from governance.karte import Coverage
+    from governance.karte.rules import Coverage
 
     try:
         return str(Coverage(value).label)

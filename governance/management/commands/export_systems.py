@@ -12,8 +12,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from governance import karte_io
-from governance import selectors_karte as selectors
+from governance.karte import io as karte_io
+from governance.karte import selectors
 from governance.models import InformationSystem, User
 
 

@@ -1,7 +1,8 @@
 """Import the system registry from an Excel workbook (.xlsx) or one sheet as CSV.
 
 All or nothing: a file with any problem is rejected with every problem listed (sheet, row,
-column, reason) and nothing changes. Re-importing the same file changes nothing.
+column, reason) and nothing changes. Re-importing the same file changes nothing. Unlike the
+import page, the command has no limit on rows (``karte_io.COMMAND_LIMITS``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from governance import karte_io
+from governance.karte import io as karte_io
+from governance.karte.services import import_systems
 from governance.models import User
-from governance.services.karte import import_systems
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(f"利用者「{options['user']}」が見つかりません。") from None
         try:
             sheet = karte_io.sheet_for(options["sheet"]) if options["sheet"] else None
-            parsed = karte_io.read_file(path.name, data, sheet)
+            parsed = karte_io.read_file(path.name, data, sheet, karte_io.COMMAND_LIMITS)
             result = import_systems(
                 actor=actor,
                 parsed=parsed,

@@ -37,5 +37,13 @@ class Command(BaseCommand):
             self.stdout.write(f"デモの通知メールは {mail_dir} に保存しました。")
         self.stdout.write("")
         self.stdout.write("デモ用ログイン (demo logins; for the demo only):")
-        for username, password, role in logins:
+        for username, password, role, totp_secret in logins:
             self.stdout.write(f"  {username:<16} {password:<22} {role}")
+            if totp_secret:
+                self.stdout.write(f"  {'':<16} TOTP 秘密鍵 (secret): {totp_secret}")
+        self.stdout.write("")
+        self.stdout.write(
+            "TOTP 秘密鍵のある利用者は、ログイン後に認証アプリ（秘密鍵を登録）の6桁のコードを"
+            "入力します。アプリがなければ python manage.py demo_totp USERNAME で現在のコードを"
+            "表示できます。"
+        )

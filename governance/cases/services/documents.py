@@ -1,0 +1,160 @@
+"""Advisory documents: number them, request their generation, store every version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from governance import permissions
+from governance.audit.services import _canonical, record_event
+from governance.cases.services import next_number
+from governance.documents import render_docx, sha256_hex
+from governance.japanese import fiscal_year_of, fiscal_year_short
+from governance.jobs import outbox
+from governance.models import AdvisoryDocument, Case, DocumentVersion, Job
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """What a master is rendered with, built from the case at generation time."""
+
+    title: str
+    context: dict[str, Any]
+
+
+Builder = Callable[[Case], DocumentContent]
+BUILDERS: dict[str, Builder] = {}
+
+
+def document_builder(template: str) -> Callable[[Builder], Builder]:
+    """Register the function that builds the context for the master ``template``."""
+
+    def register(func: Builder) -> Builder:
+        BUILDERS[template] = func
+        return func
+
+    return register
+
+
+def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
+    """Create the case's document for ``template`` (numbered once) and request a version.
+
+    Called from inside the service that decided the case, in its transaction.
+    """
+    if template not in BUILDERS:
+        raise ValueError(f"no document builder for {template!r}")
+    with transaction.atomic():
+        document = AdvisoryDocument.objects.filter(case=case, template=template).first()
+        if document is None:
+            # Numbered in the series of the fiscal year it is issued in, as the office's
+            # outgoing documents are, not the year the case is about (a budget check in
+            # autumn 令和8 concerns 令和9年度's budget, and its answer is a 令和8 document).
+            issued_in = fiscal_year_of(timezone.localdate())
+            serial = next_number("document", issued_in)
+            document = AdvisoryDocument.objects.create(
+                case=case,
+                template=template,
+                number=f"{fiscal_year_short(issued_in)}行DX第{serial}号",
+                title=title,
+            )
+        outbox.enqueue("render_document", {"document_id": document.pk}, case=case, created_by=actor)
+        record_event(
+            actor=actor,
+            action="document.request",
+            obj=document,
+            changes={"case": [None, case.number], "template": [None, template]},
+        )
+    return document
+
+
+REASON_REQUIRED = gettext_noop("再作成の理由を入力してください。")
+STALE_FORM = gettext_noop(
+    "画面の情報が古くなっています。ページを再読み込みしてから、もう一度操作してください。"
+)
+
+
+def regenerate_document(
+    *, actor: Any, document: AdvisoryDocument, reason: str, request_token: str
+) -> Job:
+    """Make a new version of a document from the case as it is now; earlier versions stay.
+
+    ``request_token`` comes with the form (one per page shown): the same form posted twice, a
+    double click on 再作成, makes one job and one audit event, and the second post gets the
+    first's job back.
+    """
+    case = document.case
+    permissions.require(permissions.can_regenerate_documents(actor, case))
+    if not reason.strip():
+        raise ValueError(_(REASON_REQUIRED))
+    token = (request_token or "").strip()
+    if not token or len(token) > 64:
+        raise ValueError(_(STALE_FORM))
+    key = f"document.regenerate:{document.pk}:{token}"
+    with transaction.atomic():
+        # Requests for one document take turns (PostgreSQL; SQLite's IMMEDIATE transaction
+        # already does): the second of a double click waits here, then finds the first's job.
+        AdvisoryDocument.objects.select_for_update().filter(pk=document.pk).exists()
+        existing = Job.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        job = outbox.enqueue(
+            "render_document",
+            {"document_id": document.pk},
+            case=case,
+            created_by=actor,
+            idempotency_key=key,
+        )
+        record_event(
+            actor=actor,
+            action="document.regenerate",
+            obj=document,
+            changes={},
+            reason=reason.strip(),
+        )
+    return job
+
+
+@outbox.handler("render_document")
+def render_document_job(job: Job) -> None:
+    # The document's row is locked before its versions are counted, so two render jobs of one
+    # document (a regeneration while the first version renders) number their versions one
+    # after the other instead of both taking the same number.
+    document = (
+        AdvisoryDocument.objects.select_for_update()
+        .select_related("case")
+        .get(pk=job.payload["document_id"])
+    )
+    content = BUILDERS[document.template](document.case)
+    data = render_docx(document.template, content.context)
+    latest = document.versions.aggregate(latest=Max("version"))["latest"] or 0
+    version = DocumentVersion(
+        document=document,
+        version=latest + 1,
+        sha256=sha256_hex(data),
+        case_state=_canonical(content.context),
+        created_by=job.created_by,
+    )
+    version.file.save(f"v{version.version}.docx", ContentFile(data), save=False)
+    try:
+        version.save()
+        record_event(
+            actor=job.created_by,
+            action="document.generate",
+            obj=document,
+            changes={
+                "version": [latest or None, version.version],
+                "sha256": [None, version.sha256],
+            },
+        )
+    except BaseException:
+        # The row is not stored: neither is its file (no stray file left beside the versions).
+        version.file.delete(save=False)
+        raise

@@ -1,0 +1,117 @@
+"""Reads of clocks for pages: a case's clocks, and the nearest owed clock of each inbox task.
+
+Each read is one query whatever the number of clocks or tasks; the wording of the time left
+(残り3日, 期限超過（3日）) is computed here from ``now`` so tests can pass a fixed moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from governance import permissions
+from governance.clocks import schedule
+from governance.clocks.models import OPEN_DEADLINE_STATUSES, Deadline, DeadlineStatus
+from governance.japanese import era_date
+from governance.roles import Role
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    """One clock as the case page shows it."""
+
+    deadline: Deadline
+    kind_label: str
+    due_text: str
+    soft_due_text: str
+    unrolled_text: str
+    left_text: str
+    overdue: bool
+    status_label: str
+    holder_text: str
+    paused: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.deadline.is_open
+
+
+def _holder_text(deadline: Deadline) -> str:
+    names = []
+    if deadline.holder is not None:
+        names.append(deadline.holder.display_name)
+    if deadline.holder_role in Role.values:
+        names.append(str(Role(deadline.holder_role).label))
+    return "、".join(names)
+
+
+def _row(deadline: Deadline, now: dt.datetime) -> ClockRow:
+    left_text, overdue = "", False
+    if deadline.is_open and deadline.paused_at is None:
+        left = schedule.time_left(deadline.due_at, now, counting=deadline.counting)
+        left_text, overdue = left.text, left.overdue
+    elif deadline.status == DeadlineStatus.MET and deadline.met_at is not None:
+        left_text = schedule.format_due(deadline.met_at)
+    return ClockRow(
+        deadline=deadline,
+        kind_label=str(deadline.get_kind_display()),
+        due_text=schedule.format_due(deadline.due_at),
+        soft_due_text=schedule.format_due(deadline.soft_due_at) if deadline.soft_due_at else "",
+        unrolled_text=(era_date(deadline.unrolled_due_on) if deadline.unrolled_due_on else ""),
+        left_text=left_text,
+        overdue=overdue,
+        status_label=str(deadline.get_status_display()),
+        holder_text=_holder_text(deadline),
+        paused=deadline.paused_at is not None,
+    )
+
+
+def case_clocks(user: Any, case: Any, *, now: dt.datetime | None = None) -> list[ClockRow]:
+    """The clocks of a case the user can see: owed ones first (nearest due first), then the
+    met, waived and cancelled ones. One query."""
+    if not permissions.can_view_case(user, case):
+        return []
+    now = now or timezone.now()
+    deadlines = Deadline.objects.filter(case_id=case.pk).select_related("holder", "rule")
+    rows = [_row(deadline, now) for deadline in deadlines]
+    rows.sort(key=lambda row: (not row.is_open, row.deadline.due_at, row.deadline.pk))
+    return rows
+
+
+@dataclass(frozen=True)
+class ClockBadge:
+    """The nearest owed clock of a task's case, for the inbox's 期限 column."""
+
+    kind_label: str
+    due_text: str
+    left_text: str
+    overdue: bool
+
+
+def attach_clock_badges(tasks: list[Any], *, now: dt.datetime | None = None) -> list[Any]:
+    """Set ``task.clock`` (a ``ClockBadge`` or None) on each task of a list already scoped to
+    the user, from the nearest owed clock of its case. One query for the whole list."""
+    now = now or timezone.now()
+    case_ids = {task.process.case.pk for task in tasks}
+    nearest: dict[int, Deadline] = {}
+    owed = Deadline.objects.filter(
+        case_id__in=case_ids, status__in=OPEN_DEADLINE_STATUSES, paused_at__isnull=True
+    ).order_by("due_at", "pk")
+    for deadline in owed:
+        assert deadline.case_id is not None
+        nearest.setdefault(deadline.case_id, deadline)
+    for task in tasks:
+        found = nearest.get(task.process.case.pk)
+        task.clock = None
+        if found is not None:
+            left = schedule.time_left(found.due_at, now, counting=found.counting)
+            task.clock = ClockBadge(
+                kind_label=str(found.get_kind_display()),
+                due_text=schedule.format_due(found.due_at),
+                left_text=left.text,
+                overdue=left.overdue,
+            )
+    return tasks

@@ -1,0 +1,461 @@
+"""Reading a workbook (.xlsx) or one sheet as CSV into checked rows, every problem located
+by sheet, row and column. Nothing here touches the database.
+
+The work is bounded (``ImportLimits``): before openpyxl reads a workbook, its XML is streamed
+once (``governance.workbook_checks``: size, element count, no DTD, formulas without a stored
+result); rows are then read lazily, every row of a sheet whatever its declared
+``<dimension>`` says, and the import stops at the row limit. A CSV file is decoded and read
+a line at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from governance.karte.io.layout import (
+    DISTINCTIVE_HEADERS,
+    DUPLICATE_CODE,
+    ENROLLED_AND_EXEMPT,
+    FORMULA_WITHOUT_VALUE,
+    LAYOUTS,
+    MAX_COLUMNS,
+    MISSING_COLUMN,
+    MISSING_SHEET,
+    NO_HEADER,
+    NO_KNOWN_SHEET,
+    SHEET_CONTRACTS,
+    SHEET_COSTS,
+    SHEET_MONITORING,
+    SHEET_SYSTEMS,
+    SHEETS,
+    STAFF_IT_EXCEEDS,
+    TOO_MANY_ROWS,
+    TOO_MANY_SYSTEMS,
+    TOO_MUCH_TEXT,
+    UNREADABLE_CSV,
+    UNREADABLE_FILE,
+    UPLOAD_LIMITS,
+    CellError,
+    ContractRow,
+    CostRow,
+    ImportIssue,
+    ImportLimits,
+    KarteImportError,
+    MonitoringRow,
+    ParsedImport,
+    SystemRow,
+    is_blank,
+    key_of,
+)
+from governance.office_xml import UnreadableXml, XmlBudget, XmlRefused
+from governance.spreadsheet_safety import restore
+from governance.workbook_checks import inspect_workbook
+
+
+class RowBudget:
+    """Counts the data rows read in one import and stops it past ``limits``."""
+
+    def __init__(self, limits: ImportLimits) -> None:
+        self.limits = limits
+        self.rows = 0
+        self.systems = 0
+        self.text = 0
+
+    def count(self, sheet: str, number: int) -> None:
+        self.rows += 1
+        checks = [(self.limits.rows, self.rows, TOO_MANY_ROWS)]
+        if sheet == SHEET_SYSTEMS:
+            self.systems += 1
+            checks.append((self.limits.systems, self.systems, TOO_MANY_SYSTEMS))
+        for limit, counted, message in checks:
+            if limit is not None and counted > limit:
+                raise KarteImportError(
+                    [ImportIssue(sheet, number, "", message.format(limit=f"{limit:,}"))]
+                )
+
+    def count_text(self, sheet: str, number: int, length: int) -> None:
+        self.text += length
+        if self.limits.text is not None and self.text > self.limits.text:
+            message = TOO_MUCH_TEXT.format(limit=f"{self.limits.text:,}")
+            raise KarteImportError([ImportIssue(sheet, number, "", message)])
+
+
+def _is_empty(row: tuple[Any, ...]) -> bool:
+    # ``count`` runs in C: a reader yields a row of Nones for each gap between rows.
+    return row.count(None) == len(row) or all(is_blank(cell) for cell in row)
+
+
+_CODE_HEADER = key_of("システムコード")
+
+
+def _is_header(row: tuple[Any, ...]) -> bool:
+    return any(key_of(cell) == _CODE_HEADER for cell in row)
+
+
+def find_header(rows: list[tuple[Any, ...]]) -> int | None:
+    """The index of the header row: the first of the first ten rows naming システムコード."""
+    for index, row in enumerate(rows[:10]):
+        if _is_header(row):
+            return index
+    return None
+
+
+def _counted(
+    sheet: str, rows: Iterable[tuple[Any, ...]], budget: RowBudget | None
+) -> Iterator[tuple[Any, ...]]:
+    """The rows, their text counted against ``budget`` before anything reads it (a shared
+    string of millions of characters may fill every cell of a workbook)."""
+    for number, row in enumerate(rows, start=1):
+        row = tuple(row)
+        if budget is not None:
+            length = sum(len(cell) for cell in row if isinstance(cell, str))
+            if length:
+                budget.count_text(sheet, number, length)
+        yield row
+
+
+def parse_rows(
+    sheet: str,
+    rows: Iterable[tuple[Any, ...]],
+    issues: list[ImportIssue],
+    budget: RowBudget | None = None,
+) -> list[dict[str, Any]] | None:
+    """Read one sheet's rows as dicts keyed by ``Column.key`` (only the columns present, plus
+    ``_row``, the row number people see); problems go to ``issues``. A quote the export put
+    before a value that looks like a formula is taken off (``spreadsheet_safety.restore``)."""
+    columns = LAYOUTS[sheet]
+    iterator = _counted(sheet, rows, budget)
+    head: list[tuple[Any, ...]] = []
+    header_index = None
+    for row in iterator:
+        head.append(row)
+        if _is_header(row):
+            header_index = len(head) - 1
+            break
+        if len(head) >= 10:
+            break
+    if header_index is None:
+        issues.append(ImportIssue(sheet, None, "", NO_HEADER))
+        return None
+    positions = {key_of(cell): index for index, cell in enumerate(head[header_index]) if cell}
+    present = []
+    for column in columns:
+        position = positions.get(key_of(column.header))
+        if position is None:
+            if column.required:
+                issues.append(
+                    ImportIssue(
+                        sheet,
+                        header_index + 1,
+                        column.header,
+                        MISSING_COLUMN.format(column=column.header),
+                    )
+                )
+            continue
+        present.append((column, position))
+    if len(present) < sum(1 for column in columns if column.required):
+        return None
+
+    def data_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        number = header_index + 1
+        for row in head[header_index + 1 :]:
+            number += 1
+            yield number, row
+        for row in iterator:
+            number += 1
+            yield number, row
+
+    result = []
+    for number, row in data_rows():
+        if _is_empty(row):
+            continue
+        if budget is not None:
+            budget.count(sheet, number)
+        values: dict[str, Any] = {"_row": number}
+        for column, position in present:
+            cell = restore(row[position]) if position < len(row) else None
+            try:
+                values[column.key] = column.read(cell)
+            except CellError as exc:
+                issues.append(ImportIssue(sheet, number, column.header, str(exc)))
+        _check_row(sheet, values, issues)
+        result.append(values)
+    return result
+
+
+def _check_row(sheet: str, values: dict[str, Any], issues: list[ImportIssue]) -> None:
+    """Checks across the cells of one row."""
+    number = values["_row"]
+    if sheet == SHEET_SYSTEMS:
+        total, it = values.get("staff_total"), values.get("staff_it")
+        if total is not None and it is not None and it > total:
+            issues.append(ImportIssue(sheet, number, "うち情報系職員数", STAFF_IT_EXCEEDS))
+    elif sheet == SHEET_MONITORING and values.get("enrolled") and values.get("exemption_reason"):
+        issues.append(ImportIssue(sheet, number, "対象外理由", ENROLLED_AND_EXEMPT))
+
+
+def _complete(values: dict[str, Any], keys: Iterable[str]) -> bool:
+    return all(key in values for key in keys)
+
+
+def _build(sheet: str, records: list[dict[str, Any]], parsed: ParsedImport) -> None:
+    required = [column.key for column in LAYOUTS[sheet] if column.required]
+    complete = [values for values in records if _complete(values, required)]
+    if sheet == SHEET_SYSTEMS:
+        system_rows = []
+        for values in complete:
+            row = values.pop("_row")
+            code = values.pop("code")
+            system_rows.append(
+                SystemRow(
+                    row=row,
+                    code=code,
+                    department_name=values.pop("department_name"),
+                    section_name=values.pop("section_name"),
+                    values=values,
+                )
+            )
+        parsed.systems = system_rows
+    elif sheet == SHEET_CONTRACTS:
+        parsed.contracts = [
+            ContractRow(
+                row=v["_row"],
+                code=v["code"],
+                fiscal_year=v["fiscal_year"],
+                vendor_name=v["vendor_name"],
+                contract_type=v["contract_type"],
+                amount=v["amount"],
+            )
+            for v in complete
+        ]
+    elif sheet == SHEET_COSTS:
+        parsed.costs = [
+            CostRow(
+                row=v["_row"],
+                code=v["code"],
+                fiscal_year=v["fiscal_year"],
+                kind=v["kind"],
+                category=v["category"],
+                perspective=v["perspective"],
+                amount_thousand_yen=v["amount_thousand_yen"],
+            )
+            for v in complete
+        ]
+    else:
+        parsed.monitoring = [
+            MonitoringRow(
+                row=v["_row"],
+                code=v["code"],
+                service=v["service"],
+                enrolled=v["enrolled"],
+                own_measures=v["own_measures"],
+                exemption_reason=v["exemption_reason"],
+            )
+            for v in complete
+        ]
+
+
+def _check_rows(parsed: ParsedImport) -> None:
+    """Checks across cells and rows that need no database: duplicates, staff counts."""
+    issues = parsed.issues
+    if parsed.systems is not None:
+        seen: dict[str, int] = {}
+        for system in parsed.systems:
+            if system.code in seen:
+                issues.append(
+                    ImportIssue(
+                        SHEET_SYSTEMS,
+                        system.row,
+                        "システムコード",
+                        DUPLICATE_CODE.format(code=system.code, row=seen[system.code]),
+                    )
+                )
+            seen.setdefault(system.code, system.row)
+    keyed: list[tuple[str, list[Any], Callable[[Any], tuple[Any, ...]], str]] = [
+        (
+            SHEET_CONTRACTS,
+            parsed.contracts or [],
+            lambda r: (r.code, r.fiscal_year, r.vendor_name, r.contract_type),
+            "同じシステム・年度・事業者・契約種別の行",
+        ),
+        (
+            SHEET_COSTS,
+            parsed.costs or [],
+            lambda r: (r.code, r.fiscal_year, r.kind, r.category, r.perspective),
+            "同じシステム・年度・予算決算・費目・観点の行",
+        ),
+        (
+            SHEET_MONITORING,
+            parsed.monitoring or [],
+            lambda r: (r.code, r.service),
+            "同じシステム・サービスの行",
+        ),
+    ]
+    for sheet, rows, identity, what in keyed:
+        first: dict[tuple[Any, ...], int] = {}
+        for item in rows:
+            key = identity(item)
+            if key in first:
+                issues.append(
+                    ImportIssue(sheet, item.row, "", f"{what}が {first[key]}行目と重複しています。")
+                )
+            else:
+                first[key] = item.row
+
+
+def parse_sheets(
+    sheets: Mapping[str, Iterable[tuple[Any, ...]]], limits: ImportLimits = UPLOAD_LIMITS
+) -> ParsedImport:
+    """Parse the named sheets (any subset of ``SHEETS``)."""
+    parsed = ParsedImport()
+    budget = RowBudget(limits)
+    for sheet in SHEETS:
+        if sheet not in sheets:
+            continue
+        records = parse_rows(sheet, sheets[sheet], parsed.issues, budget)
+        if records is not None:
+            _build(sheet, records, parsed)
+    _check_rows(parsed)
+    return parsed
+
+
+def _unreadable(sheet: str = "") -> KarteImportError:
+    return KarteImportError([ImportIssue(sheet, None, "", UNREADABLE_FILE)])
+
+
+def _sheet_rows(sheet: str, worksheet: Any) -> Iterator[tuple[Any, ...]]:
+    """Every row of ``worksheet``, the first ``MAX_COLUMNS`` cells of each."""
+    # openpyxl stops at the last row of the sheet's <dimension> element, which files written
+    # by other programs often get wrong: forget it and read to the last row there is.
+    worksheet.reset_dimensions()
+    rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except (SyntaxError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
+            # A cell openpyxl cannot convert (a number that is not one, a shared string that
+            # is not there); XML errors are ParseError, a SyntaxError.
+            raise _unreadable(sheet) from exc
+        yield row
+
+
+def check_workbook_xml(data: bytes, limits: ImportLimits) -> None:
+    """Refuse a workbook whose XML is over ``limits``, declares a DTD, or holds a formula
+    without a stored result in a sheet the import reads (each one listed)."""
+    budget = XmlBudget(
+        max_part_bytes=limits.xml_part_bytes, max_nodes=limits.xml_nodes, max_text=limits.text
+    )
+    try:
+        facts = inspect_workbook(data, budget)
+    except UnreadableXml:
+        raise _unreadable() from None
+    except XmlRefused as exc:
+        raise KarteImportError([ImportIssue("", None, "", exc.text())]) from None
+    read = {key_of(sheet): sheet for sheet in SHEETS}
+    issues = [
+        ImportIssue(read[key_of(cell.sheet)], cell.row, cell.column, FORMULA_WITHOUT_VALUE)
+        for cell in facts.uncalculated
+        if key_of(cell.sheet) in read
+    ]
+    if issues:
+        raise KarteImportError(issues)
+
+
+def read_workbook(data: bytes, limits: ImportLimits = UPLOAD_LIMITS) -> ParsedImport:
+    """Parse an .xlsx workbook; the システム sheet must be there, the others are optional."""
+    check_workbook_xml(data, limits)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        ValueError,
+        SyntaxError,
+    ) as exc:
+        raise _unreadable() from exc
+    try:
+        by_key = {key_of(name): name for name in workbook.sheetnames}
+        if key_of(SHEET_SYSTEMS) not in by_key:
+            raise KarteImportError(
+                [ImportIssue(SHEET_SYSTEMS, None, "", MISSING_SHEET.format(sheet=SHEET_SYSTEMS))]
+            )
+        sheets = {
+            sheet: _sheet_rows(sheet, workbook[by_key[key_of(sheet)]])
+            for sheet in SHEETS
+            if key_of(sheet) in by_key
+        }
+        return parse_sheets(sheets, limits)
+    finally:
+        workbook.close()
+
+
+def _csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or Shift_JIS, checked a chunk at a time: decoding a 20 MB
+    file at once would hold up to 80 MB of text."""
+    for encoding in ("utf-8-sig", "cp932"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(data[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise KarteImportError([ImportIssue("", None, "", UNREADABLE_CSV)])
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[str, ...]]:
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=_csv_encoding(data), newline="")
+    reader = csv.reader(text)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over csv.field_size_limit, a NUL byte
+            raise KarteImportError([ImportIssue("CSV", None, "", UNREADABLE_FILE)]) from exc
+        yield tuple(row)
+
+
+def read_csv(
+    data: bytes, sheet: str | None = None, limits: ImportLimits = UPLOAD_LIMITS
+) -> ParsedImport:
+    """Parse one sheet given as CSV (UTF-8 or Shift_JIS). Which sheet it is comes from
+    ``sheet`` or, if not given, from its header row."""
+    rows = _csv_rows(data)
+    if sheet is None:
+        head = list(itertools.islice(rows, 10))
+        header_index = find_header(head)
+        header = (
+            {key_of(cell) for cell in head[header_index]} if header_index is not None else set()
+        )
+        sheet = next(
+            (name for name, key in DISTINCTIVE_HEADERS.items() if key_of(key) in header), None
+        )
+        if sheet is None:
+            raise KarteImportError([ImportIssue("CSV", None, "", NO_KNOWN_SHEET)])
+        rows = itertools.chain(head, rows)
+    return parse_sheets({sheet: rows}, limits)
+
+
+def read_file(
+    name: str, data: bytes, sheet: str | None = None, limits: ImportLimits = UPLOAD_LIMITS
+) -> ParsedImport:
+    """Parse an uploaded or given file by its extension (.xlsx or .csv), reading no more than
+    ``limits`` allow (``COMMAND_LIMITS`` for files given to the command)."""
+    if name.lower().endswith(".csv"):
+        return read_csv(data, sheet, limits)
+    return read_workbook(data, limits)

@@ -1,0 +1,79 @@
+"""Rules that decide routing and detection, as versioned data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleKey(models.TextChoices):
+    SPEC_REVIEW_THRESHOLD = "spec_review_threshold", _("仕様書確認の基準額（円）")
+    LOCK_IN_YEARS = "lock_in_years", _("ベンダーロックイン判定の継続年数")
+    # Clocks and thresholds of network connections and incidents (NEXT_WAVE §2.4); seeded by
+    # migration 0012_seed_clock_rules with their basis.
+    PPC_PERSONS_THRESHOLD = "ppc_persons_threshold", _("個人情報保護委員会への報告の人数基準（超）")
+    PPC_PRELIMINARY_TARGET_DAYS = "ppc_preliminary_target_days", _("速報の目標日数")
+    PPC_PRELIMINARY_LIMIT_DAYS = "ppc_preliminary_limit_days", _("速報の上限日数")
+    PPC_FINAL_DAYS = "ppc_final_days", _("確報の期限日数")
+    PPC_FINAL_MALICIOUS_DAYS = "ppc_final_malicious_days", _("確報の期限日数（不正の目的）")
+    MYNUMBER_PERSONS_THRESHOLD = (
+        "mynumber_persons_threshold",
+        _("特定個人情報の報告の人数基準（超）"),
+    )
+    INDIVIDUAL_NOTICE_DAYS = "individual_notice_days", _("本人通知の目標日数")
+    MIC_FIRST_REPORT_DAYS = "mic_first_report_days", _("総務省への第一報の日数")
+    JLIS_REPORT_DAYS = "jlis_report_days", _("J-LIS への報告の日数")
+    PUBLICATION_DECISION_BUSINESS_DAYS = (
+        "publication_decision_business_days",
+        _("公表の判断期限（開庁日）"),
+    )
+    POST_INCIDENT_REVIEW_DAYS = "post_incident_review_days", _("事後レビューの期限日数")
+    CISO_ACK_MINUTES = "ciso_ack_minutes", _("CISO の確認期限（分）")
+    SEVERITY_MATRIX_VERSION = "severity_matrix_version", _("重大度判定表の版")
+    NC_REVIEW_BUSINESS_DAYS = "nc_review_business_days", _("接続審査の判断期限（開庁日）")
+    NC_APPROVAL_MAX_YEARS = "nc_approval_max_years", _("接続承認の最長有効期間（年）")
+    NC_RENEWAL_LEAD_DAYS = "nc_renewal_lead_days", _("接続承認の更新案内（期限の何日前）")
+    NC_UNUSED_LAPSE_DAYS = "nc_unused_lapse_days", _("未接続の承認が失効するまでの日数")
+    NC_CONDITION_DEFAULT_DAYS = "nc_condition_default_days", _("承認条件の標準履行期限（日）")
+    NC_SUSPENSION_CONFIRM_BUSINESS_DAYS = (
+        "nc_suspension_confirm_business_days",
+        _("緊急遮断後の復旧・取消の判断期限（開庁日）"),
+    )
+    NC_DISCONNECT_CONFIRM_BUSINESS_DAYS = (
+        "nc_disconnect_confirm_business_days",
+        _("接続解除の確認期限（開庁日）"),
+    )
+
+
+class Rule(models.Model):
+    """One version of a rule, in force from ``effective_from`` (a fiscal year) until replaced.
+
+    Rules are never edited in place: a change is a new row with a later fiscal year, so a case
+    can record the version that decided it and an auditor can replay why.
+    """
+
+    key = models.CharField(_("ルール"), max_length=50, choices=RuleKey.choices)
+    effective_from = models.PositiveIntegerField(_("適用開始年度"))
+    value = models.BigIntegerField(_("値"))
+    basis = models.TextField(_("根拠"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("判定ルール")
+        verbose_name_plural = _("判定ルール")
+        ordering = ["key", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="rule_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} {self.value:,}（{self.effective_from}年度〜）"

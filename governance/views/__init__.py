@@ -1,4 +1,0 @@
-"""Domain pages (home, cases, audit trail, jobs).
-
-Thin: parse, call a selector or service, render.
-"""

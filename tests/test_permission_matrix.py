@@ -1,0 +1,358 @@
+"""Every URL × every role × GET/POST on two departments' objects: no 5xx, leak or undue change.
+
+No request answers 5xx, anonymous users are sent to log in, no department sees another's data,
+only roles allowed to act change anything, and each role reaches what the rule table gives it.
+The URL patterns are read from the resolver (viewflow's Site, its applications and every flow
+node included), so a new page joins the matrix by itself; ``tests/matrix_support.py`` fills
+their arguments with department A's and department B's objects (``tests/matrix_world.py``)
+and makes one request per (URL, role, method) — POST with no data — in a savepoint rolled back
+afterwards. Each test below checks one rule over all of them and lists every breach at once.
+
+The rule table (roles: anonymous, staff_a/staff_b = department staff of A/B, reviewer,
+approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso):
+
+- Everyone, everywhere: no 5xx, also on the page a redirect leads to. A GET changes nothing.
+  A POST changes business state (audit events, cases, tasks, processes, jobs, documents,
+  systems, contracts, accounts, roles, grants, notices read) only for a role that may act:
+  staff of the object's department, reviewer, approver, admin.
+- anonymous: every page but the public ones (login, logout, password reset, language switch,
+  Django admin's login) redirects to a login page; no response shows any department's data.
+- Department staff never see the other department's data (case numbers, titles, texts, file
+  names, system names and codes) on any page, nor on the page a redirect leads to; a URL of
+  the other department's object answers 302, 403, 404 or 405, never 200.
+- CSIRT roles never see any review case's data (they read the registry, not review cases).
+- Roles that never act on review cases or the registry (auditor, CSIRT roles): every action
+  page answers 403, 404 or 405, by GET and by POST, and nothing changes. Pages that only show
+  something (``READ_NAMES``: lists, details, downloads, exports, a task's index) answer a POST
+  as they answer a GET; ``ACTS_ON_POST`` pages show by GET and act by POST. Three kinds of
+  page check their empty form before the service refuses the actor (``FORM_FIRST``): they
+  answer with the form's error and change nothing.
+- Who reads what (``reads`` and ``APP_READERS``): a reader's GET of a page that shows something
+  answers 200 (or a redirect to a 200 page); anyone else gets 302, 403 or 404. Department
+  staff read their own department's cases and systems; reviewers, approvers and auditors read
+  every review case; everyone but department staff reads every system; administrators read
+  audit trails, jobs and master data, not review cases.
+- Django admin: everyone but the administrator is redirected to its login page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import override_settings
+
+from tests.matrix_support import (
+    LOGIN_PAGES,
+    ROLES,
+    Outcome,
+    Pattern,
+    Sweep,
+    Target,
+    site_patterns,
+    targets,
+)
+from tests.matrix_world import build_world
+
+# The mark makes pytest-django create the test database; the sweep itself runs once, in the
+# module-scoped fixture below.
+pytestmark = pytest.mark.django_db
+
+# --- The rule table -------------------------------------------------------------------------
+
+#: Pages anyone may open, signed in or not.
+PUBLIC = frozenset(
+    {
+        "login",
+        "logout",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+        "set_language",
+        "admin:login",
+        "admin:logout",
+        # One's own second factor: the code page and enrolment (the user's own account).
+        "otp_verify",
+        "otp_enrol",
+    }
+)
+#: Last part of the name of pages that show something (lists, details, reports, downloads,
+#: and the redirects to them); every other page is an action.
+READ_NAMES = frozenset(
+    {
+        "index",
+        "detail",
+        "process_detail",
+        "process_chart",
+        "chart",
+        "process_list",
+        "task_list",
+        "inbox",
+        "queue",
+        "archive",
+        "cases",
+        "case",
+        "notifications",
+        "document_download",
+        "attachment_download",
+        "lock_in",
+        "coverage",
+        "export",
+        "ledger",
+        "item",
+        "terms",
+        "anchor",
+        "password_change",
+        "password_change_done",
+    }
+)
+#: Pages that show something by GET and act by POST.
+ACTS_ON_POST = frozenset({"terms"})
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
+#: Who may open each application's lists and reports (the first part of a page's name).
+APP_READERS: dict[str, frozenset[str]] = {
+    "": SIGNED_IN,
+    "home": SIGNED_IN,
+    "karte": SIGNED_IN,
+    "consultation": FLOW_USERS,
+    "budgetcheck": FLOW_USERS,
+    "spec_review": FLOW_USERS,
+    "budget": FLOW_USERS | {"admin"},
+    "audit": frozenset({"auditor", "admin"}),
+    "jobs": frozenset({"reviewer", "approver", "auditor", "admin"}),
+    "users": frozenset({"admin"}),
+}
+CASE_READERS = frozenset({"reviewer", "approver", "auditor"})
+SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b"}
+NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso"})
+ACTORS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "admin"})
+#: 409 is the page of a step done meanwhile (「この手続は既に処理されています」): nothing changes.
+REFUSED = frozenset({403, 404, 405, 409})
+#: Action pages that check their (empty) form before the service refuses the actor: the
+#: answer is the form's error, and nothing changes.
+FORM_FIRST: dict[str, dict[str, frozenset[int]]] = {
+    # viewflow's bulk "assign to me" / "give back": only tasks in the user's own queue or
+    # inbox can be chosen, and those are empty for roles that never act.
+    "tasks_assign": {"get": frozenset({302}), "post": frozenset({200})},
+    "tasks_unassign": {"get": frozenset({302}), "post": frozenset({200})},
+    # The case page's share card: an empty form is sent back to the case page with its error.
+    "case_share": {"get": frozenset({405}), "post": frozenset({302})},
+    "case_unshare": {"get": frozenset({405}), "post": frozenset({302})},
+    # The lock-in term list: an empty form is shown again with its error.
+    "terms": {"post": frozenset({200})},
+}
+
+
+def page_class(pattern: Pattern, method: str = "get") -> str:
+    if pattern.name in PUBLIC:
+        return "public"
+    if pattern.route.startswith("admin/"):
+        return "admin"
+    last = pattern.name.rsplit(":", 1)[-1]
+    if last in READ_NAMES and not (method == "post" and last in ACTS_ON_POST):
+        return "read"
+    return "action"
+
+
+def app_of(pattern: Pattern) -> str:
+    return pattern.namespaces[0] if pattern.namespaces else ""
+
+
+def reads(role: str, target: Target) -> bool:
+    """Whether ``role`` may see the object the URL points at."""
+    assert target.owner is not None
+    if app_of(target.pattern) == "users":
+        # People and their access are administered by the admin role only, whoever owns them.
+        return role == "admin"
+    if role == f"staff_{target.owner.lower()}":
+        return True
+    return role in (SYSTEM_READERS if app_of(target.pattern) == "karte" else CASE_READERS)
+
+
+def other_department(role: str) -> str | None:
+    return {"staff_a": "B", "staff_b": "A"}.get(role)
+
+
+# --- The sweep, once per module -------------------------------------------------------------
+
+
+@dataclass
+class Matrix:
+    patterns: list[Pattern]
+    targets: list[Target]
+    unfillable: list[str]
+    outcomes: list[Outcome]
+
+    def failures(self, rule: Callable[[Outcome], str]) -> list[str]:
+        """``rule(outcome)`` gives the reason an outcome breaks it, or ""."""
+        return [f"{o.key}: {reason}" for o in self.outcomes if (reason := rule(o))]
+
+
+def report(title: str, failures: list[str]) -> str:
+    return f"{len(failures)} {title}:\n" + "\n".join(failures)
+
+
+@pytest.fixture(scope="module")
+def matrix(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[Matrix]:
+    """Build both departments' world, request every URL as every role, and roll it all back.
+
+    One database set-up for the module; each request runs in a savepoint rolled back after it,
+    so every request sees the same world. Sessions live in the cache (as a database row they
+    would cost a query per request and test nothing here), and the request log is silenced
+    (every refusal would be logged with its traceback).
+    """
+    request_log = logging.getLogger("django.request")
+    level = request_log.level
+    request_log.setLevel(logging.CRITICAL)
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(
+                JOBS_RUNNER="inline",
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),
+                SESSION_ENGINE="django.contrib.sessions.backends.cache",
+            ),
+            transaction.atomic(),
+        ):
+            # Never the development database: pytest-django set the test one up.
+            assert "test" in str(connection.settings_dict["NAME"])
+            world = build_world()
+            patterns = site_patterns()
+            all_targets, unfillable = targets(patterns, world)
+            outcomes = Sweep(world).run(all_targets)
+            transaction.set_rollback(True)
+    finally:
+        request_log.setLevel(level)
+    yield Matrix(patterns, all_targets, unfillable, outcomes)
+
+
+# --- The rules ------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_is_requested_with_each_departments_objects(matrix: Matrix) -> None:
+    assert not matrix.unfillable, report(
+        "patterns whose arguments cannot be filled", matrix.unfillable
+    )
+    requested = {t.pattern.route for t in matrix.targets}
+    missing = [p.route for p in matrix.patterns if p.route not in requested]
+    assert not missing, report("patterns never requested", missing)
+    one_owner = [
+        route
+        for route in {t.pattern.route for t in matrix.targets if t.owner}
+        if {t.owner for t in matrix.targets if t.pattern.route == route} != {"A", "B"}
+    ]
+    assert not one_owner, report("patterns requested for one department only", one_owner)
+    # The resolver walk reaches into viewflow's Site: every flow's node pages are there.
+    flows = {p.namespaces[0] for p in matrix.patterns if p.node}
+    assert flows >= {"consultation", "budgetcheck", "spec_review"}
+    assert len(matrix.outcomes) == len(matrix.targets) * len(ROLES) * 2
+
+
+def test_no_request_answers_a_server_error(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        if o.status >= 500 or (o.followed or 0) >= 500:
+            return f"server error {o.error} (redirect led to {o.followed})"
+        return "transaction broken: " + o.error if "transaction broken" in o.changed else ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("server errors", failures)
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_see_nothing(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        if o.role != "anonymous":
+            return ""
+        if o.seen:
+            return f"shows {sorted(o.seen)}"
+        public = page_class(o.target.pattern) == "public"
+        if not public and not (o.status == 302 and o.location.startswith(LOGIN_PAGES)):
+            return f"not sent to log in (Location {o.location!r})"
+        return ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("anonymous requests not refused", failures)
+
+
+def test_no_department_sees_another_departments_data(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        other = other_department(o.role)
+        if other is not None:
+            leaked = sorted(seen for seen in o.seen if seen.startswith(f"{other}:"))
+            if leaked:
+                return f"shows {leaked}"
+            own_page = page_class(o.target.pattern) in ("public", "admin")
+            if o.target.owner == other and not own_page and o.status not in {302} | REFUSED:
+                return "the other department's object is not refused"
+        if o.role in ("csirt", "csirt_lead", "ciso"):
+            cases = sorted(seen for seen in o.seen if seen.endswith(":case"))
+            if cases:
+                return f"shows review cases {cases}"
+        return ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("leaks across departments", failures)
+
+
+def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        if not o.changed:
+            return ""
+        if o.method == "get":
+            return f"a GET changed {list(o.changed)}"
+        other = other_department(o.role)
+        if o.role not in ACTORS or (other is not None and o.target.owner == other):
+            return f"changed {list(o.changed)}"
+        return ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("changes by roles that may not act", failures)
+
+
+def test_auditors_and_csirt_roles_are_refused_every_action(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        if o.role not in NEVER_ACT or page_class(o.target.pattern, o.method) != "action":
+            return ""
+        if o.changed:
+            return f"changed {list(o.changed)}"
+        last = o.target.pattern.name.rsplit(":", 1)[-1]
+        allowed = REFUSED | FORM_FIRST.get(last, {}).get(o.method, frozenset())
+        return "" if o.status in allowed else "not refused"
+
+    failures = matrix.failures(rule)
+    assert not failures, report("actions not refused to roles that never act", failures)
+
+
+def test_each_role_opens_the_pages_it_reads_and_no_other(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        kind = page_class(o.target.pattern)
+        if o.role == "anonymous" or o.method != "get" or kind in ("public", "action"):
+            return ""
+        if kind == "admin":
+            staff = o.role == "admin"
+            sent_to_login = o.status == 302 and o.location.startswith("/admin/login/")
+            return "" if staff or sent_to_login else "not sent to Django admin's login"
+        if o.target.owner is not None:
+            allowed = reads(o.role, o.target)
+        else:
+            readers = APP_READERS.get(app_of(o.target.pattern))
+            if readers is None:  # an application this table does not know yet
+                return ""
+            allowed = o.role in readers
+        opened = o.status == 200 or (o.status == 302 and o.followed == 200)
+        if allowed and not opened:
+            return "a reader cannot open it"
+        if not allowed and o.status not in (302, 403, 404):
+            return "opened by a role that does not read it"
+        return ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("pages opened against the rule table", failures)

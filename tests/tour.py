@@ -1,0 +1,352 @@
+"""A tour of the whole site: real objects at every step of every flow, made through the flows'
+own pages (``workflows.driver``), and the address of every URL pattern filled from them.
+
+``build(cast)`` makes the objects; ``addresses(objects)`` lists ``(name, url)`` for every
+pattern of the URLconf. A pattern whose arguments cannot be filled raises ``Unfilled``: a new
+page must be added to ``_FILLERS`` so that the language and layout tours reach it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from viewflow.workflow.status import STATUS
+
+from forms import spec_review as spec_forms
+from governance.budget.services.season import create_budget_season
+from governance.jobs.models import Job
+from governance.models import (
+    AdvisoryDocument,
+    Attachment,
+    Case,
+    Contract,
+    DocumentVersion,
+    GuidanceItem,
+    Notification,
+    Perspective,
+    SpecReview,
+    SpecReviewRound,
+    SpecScanResult,
+)
+from tests import budget_support as support
+from tests.audit_support import monthly_anchor
+from tests.spec_cases import locked_in_system
+from tests.spec_docs import clean_spec, docx_upload, locked_in_spec
+from workflows import driver
+from workflows.budget_check import BudgetCheckFlow
+from workflows.consultation import ConsultationFlow
+from workflows.models import CaseTask
+from workflows.spec_review import SpecReviewFlow
+
+#: Patterns the tours leave out: Django's admin (its own translated pages, reached only by
+#: administrators) and the language switch (a POST-only redirect).
+SKIPPED_PREFIXES = ("admin:",)
+SKIPPED_NAMES = {"set_language"}
+
+
+class Unfilled(LookupError):
+    """A URL pattern the tour does not know how to fill."""
+
+
+@dataclass
+class Objects:
+    """What the tour made, by kind."""
+
+    cases: dict[str, Case] = field(default_factory=dict)
+    system: Any = None
+    contract: Any = None
+    season: Any = None
+    guidance_item: Any = None
+    notification: Any = None
+    document: Any = None
+    version: Any = None
+    attachment: Any = None
+    job: Any = None
+
+
+def _spec_checklist(**issues: str) -> dict[str, tuple[str, str]]:
+    checklist = {p.value: ("ok", "") for p in Perspective}
+    checklist.update({name: ("issue", note) for name, note in issues.items()})
+    return checklist
+
+
+def _register_spec(staff: Any, system: Any, title: str) -> SpecReview:
+    process = driver.start(
+        SpecReviewFlow,
+        user=staff,
+        data=spec_forms.register_data(
+            title=title,
+            fiscal_year=2025,
+            procurement_type="service",
+            estimated_price=48_500_000,
+            system=system,
+            contract_board_date=dt.date(2025, 10, 1),
+        ),
+        files={"spec_file": docx_upload(locked_in_spec())},
+    )
+    return SpecReview.objects.get(process_id=process.pk)
+
+
+def _approved_spec_review(cast: dict[str, Any], system: Any) -> SpecReview:
+    """Returned once, resubmitted, returned by the approver, then approved: every node ran."""
+    staff, reviewer, approver = cast["staff_a"], cast["reviewer"], cast["approver"]
+    review = _register_spec(staff, system, "税務システム再構築")
+    for result in SpecScanResult.objects.filter(version__review=review, status="pending"):
+        driver.act(
+            review.process,
+            SpecReviewFlow.review,
+            user=reviewer,
+            data=(
+                spec_forms.accept_data(result)
+                if result.phrase == "Oracle"
+                else spec_forms.dismiss_data(result, "別紙で規定済み")
+            ),
+        )
+    driver.complete(
+        review.process,
+        SpecReviewFlow.review,
+        user=reviewer,
+        data=spec_forms.complete_review_data(
+            checklist=_spec_checklist(neutrality="製品指定あり"),
+            decision=SpecReviewRound.Decision.RETURNED,
+            comment="指摘事項への対応をお願いします。",
+        ),
+    )
+    answers = {f.pk: "修正しました。" for f in review.findings.all()}
+    driver.complete(
+        review.process,
+        SpecReviewFlow.resubmit,
+        user=staff,
+        data=spec_forms.resubmit_data(answers=answers, note="第2版です。"),
+        files={"spec_file": docx_upload(clean_spec(), "仕様書v2.docx")},
+    )
+    for finding in review.findings.all():
+        driver.act(
+            review.process,
+            SpecReviewFlow.review,
+            user=reviewer,
+            data=spec_forms.settle_data(finding, status="resolved", resolution="第2版で確認"),
+        )
+    to_approval = spec_forms.complete_review_data(
+        checklist=_spec_checklist(), decision=SpecReviewRound.Decision.TO_APPROVAL
+    )
+    driver.complete(review.process, SpecReviewFlow.review, user=reviewer, data=to_approval)
+    driver.complete(
+        review.process,
+        SpecReviewFlow.approve,
+        user=approver,
+        data=spec_forms.approve_data(approve=False, comment="根拠を追記してください。"),
+    )
+    driver.complete(review.process, SpecReviewFlow.review, user=reviewer, data=to_approval)
+    driver.complete(
+        review.process, SpecReviewFlow.approve, user=approver, data=spec_forms.approve_data()
+    )
+    return SpecReview.objects.get(pk=review.pk)
+
+
+def _consultation(staff: Any, title: str) -> Any:
+    process = driver.start(
+        ConsultationFlow, user=staff, data={"title": title, "question": "クラウド移行の進め方"}
+    )
+    return Case.objects.get(process_id=process.pk)
+
+
+def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
+    """Cases at every step of every flow, and one of everything a page is about."""
+    staff, reviewer, approver = cast["staff_a"], cast["reviewer"], cast["approver"]
+    objects = Objects()
+    system = locked_in_system(staff.department)
+    objects.system = system
+    objects.contract = Contract.objects.filter(system=system).first()
+
+    # Budget checks: one closed after a send-back, one waiting in the approval queue, one
+    # being reviewed.
+    closed = support.start(staff, system)
+    closed = support.step(
+        closed,
+        BudgetCheckFlow.review,
+        reviewer,
+        support.budget_forms.review_data(
+            checklist=support.CHECKLIST_OK, questions="保守費の内訳は"
+        ),
+    )
+    closed = support.step(
+        closed,
+        BudgetCheckFlow.answer_questions,
+        staff,
+        support.budget_forms.resubmit_data(answer="別紙のとおりです。", facts=support.facts()),
+    )
+    closed = support.drive_to_approval(closed, reviewer)
+    closed = support.step(
+        closed,
+        BudgetCheckFlow.approve,
+        approver,
+        support.budget_forms.approval_data(approve=False, comment="指導事項の期限を見直すこと"),
+    )
+    closed = support.drive_to_approval(closed, reviewer)
+    closed = support.step(
+        closed, BudgetCheckFlow.approve, approver, support.budget_forms.approval_data()
+    )
+    closed = support.step(
+        closed, BudgetCheckFlow.acknowledge, staff, support.budget_forms.acknowledge_data()
+    )
+    objects.cases["budget_closed"] = closed
+    objects.cases["budget_awaiting_approval"] = support.drive_to_approval(
+        support.start(staff, system, support.next_fiscal_year() + 1), reviewer
+    )
+    objects.cases["budget_in_review"] = support.start(
+        cast["staff_b"], None, new_system_name="財務会計システム", new_system_kind="scratch"
+    )
+
+    objects.cases["spec_approved"] = _approved_spec_review(cast, system)
+    objects.cases["spec_in_review"] = _register_spec(staff, system, "庁内LAN更新")
+
+    answered = _consultation(staff, "クラウド移行について")
+    driver.complete(
+        answered.process,
+        ConsultationFlow.answer,
+        user=reviewer,
+        data={"answer": "段階的に進めてください。"},
+    )
+    driver.complete(answered.process, ConsultationFlow.close, user=staff, data={"resolved": "yes"})
+    objects.cases["consultation_closed"] = answered
+    objects.cases["consultation_open"] = _consultation(staff, "テレワーク端末について")
+    run_jobs()
+
+    objects.season = create_budget_season(
+        actor=approver,
+        fiscal_year=support.next_fiscal_year(),
+        opens_on=support.in_days(-30),
+        deadline=support.in_days(30),
+    )
+    objects.guidance_item = GuidanceItem.objects.filter(case=closed).first()
+    objects.notification = Notification.objects.filter(recipient=staff).first()
+    objects.document = AdvisoryDocument.objects.filter(case=closed).first()
+    objects.version = DocumentVersion.objects.filter(document=objects.document).first()
+    objects.attachment = Attachment.objects.filter(case=objects.cases["spec_approved"]).first()
+    objects.job = Job.objects.first()
+    for name, value in vars(objects).items():
+        assert value, f"the tour made no {name}"
+    return objects
+
+
+# --- Filling the URL patterns ---------------------------------------------------------------
+
+_STATUS_FOR_ACTION = {
+    "assign": (STATUS.NEW,),
+    "unassign": (STATUS.ASSIGNED,),
+    "execute": (STATUS.ASSIGNED,),
+    "index": (STATUS.NEW, STATUS.ASSIGNED),
+}
+
+_FLOWS: dict[str, Any] = {
+    "consultation": ConsultationFlow,
+    "budgetcheck": BudgetCheckFlow,
+    "spec_review": SpecReviewFlow,
+}
+
+#: The case whose process the flows' process pages show.
+_PROCESS_CASE = {
+    "consultation": "consultation_closed",
+    "budgetcheck": "budget_closed",
+    "spec_review": "spec_approved",
+}
+
+
+def _task_kwargs(app: str, node_name: str, action: str) -> dict[str, Any]:
+    """A task of the node (``budgetcheck:review``): an open one when the page acts on an open
+    task, any one otherwise."""
+    node = getattr(_FLOWS[app], node_name)
+    tasks = CaseTask.objects.filter(flow_task=node).order_by("pk")
+    wanted = _STATUS_FOR_ACTION.get(action)
+    task = (tasks.filter(status__in=wanted).first() if wanted else None) or tasks.first()
+    if task is None:
+        raise Unfilled(f"{app}:{node_name}:{action}: the tour made no task of that node")
+    return {"process_pk": task.process_id, "task_pk": task.pk}
+
+
+_FILLERS: dict[str, Any] = {
+    "home:case": lambda o: {"pk": o.cases["budget_closed"].pk},
+    "home:case_share": lambda o: {"pk": o.cases["budget_closed"].pk},
+    "home:case_unshare": lambda o: {"pk": o.cases["budget_closed"].pk},
+    "home:notification_read": lambda o: {"pk": o.notification.pk},
+    "home:document_download": lambda o: {"pk": o.version.pk},
+    "home:document_regenerate": lambda o: {"pk": o.document.pk},
+    "home:attachment_download": lambda o: {"pk": o.attachment.pk},
+    "home:job_retry": lambda o: {"pk": o.job.pk},
+    "jobs:retry": lambda o: {"pk": o.job.pk},
+    "karte:detail": lambda o: {"pk": o.system.pk},
+    "karte:edit": lambda o: {"pk": o.system.pk},
+    "karte:contract_add": lambda o: {"pk": o.system.pk},
+    "karte:contract_delete": lambda o: {"pk": o.system.pk, "contract_pk": o.contract.pk},
+    "karte:costs": lambda o: {"pk": o.system.pk},
+    "karte:monitoring": lambda o: {"pk": o.system.pk},
+    "budget:season_edit": lambda o: {"pk": o.season.pk},
+    "budget:item": lambda o: {"pk": o.guidance_item.pk},
+    "audit:anchor": lambda o: {"pk": monthly_anchor().pk},
+    "users:detail": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:grant_role": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:revoke_role": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:activate": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:deactivate": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:change_department": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:reset_password": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:unlock": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:reset_second_factor": lambda o: {"pk": o.cases["budget_closed"].requester_id},
+    "users:assign_liaison": lambda o: {"pk": o.cases["budget_closed"].department_id},
+    "spec_review:ready_for_board": lambda o: {"case_pk": o.cases["spec_approved"].pk},
+    "password_reset_confirm": lambda o: {"uidb64": "MQ", "token": "set-password"},
+}
+
+
+def _walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[tuple[str, Any]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            spaced = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
+            yield from _walk(pattern, prefix + str(pattern.pattern), spaced)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+            yield name, pattern
+
+
+def patterns() -> list[tuple[str, Any]]:
+    """Every named URL pattern of the site with its pattern, admin and language switch left
+    out."""
+    return [
+        (name, pattern)
+        for name, pattern in _walk(get_resolver(), "", "")
+        if not name.startswith(SKIPPED_PREFIXES) and name not in SKIPPED_NAMES
+    ]
+
+
+def kwargs_for(objects: Objects, name: str) -> dict[str, Any]:
+    """The arguments of the pattern ``name``, from the tour's objects."""
+    if name in _FILLERS:
+        return dict(_FILLERS[name](objects))
+    parts = name.split(":")
+    app = parts[0]
+    if app in _FLOWS and len(parts) == 3:
+        return _task_kwargs(app, parts[1], parts[2])
+    if app in _FLOWS and parts[-1] in {"process_detail", "process_cancel", "process_chart"}:
+        process = objects.cases[_PROCESS_CASE[app]].process
+        assert process is not None
+        return {"process_pk": process.pk}
+    return {}
+
+
+def addresses(objects: Objects) -> list[tuple[str, str]]:
+    """``(name, url)`` for every pattern; raises ``Unfilled`` for one the tour cannot fill."""
+    found = []
+    for name, pattern in patterns():
+        kwargs = kwargs_for(objects, name) if pattern.pattern.converters else {}
+        try:
+            url = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            raise Unfilled(f"{name}: add its arguments to tests/tour.py _FILLERS") from None
+        found.append((name, url))
+    return found
