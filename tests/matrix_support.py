@@ -333,7 +333,12 @@ def targets(patterns: list[Pattern], world: World) -> tuple[list[Target], list[s
 
 # --- What a response shows ------------------------------------------------------------------
 
-_TOKEN = re.compile(r"MX[AB][^\s<>\"'&]*|\b[A-Z]{2,4}-\d{4}-\d{4}\b")
+#: A department's marker starts a word: "MXA" inside a random token is not data.
+_TOKEN = re.compile(r"(?<![A-Za-z0-9])MX[AB][^\s<>\"'&]*|\b[A-Z]{2,4}-\d{4}-\d{4}\b")
+#: Random values every page carries (CSP nonces, CSRF tokens, TOTP secrets): a random string
+#: can contain "MXA" or "MXB" by chance (about one full sweep in six did), so they are removed
+#: before the markers are looked for.
+_RANDOM = re.compile(r'nonce="[^"]*"|value="[A-Za-z0-9+/=_-]{20,}"|"csrfToken":\s*"[^"]*"')
 #: Prefixes of the registry's strings (systems, their vendors); every other MX… string of a
 #: department is case data (titles, questions, guidance, file names).
 _SYSTEM_PREFIXES = ("0", "基幹システム", "業務システム", "新規システム", "情報サービス")
@@ -381,7 +386,7 @@ def departments_seen(text: str, numbers: dict[str, str]) -> frozenset[str]:
     """Which departments' data the text shows: ``"A:case"``, ``"B:system"``, …; ``numbers``
     maps each case number to its department's letter."""
     seen = set()
-    for token in set(_TOKEN.findall(text)):
+    for token in set(_TOKEN.findall(_RANDOM.sub("", text))):
         if token.startswith("MX"):
             letter, rest = token[2], token[3:]
             seen.add(f"{letter}:system" if rest.startswith(_SYSTEM_PREFIXES) else f"{letter}:case")
