@@ -70,6 +70,10 @@ class SecondFactorRequiredMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in self.EXEMPT_URL_NAMES:
             return None
+        if getattr(view_func, "shinsa_api", False):
+            # The API answers in JSON: its session authentication refuses such a session with
+            # a 403 (governance.api.authentication), rather than a redirect to the code page.
+            return None
         enrolled = user_has_device(user, confirmed=True)
         if not enrolled and not permissions.requires_second_factor(user):
             return None

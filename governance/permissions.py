@@ -528,6 +528,18 @@ def can_waive_deadline(user: AnyUser | None, deadline: Any) -> bool:
     return deadline_error(user, kind=deadline.kind, case=deadline.case, waive=True) is None
 
 
+def deadline_visibility_q(user: AnyUser | None) -> Q:
+    """Clocks ``user`` may see: those of the cases they see, those they hold, and case-less
+    clocks held by a role they have (an administrator's key expiry)."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    return (
+        Q(case__isnull=False, case__in=scope_cases(user, Case.objects.all()).values("pk"))
+        | Q(holder_id=user.pk)
+        | Q(case__isnull=True, holder_role__in=sorted(roles_of(user)))
+    )
+
+
 # --- The system registry (システムカルテ) -------------------------------------------------
 #
 # Department staff see and edit their own department's systems; governance reviewers and

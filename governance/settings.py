@@ -97,6 +97,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "viewflow",
     "viewflow.workflow",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Its abstract key model lives in this app (its own concrete APIKey table stays unused).
+    "rest_framework_api_key",
     "governance",
     "workflows",
 ]
@@ -362,6 +367,74 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shinsa@localhost")
 # Base address used in links inside e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- The REST API (/api/v1/, governance/api) -----------------------------------------------
+
+API_THROTTLE_CACHE_TABLE = "shinsa_api_throttle"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Throttle counts must be shared by every gunicorn worker: a table in the database, not a
+    # per-process memory (Redis is only the jobs' transport here). Made by migration 0017.
+    "api_throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": API_THROTTLE_CACHE_TABLE,
+    },
+}
+API_MAX_BODY_BYTES = 256 * 1024
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "governance.api.authentication.IntegrationKeyAuthentication",
+        "governance.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["governance.api.access.ApiAccess"],
+    # JSON only; the browsable API also when DEBUG is on (governance.api.access).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "governance.api.access.JsonUnlessDebug",
+    "DEFAULT_PARSER_CLASSES": ["governance.api.formats.LimitedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["governance.api.access.SharedScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "read": env_str("API_READ_RATE", "600/min"),
+        "intake": env_str("API_INTAKE_RATE", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "governance.api.pagination.UpdatedCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "governance.api.schema.ShinsaAutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "審査 Shinsa API",
+    "DESCRIPTION": (
+        "IT ガバナンス審査（相談・予算確認・仕様書確認）、システムカルテ、期限の参照用 API です。"
+        "一覧は画面と同じ範囲に絞り込まれ、見る権限のない詳細は 404 を返します。"
+        "日時はタイムゾーン付きの ISO 8601、金額は円単位の整数、年度は西暦の整数です。"
+        "状態の変更（承認・完了など）は v1 では提供しません。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "governance.cases.models.CaseKind",
+        "CaseStatusEnum": "governance.cases.models.CaseStatus",
+        "SystemKindEnum": "governance.karte.models.SystemKind",
+        "SystemStatusEnum": "governance.karte.models.InformationSystem.Status",
+        "ServerLocationEnum": "governance.karte.models.ServerLocation",
+        "MonitoringServiceEnum": "governance.karte.models.MonitoringService",
+        "CoverageEnum": "governance.karte.rules.Coverage",
+        "DeadlineKindEnum": "governance.clocks.models.DeadlineKind",
+        "DeadlineStatusEnum": "governance.clocks.models.DeadlineStatus",
+        "CountingEnum": "governance.clocks.models.Counting",
+    },
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+}
 
 # --- Security -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from governance import flows, home, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
+from governance.integrations import views as integration_keys
 from governance.jobs import views as jobs
 from governance.karte import views as karte
 from governance.models import CaseKind
@@ -175,6 +176,17 @@ class UsersApp(Application):
     )
     liaisons_path = path("liaisons/", users.LiaisonListView.as_view(), name="liaisons")
     liaison_path = path("liaisons/<int:pk>/", users.assign_liaison, name="assign_liaison")
+    keys_path = path("keys/", integration_keys.key_list, name="keys")
+    key_request_path = path("keys/request/", integration_keys.request_key, name="key_request")
+    key_approve_path = path(
+        "keys/requests/<int:pk>/approve/", integration_keys.approve, name="key_approve"
+    )
+    key_reject_path = path(
+        "keys/requests/<int:pk>/reject/", integration_keys.reject, name="key_reject"
+    )
+    key_rotate_path = path("keys/<str:prefix>/rotate/", integration_keys.rotate, name="key_rotate")
+    key_revoke_path = path("keys/<str:prefix>/revoke/", integration_keys.revoke, name="key_revoke")
+    key_notice_path = path("keys/<str:prefix>/notice/", integration_keys.notice, name="key_notice")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return permissions.can_manage_users(user)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from viewflow.contrib.auth import AuthViewset
@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The language switch is also on the login page, so it must work before signing in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The REST API (/api/v1/), its schema and docs (governance/api/urls.py).
+    path("api/", include("governance.api.urls")),
     path("", site.urls),
 ]
 # MEDIA is never served as static files: documents and attachments are downloaded only

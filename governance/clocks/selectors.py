@@ -115,3 +115,16 @@ def attach_clock_badges(tasks: list[Any], *, now: dt.datetime | None = None) -> 
                 overdue=left.overdue,
             )
     return tasks
+
+
+def visible_deadlines(user: Any, **filters: Any) -> Any:
+    """Clocks the user may see (``permissions.deadline_visibility_q``): those of their cases,
+    those they hold, their role's case-less clocks. Filters: status, kind, due_before."""
+    queryset = Deadline.objects.filter(permissions.deadline_visibility_q(user))
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters.get("due_before") is not None:
+        queryset = queryset.filter(due_at__lt=filters["due_before"])
+    return queryset.select_related("case", "holder")

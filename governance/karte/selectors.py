@@ -29,6 +29,7 @@ from governance.karte.rules import (
     vendor_tenure,
     with_coverage,
 )
+from governance.key_permissions import scope_systems_for_key
 from governance.models import (
     AuditEvent,
     Contract,
@@ -493,3 +494,59 @@ def coverage_report(user: Any) -> CoverageReport:
 def systems_to_export(user: Any) -> QuerySet[InformationSystem]:
     permissions.require(permissions.can_export_systems(user))
     return visible_systems(user)
+
+
+# --- The API --------------------------------------------------------------------------------
+
+
+def api_systems(
+    user: Any, key: Any = None, *, key_scope: str = "systems:read", **filters: Any
+) -> QuerySet[InformationSystem]:
+    """Systems for the API: a person sees what the list page shows them; an integration key
+    what its scopes allow (``key_permissions.scope_systems_for_key``). ``coverage`` and
+    ``flagged`` (lock-in) annotated; a fixed number of queries whatever the size.
+
+    ``filters``: department (code), kind, status, coverage, lock_in, internet_facing,
+    updated_since; a None or missing value does not filter."""
+    rules = lock_in_rules()
+    if key is not None:
+        base = scope_systems_for_key(key, InformationSystem.objects.all(), key_scope)
+    else:
+        base = visible_systems(user)
+    queryset = with_coverage(base).annotate(flagged=_flagged_case(rules))
+    if filters.get("department"):
+        queryset = queryset.filter(department__code=filters["department"])
+    for name in ("kind", "status", "coverage"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("internet_facing") is not None:
+        queryset = queryset.filter(internet_facing=filters["internet_facing"])
+    if filters.get("lock_in") is True:
+        queryset = queryset.filter(lock_in_q(rules))
+    elif filters.get("lock_in") is False:
+        queryset = queryset.exclude(lock_in_q(rules))
+    if filters.get("updated_since") is not None:
+        queryset = queryset.filter(updated_at__gte=filters["updated_since"])
+    return queryset.select_related("department", "tenure_vendor").prefetch_related(
+        models.Prefetch("monitoring", queryset=MonitoringEnrolment.objects.order_by("service"))
+    )
+
+
+def api_system(
+    user: Any, code: str, key: Any = None, *, key_scope: str = "systems:read"
+) -> InformationSystem:
+    """One system by code for the API, with its contracts; 404 when out of sight."""
+    system = (
+        api_systems(user, key, key_scope=key_scope)
+        .filter(code=code)
+        .prefetch_related(
+            models.Prefetch(
+                "contracts",
+                queryset=Contract.objects.select_related("vendor").order_by("fiscal_year", "pk"),
+            )
+        )
+        .first()
+    )
+    if system is None:
+        raise Http404
+    return system

@@ -39,6 +39,13 @@ from governance.clocks.models import (
     DeadlineStatus,
 )
 from governance.consultation.models import Consultation
+from governance.integrations.models import (
+    IntegrationKey,
+    IntegrationKeyRequest,
+    KeyScope,
+    KeyState,
+    RequestStatus,
+)
 from governance.jobs.models import Job
 from governance.karte.models import (
     CUSTOMISABLE_KINDS,
@@ -109,7 +116,11 @@ __all__ = [
     "Finding",
     "GuidanceItem",
     "InformationSystem",
+    "IntegrationKey",
+    "IntegrationKeyRequest",
     "Job",
+    "KeyScope",
+    "KeyState",
     "LedgerItem",
     "LedgerStatus",
     "LockInTerm",
@@ -119,6 +130,7 @@ __all__ = [
     "Notification",
     "Perspective",
     "ProcurementType",
+    "RequestStatus",
     "Rule",
     "RuleKey",
     "Section",

@@ -1,0 +1,1 @@
+"""The API's endpoints: each list and detail reads through a package's selectors."""

@@ -1,0 +1,1 @@
+"""The API's serializers: read-only (``governance.api.formats.ReadOnlySerializer``)."""
