@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_api_key.models import APIKey
 
 from governance import permissions
 from governance.models import AuditEvent, Department, Job, Rule, Section, User
@@ -192,3 +193,9 @@ class JobAdmin(ReadOnlyAdmin):
 # page (audited); adding one for someone else here would bypass both.
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
+
+# djangorestframework-api-key's own APIKey model stays unused (integration keys are
+# governance.integrations.IntegrationKey, issued by two administrators on their page); a key
+# added here would bypass the two-person rule and the service user.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)

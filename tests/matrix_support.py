@@ -182,6 +182,8 @@ PK_KINDS: dict[str, str] = {
     "users:unlock": "user",
     "users:reset_second_factor": "user",
     "users:assign_liaison": "department",
+    "users:key_approve": "key_request",
+    "users:key_reject": "key_request",
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
@@ -196,9 +198,14 @@ KWARG_KINDS: dict[str, str] = {
     "id": "user",
     "app_label": "app_label",
     "url": "missing_path",
+    # The API names systems by code and cases by number.
+    "code": "system_code",
+    "number": "case_number",
+    # Integration keys by prefix (their page is the administrators').
+    "prefix": "integration_key",
 }
 #: Kinds that belong to no department: the pattern is requested once.
-SHARED_KINDS = {"season", "app_label", "missing_path", "anchor"}
+SHARED_KINDS = {"season", "app_label", "missing_path", "anchor", "integration_key", "key_request"}
 
 
 class Unfillable(LookupError):
@@ -273,6 +280,10 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return "matrix/no-such-page/"
     if kind == "anchor":
         return _anchor().pk
+    if kind == "integration_key":
+        return world.shared["integration_key"].prefix
+    if kind == "key_request":
+        return world.shared["key_request"].pk
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk
@@ -285,6 +296,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
     simple = {
         "case": lambda: _case_for(pattern, h).pk,
         "system": lambda: h.system.pk,
+        "system_code": lambda: h.system.code,
+        "case_number": lambda: _case_for(pattern, h).number,
         "contract": lambda: h.contract.pk,
         "user": lambda: h.staff.pk,
         "department": lambda: h.department.pk,

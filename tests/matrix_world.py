@@ -26,6 +26,7 @@ from governance.budget import services as budget_services
 from governance.budget.services import GuidanceDraft
 from governance.budget.services.season import create_budget_season
 from governance.consultation import services as consultations
+from governance.integrations import services as integration_keys
 from governance.jobs import outbox
 from governance.karte.rules import refresh_tenures
 from governance.models import (
@@ -446,4 +447,31 @@ def build_world() -> World:
         missing = [name for name, value in h.objects.items() if value is None]
         assert not missing, f"department {h.letter} lacks {missing}"
     monthly_anchor()
-    return World(cast=cast, holdings=holdings, shared={"season": season})
+    key, key_request = _integration_keys(cast)
+    shared = {"season": season, "integration_key": key, "key_request": key_request}
+    return World(cast=cast, holdings=holdings, shared=shared)
+
+
+def _integration_keys(cast: dict[str, User]) -> tuple[Any, Any]:
+    """An issued key (requested by a second administrator, approved by ``admin``) and a request
+    still waiting for approval; no department owns either."""
+    second = make_user("admin2", Role.ADMIN)
+    service_user = make_user("svc_matrix", Role.INTEGRATION)
+
+    def request(name: str) -> Any:
+        return integration_keys.request_key(
+            actor=second,
+            service_user=service_user,
+            source_code="web_malware",
+            name=name,
+            scopes=("systems:read", "targets:read"),
+            allowed_cidrs=("127.0.0.1/32",),
+            expires_at=timezone.now() + dt.timedelta(days=90),
+            reason="監視サービスからの受付のため",
+            contact="soc@example.jp",
+        )
+
+    key, _secret = integration_keys.approve_key_request(
+        actor=cast["admin"], key_request=request("ウェブ感染型マルウェア検知")
+    )
+    return key, request("ホームページレスポンス観測")

@@ -16,7 +16,8 @@ approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso
   systems, contracts, accounts, roles, grants, notices read) only for a role that may act:
   staff of the object's department, reviewer, approver, admin.
 - anonymous: every page but the public ones (login, logout, password reset, language switch,
-  Django admin's login) redirects to a login page; no response shows any department's data.
+  Django admin's login) redirects to a login page (the REST API under /api/v1/ answers 401
+  in JSON instead); no response shows any department's data.
 - Department staff never see the other department's data (case numbers, titles, texts, file
   names, system names and codes) on any page, nor on the page a redirect leads to; a URL of
   the other department's object answers 302, 403, 404 or 405, never 200.
@@ -31,7 +32,8 @@ approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso
   answers 200 (or a redirect to a 200 page); anyone else gets 302, 403 or 404. Department
   staff read their own department's cases and systems; reviewers, approvers and auditors read
   every review case; everyone but department staff reads every system; administrators read
-  audit trails, jobs and master data, not review cases.
+  audit trails, jobs and master data, not review cases. The API reads as the pages do (its
+  lists for everyone signed in, scoped; a case's audit events for auditors only).
 - Django admin: everyone but the administrator is redirected to its login page.
 """
 
@@ -109,6 +111,17 @@ READ_NAMES = frozenset(
         "anchor",
         "password_change",
         "password_change_done",
+        # The REST API (/api/v1/, read-only: a POST is refused) and its schema and docs.
+        "systems",
+        "system",
+        "system_targets",
+        "case_audit_events",
+        "case_documents",
+        "case_deadlines",
+        "deadlines",
+        "deadlines_ics",
+        "api_schema",
+        "api_docs",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -127,7 +140,15 @@ APP_READERS: dict[str, frozenset[str]] = {
     "audit": frozenset({"auditor", "admin"}),
     "jobs": frozenset({"reviewer", "approver", "auditor", "admin"}),
     "users": frozenset({"admin"}),
+    # The API's lists answer every signed-in person, scoped like the pages (an empty list for
+    # a role that sees nothing of that kind).
+    "v1": SIGNED_IN,
 }
+#: The API answers for itself: an anonymous caller gets 401 in JSON, not the login page.
+API_APPS = frozenset({"v1"})
+#: API details whose readers are narrower than the case's: the audit trail is the auditors'
+#: (administrators read trails, but not review cases, so the case is a 404 to them).
+API_READERS: dict[str, frozenset[str]] = {"case_audit_events": frozenset({"auditor"})}
 CASE_READERS = frozenset({"reviewer", "approver", "auditor"})
 SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b"}
 NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso"})
@@ -170,9 +191,14 @@ def reads(role: str, target: Target) -> bool:
     if app_of(target.pattern) == "users":
         # People and their access are administered by the admin role only, whoever owns them.
         return role == "admin"
+    last = target.pattern.name.rsplit(":", 1)[-1]
+    if app_of(target.pattern) in API_APPS and last in API_READERS:
+        return role in API_READERS[last]
     if role == f"staff_{target.owner.lower()}":
         return True
-    return role in (SYSTEM_READERS if app_of(target.pattern) == "karte" else CASE_READERS)
+    # The registry: its pages, and the API's systems (named by code).
+    registry = app_of(target.pattern) == "karte" or "code" in target.pattern.kwargs
+    return role in (SYSTEM_READERS if registry else CASE_READERS)
 
 
 def other_department(role: str) -> str | None:
@@ -274,6 +300,8 @@ def test_anonymous_visitors_are_sent_to_log_in_and_see_nothing(matrix: Matrix) -
         if o.seen:
             return f"shows {sorted(o.seen)}"
         public = page_class(o.target.pattern) == "public"
+        if app_of(o.target.pattern) in API_APPS:
+            return "" if o.status == 401 else "the API does not answer 401"
         if not public and not (o.status == 302 and o.location.startswith(LOGIN_PAGES)):
             return f"not sent to log in (Location {o.location!r})"
         return ""

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from forms import spec_review as spec_forms
 from governance.budget.services.season import create_budget_season
+from governance.integrations import services as integration_keys
 from governance.jobs.models import Job
 from governance.models import (
     AdvisoryDocument,
@@ -26,14 +28,18 @@ from governance.models import (
     Contract,
     DocumentVersion,
     GuidanceItem,
+    IntegrationKey,
+    IntegrationKeyRequest,
     Notification,
     Perspective,
     SpecReview,
     SpecReviewRound,
     SpecScanResult,
 )
+from governance.roles import Role
 from tests import budget_support as support
 from tests.audit_support import monthly_anchor
+from tests.factories import make_user
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec
 from workflows import driver
@@ -66,6 +72,8 @@ class Objects:
     version: Any = None
     attachment: Any = None
     job: Any = None
+    integration_key: Any = None
+    key_request: Any = None
 
 
 def _spec_checklist(**issues: str) -> dict[str, tuple[str, str]]:
@@ -229,9 +237,35 @@ def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     objects.version = DocumentVersion.objects.filter(document=objects.document).first()
     objects.attachment = Attachment.objects.filter(case=objects.cases["spec_approved"]).first()
     objects.job = Job.objects.first()
+    objects.integration_key, objects.key_request = _integration_keys(cast)
     for name, value in vars(objects).items():
         assert value, f"the tour made no {name}"
     return objects
+
+
+def _integration_keys(cast: dict[str, Any]) -> tuple[IntegrationKey, IntegrationKeyRequest]:
+    """An issued key (requested by one administrator, approved by another) and a request still
+    waiting for the second administrator."""
+    second = make_user("tour_admin2", Role.ADMIN)
+    service_user = make_user("tour_svc", Role.INTEGRATION)
+
+    def request(name: str) -> IntegrationKeyRequest:
+        return integration_keys.request_key(
+            actor=second,
+            service_user=service_user,
+            source_code="web_malware",
+            name=name,
+            scopes=("systems:read",),
+            allowed_cidrs=("127.0.0.1/32",),
+            expires_at=timezone.now() + dt.timedelta(days=90),
+            reason="監視サービスからの受付のため",
+            contact="soc@example.jp",
+        )
+
+    key, _secret = integration_keys.approve_key_request(
+        actor=cast["admin"], key_request=request("ウェブ感染型マルウェア検知")
+    )
+    return key, request("ホームページレスポンス観測")
 
 
 # --- Filling the URL patterns ---------------------------------------------------------------
@@ -300,6 +334,19 @@ _FILLERS: dict[str, Any] = {
     "users:assign_liaison": lambda o: {"pk": o.cases["budget_closed"].department_id},
     "spec_review:ready_for_board": lambda o: {"case_pk": o.cases["spec_approved"].pk},
     "password_reset_confirm": lambda o: {"uidb64": "MQ", "token": "set-password"},
+    "users:key_approve": lambda o: {"pk": o.key_request.pk},
+    "users:key_reject": lambda o: {"pk": o.key_request.pk},
+    "users:key_rotate": lambda o: {"prefix": o.integration_key.prefix},
+    "users:key_revoke": lambda o: {"prefix": o.integration_key.prefix},
+    "users:key_notice": lambda o: {"prefix": o.integration_key.prefix},
+    # The API's JSON endpoints: filled so every pattern is reached, though the language tour
+    # reads only HTML (their Japanese labels and messages are checked by tests/test_api*.py).
+    "v1:system": lambda o: {"code": o.system.code},
+    "v1:system_targets": lambda o: {"code": o.system.code},
+    "v1:case": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:case_audit_events": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:case_documents": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:case_deadlines": lambda o: {"number": o.cases["budget_closed"].number},
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance.api import schema  # noqa: F401  (registers the authentication schemes)
@@ -29,6 +30,7 @@ class ShinsaSwaggerView(SpectacularSwaggerSplitView):
     script or ``<style>``, so the site's Content-Security-Policy holds)."""
 
     template_name = "api/swagger_ui.html"
+    title = _("審査 Shinsa API")  # type: ignore[assignment]  # translated lazily, as the pages
 
 
 v1 = [
