@@ -15,7 +15,7 @@ through ``governance.cases.services.flow_actions``, which records them in the au
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -45,15 +45,42 @@ from governance.models import Case
 from workflows import pages
 from workflows.models import CaseProcess, CaseTask
 
+CaseT = TypeVar("CaseT", bound=Case)
+
+
+#: What a step's checks and routing read of a case with it (one query for all of them).
+CASE_RELATIONS = ("requester", "reviewer", "department__liaison")
+
+
+def remember_case(process: Any, case: Case | None) -> None:
+    """Keep ``case`` as ``process.case`` (Django's cache of the reverse one-to-one)."""
+    process._state.fields_cache["case"] = case
+
 
 def case_of(process: Any) -> Case | None:
-    """The case a process moves along, or None while it is being started."""
+    """The case a process moves along, as its kind's model (``BudgetCheck``, …) with the
+    people its steps check, read once per process object; None while it is being started."""
     if process is None or process.pk is None:
         return None
-    try:
-        return process.case
-    except Case.DoesNotExist:
-        return None
+    cached = process._state.fields_cache.get("case", False)
+    if cached is not False:
+        return cached  # Django's cache holds the case or None
+    model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
+    case = model.objects.select_related(*CASE_RELATIONS).filter(process_id=process.pk).first()
+    remember_case(process, case)
+    return case
+
+
+def current_case(activation: Any, model: type[CaseT]) -> CaseT:
+    """The case as the step's service left it, for routing: the instance the step worked on
+    (services write their changes back into it), read again only if the step did not load it
+    with its people (a start: the service made a new instance)."""
+    case = activation.process._state.fields_cache.get("case")
+    if isinstance(case, model) and "department" in case._state.fields_cache:
+        return case
+    case = model.objects.select_related(*CASE_RELATIONS).get(process_id=activation.process.pk)
+    remember_case(activation.process, case)
+    return case
 
 
 class CaseFlow(flow.Flow):
@@ -222,10 +249,16 @@ class CaseView(flow.View):
         return _guarded(url, guarded_step_view(self, url.callback, "unassign"))
 
     def can_assign(self, user: Any, task: Any) -> bool:
+        case_of(task.process)  # the kind's model with its people, once, for the step too
         return bool(super().can_assign(user, task)) and permissions.can_work_task(user, task)
 
     def can_execute(self, user: Any, task: Any) -> bool:
-        return bool(super().can_execute(user, task)) and permissions.can_work_task(user, task)
+        # viewflow's own check (the task's owner is the user) by id: loading the owner to
+        # compare it would cost a query on every step.
+        if user is None or not user.is_authenticated or task.owner_id != user.pk:
+            return False
+        case_of(task.process)
+        return permissions.can_work_task(user, task)
 
     def can_unassign(self, user: Any, task: Any) -> bool:
         return (
@@ -457,4 +490,6 @@ __all__ = [
     "CaseStart",
     "CaseView",
     "case_of",
+    "current_case",
+    "remember_case",
 ]
