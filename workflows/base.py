@@ -37,7 +37,7 @@ from forms.cases import ShareCaseForm
 from governance import permissions
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
-from governance.cases.services import flow_actions
+from governance.cases.services import flow_actions, written_by_step
 from governance.clocks import selectors as clock_selectors
 from governance.conflicts import retry_once_on_conflict
 from governance.jobs import selectors as job_reads
@@ -64,6 +64,8 @@ def case_of(process: Any) -> Case | None:
         return None
     cached = process._state.fields_cache.get("case", False)
     if cached is not False:
+        if cached is not None:
+            written_by_step(cached, forget=True)  # a new step: routing reads its own writes
         return cached  # Django's cache holds the case or None
     model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
     case = model.objects.select_related(*CASE_RELATIONS).filter(process_id=process.pk).first()
@@ -73,10 +75,15 @@ def case_of(process: Any) -> Case | None:
 
 def current_case(activation: Any, model: type[CaseT]) -> CaseT:
     """The case as the step's service left it, for routing: the instance the step worked on
-    (services write their changes back into it), read again only if the step did not load it
-    with its people (a start: the service made a new instance)."""
+    (services write their changes back into it, ``refresh_from``), read again only if the
+    step's service did not write into that very instance (a start makes a new one; code that
+    drives a service with another copy of the case leaves the cached one behind)."""
     case = activation.process._state.fields_cache.get("case")
-    if isinstance(case, model) and "department" in case._state.fields_cache:
+    if (
+        isinstance(case, model)
+        and "department" in case._state.fields_cache
+        and written_by_step(case)
+    ):
         return case
     case = model.objects.select_related(*CASE_RELATIONS).get(process_id=activation.process.pk)
     remember_case(activation.process, case)

@@ -77,13 +77,24 @@ _RELATION_NAMES = frozenset(
 
 def refresh_from(target: CaseT, source: Case) -> CaseT:
     """Make ``target`` what ``source`` (the same case, just written) holds, without reading
-    the row again: every column, and the related rows ``source`` has loaded."""
+    the row again: every column, and the related rows ``source`` has loaded. ``target`` is
+    then marked as written by this step (``written_by_step``), which routing trusts."""
     for field in target._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
     for name, value in source._state.fields_cache.items():
         if name in _RELATION_NAMES:
             target._state.fields_cache[name] = value
+    target._state.written_by_step = True  # type: ignore[attr-defined]  # our own mark
     return target
+
+
+def written_by_step(case: Case, *, forget: bool = False) -> bool:
+    """Whether ``case`` holds what a step's service just wrote (``refresh_from``); with
+    ``forget`` the mark is taken off (a new step starts, or routing has read it)."""
+    written = bool(getattr(case._state, "written_by_step", False))
+    if forget:
+        case._state.written_by_step = False  # type: ignore[attr-defined]  # our own mark
+    return written
 
 
 def assign_case_number(case: Case) -> None:
