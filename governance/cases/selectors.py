@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
@@ -319,6 +320,31 @@ def _after(pk: int, *, older: bool) -> Q:
     return Q(created_at__gte=moment) & (Q(created_at__gt=moment) | Q(pk__gt=pk))
 
 
+def count_visible_cases(user: Any, queryset: QuerySet[Any]) -> int:
+    """How many cases of ``queryset`` (Case, filtered) the user may see, in one query that the
+    indexes answer: the direct ones, plus the granted ones that are not also direct."""
+    direct, granted = permissions.case_scope_q(user)
+    queryset = queryset.order_by()
+    if direct is None and granted is None:
+        return 0
+    if direct is None:
+        return queryset.filter(granted).count()
+    if granted is None:
+        return queryset.filter(direct).count()
+    # Two counts added in one statement: each is answered by its own index (a UNION ALL of
+    # the ids would pass every one of them through the plan: three times slower at 100,000).
+    mine = queryset.filter(direct).values("pk").query.sql_with_params()
+    shared = queryset.filter(granted).exclude(direct).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM ({mine[0]}) mine)"  # noqa: S608  (SQL Django compiled; values are parameters)
+            f" + (SELECT COUNT(*) FROM ({shared[0]}) shared)",
+            [*mine[1], *shared[1]],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 def case_list_page(
     user: Any,
     filters: CaseListFilters,
@@ -329,10 +355,10 @@ def case_list_page(
 ) -> CaseListPage:
     """A page of the cases the user may see, newest first: the first page, the page after
     case ``after``, the page before case ``before``, or the ``last`` (oldest) page.
-    Two queries: the total (on the indexes, ``permissions.count_visible_cases``) and the rows,
+    Two queries: the total (on the indexes, ``count_visible_cases``) and the rows,
     with only the columns and joins the list shows."""
     base = filters.apply(Case.objects.all())
-    count = permissions.count_visible_cases(user, base)
+    count = count_visible_cases(user, base)
     scoped = permissions.scope_cases(user, base)
     backwards = before is not None or last
     if after is not None:
