@@ -2,41 +2,112 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce, Least
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from governance.budget.selectors import season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
-from governance.clocks.selectors import attach_clock_badges
+from governance.clocks.selectors import attach_clock_badges, nearest_owed_due
 from governance.models import Notification
+
+#: Rows per page of the inbox and of the queue.
+TASKS_PER_PAGE = 25
+
+
+@dataclass
+class TaskPage:
+    """One page of a task list: its rows, the true total and where the other pages are."""
+
+    rows: list[selectors.TaskRow]
+    number: int
+    count: int
+    param: str
+    per_page: int = TASKS_PER_PAGE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+
+
+def relevant_due_order(queryset: QuerySet[Any], season: Any) -> QuerySet[Any]:
+    """Tasks ordered by what is due first, then newest first: the nearest owed clock of the
+    case or, for an undecided budget check, its season's finance deadline, whichever is
+    sooner; tasks with neither follow, newest first."""
+    clock = nearest_owed_due("process__case__id")
+    due = clock if season is None else Least(Coalesce(clock, season), Coalesce(season, clock))
+    return queryset.annotate(relevant_due=due).order_by(
+        F("relevant_due").asc(nulls_last=True), "-created", "-pk"
+    )
+
+
+def task_page(
+    queryset: QuerySet[Any], raw_number: str | None, *, param: str, season: Any
+) -> TaskPage:
+    """One page of ``queryset`` (two queries: the count, and the page's columns)."""
+    count = queryset.count()
+    number = min(_page_number(raw_number), max(1, -(-count // TASKS_PER_PAGE)))
+    start = (number - 1) * TASKS_PER_PAGE
+    rows = []
+    if count:
+        rows = selectors.task_rows(
+            relevant_due_order(queryset, season)[start : start + TASKS_PER_PAGE]
+        )
+    return TaskPage(rows=rows, number=number, count=count, param=param)
 
 
 class InboxView(generic.TemplateView):
+    """The tasks the user holds and those they may pick up, 25 a page each with the true
+    total, what is due first on top; and the unread notices. The same number of queries
+    whatever the number of tasks."""
+
     template_name = "home/inbox.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
+        params = self.request.GET
         context = super().get_context_data(**kwargs)
-        context["inbox"] = attach_clock_badges(_with_urls(selectors.inbox_tasks(user)[:200]))
-        context["queue"] = attach_clock_badges(_with_urls(selectors.queue_tasks(user)[:200]))
+        season = season_due("process__case__")
+        inbox = task_page(
+            selectors.inbox_tasks(user), params.get("inbox"), param="inbox", season=season
+        )
+        queue = task_page(
+            selectors.queue_tasks(user), params.get("queue"), param="queue", season=season
+        )
+        attach_clock_badges(inbox.rows + queue.rows)
+        context["inbox"] = inbox
+        context["queue"] = queue
         context["notices"] = list(selectors.unread_notifications(user)[:20])
         context["start_links"] = selectors.start_links(user)
         return context
-
-
-def _with_urls(tasks: Any) -> list[Any]:
-    """Attach the task's and the case's addresses (no queries: resolved from the URLconf)."""
-    result = list(tasks)
-    for task in result:
-        task.task_url = task.flow_task.reverse("index", args=[task.process_id, task.pk])
-        task.case_url = reverse("home:case", args=[task.process.case.pk])
-    return result
 
 
 class NotificationListView(generic.ListView):

@@ -15,7 +15,7 @@ through ``governance.cases.services.flow_actions``, which records them in the au
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,7 +37,7 @@ from forms.cases import ShareCaseForm
 from governance import permissions
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
-from governance.cases.services import flow_actions
+from governance.cases.services import flow_actions, written_by_step
 from governance.clocks import selectors as clock_selectors
 from governance.conflicts import retry_once_on_conflict
 from governance.jobs import selectors as job_reads
@@ -45,15 +45,49 @@ from governance.models import Case
 from workflows import pages
 from workflows.models import CaseProcess, CaseTask
 
+CaseT = TypeVar("CaseT", bound=Case)
+
+
+#: What a step's checks and routing read of a case with it (one query for all of them).
+CASE_RELATIONS = ("requester", "reviewer", "department__liaison")
+
+
+def remember_case(process: Any, case: Case | None) -> None:
+    """Keep ``case`` as ``process.case`` (Django's cache of the reverse one-to-one)."""
+    process._state.fields_cache["case"] = case
+
 
 def case_of(process: Any) -> Case | None:
-    """The case a process moves along, or None while it is being started."""
+    """The case a process moves along, as its kind's model (``BudgetCheck``, …) with the
+    people its steps check, read once per process object; None while it is being started."""
     if process is None or process.pk is None:
         return None
-    try:
-        return process.case
-    except Case.DoesNotExist:
-        return None
+    cached = process._state.fields_cache.get("case", False)
+    if cached is not False:
+        if cached is not None:
+            written_by_step(cached, forget=True)  # a new step: routing reads its own writes
+        return cached  # Django's cache holds the case or None
+    model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
+    case = model.objects.select_related(*CASE_RELATIONS).filter(process_id=process.pk).first()
+    remember_case(process, case)
+    return case
+
+
+def current_case(activation: Any, model: type[CaseT]) -> CaseT:
+    """The case as the step's service left it, for routing: the instance the step worked on
+    (services write their changes back into it, ``refresh_from``), read again only if the
+    step's service did not write into that very instance (a start makes a new one; code that
+    drives a service with another copy of the case leaves the cached one behind)."""
+    case = activation.process._state.fields_cache.get("case")
+    if (
+        isinstance(case, model)
+        and "department" in case._state.fields_cache
+        and written_by_step(case)
+    ):
+        return case
+    case = model.objects.select_related(*CASE_RELATIONS).get(process_id=activation.process.pk)
+    remember_case(activation.process, case)
+    return case
 
 
 class CaseFlow(flow.Flow):
@@ -222,10 +256,16 @@ class CaseView(flow.View):
         return _guarded(url, guarded_step_view(self, url.callback, "unassign"))
 
     def can_assign(self, user: Any, task: Any) -> bool:
+        case_of(task.process)  # the kind's model with its people, once, for the step too
         return bool(super().can_assign(user, task)) and permissions.can_work_task(user, task)
 
     def can_execute(self, user: Any, task: Any) -> bool:
-        return bool(super().can_execute(user, task)) and permissions.can_work_task(user, task)
+        # viewflow's own check (the task's owner is the user) by id: loading the owner to
+        # compare it would cost a query on every step.
+        if user is None or not user.is_authenticated or task.owner_id != user.pk:
+            return False
+        case_of(task.process)
+        return permissions.can_work_task(user, task)
 
     def can_unassign(self, user: Any, task: Any) -> bool:
         return (
@@ -457,4 +497,6 @@ __all__ = [
     "CaseStart",
     "CaseView",
     "case_of",
+    "current_case",
+    "remember_case",
 ]

@@ -45,6 +45,7 @@ from workflows.base import (
     CaseStart,
     CaseView,
     ScopedDetailProcessView,
+    current_case,
 )
 from workflows.views import CaseStartView, CaseTaskView
 
@@ -224,25 +225,21 @@ class BudgetCheckAppViewset(CaseFlowAppViewset):
 # --- Routing --------------------------------------------------------------------------------
 
 
-def _fresh(activation: Any) -> BudgetCheck:
-    """The case as committed by the step's service (the process may cache an older copy)."""
-    return BudgetCheck.objects.select_related("requester", "reviewer", "department__liaison").get(
-        process_id=activation.process.pk
-    )
+def _case(activation: Any) -> BudgetCheck:
+    """The budget check as the step's service left it (no re-read: ``current_case``)."""
+    return current_case(activation, BudgetCheck)
 
 
 def _reviewer(activation: Any) -> Any:
-    return services.review_assignee(_fresh(activation))
+    return services.review_assignee(_case(activation))
 
 
 def _department(activation: Any) -> Any:
-    return services.department_assignee(_fresh(activation))
+    return services.department_assignee(_case(activation))
 
 
 def _status(activation: Any) -> str:
-    return str(
-        BudgetCheck.objects.values_list("status", flat=True).get(process_id=activation.process.pk)
-    )
+    return str(_case(activation).status)
 
 
 class BudgetCheckFlow(CaseFlow):

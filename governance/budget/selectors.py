@@ -12,9 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DateTimeField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from viewflow.workflow.models import Task
@@ -26,6 +28,7 @@ from governance.japanese import business_days_until
 from governance.models import (
     BudgetCheck,
     BudgetSeason,
+    CaseKind,
     CaseStatus,
     CostCategory,
     CostKind,
@@ -38,6 +41,28 @@ from governance.models import (
 
 #: How many fiscal years of karte cost history the reviewer sees.
 COST_HISTORY_YEARS = 10
+
+
+def season_due(case_prefix: str) -> Any:
+    """An SQL expression: the season's finance deadline (23:59:59 JST of its day) for an
+    undecided budget check reached through ``case_prefix`` (``"process__case__"`` from a task),
+    NULL for anything else; None when no season is set. One query (the seasons, a row a year)."""
+    whens = [
+        When(
+            **{
+                f"{case_prefix}kind": CaseKind.BUDGET_CHECK,
+                f"{case_prefix}fiscal_year": year,
+                f"{case_prefix}status__in": PENDING,
+            },
+            then=Value(
+                dt.datetime.combine(deadline, dt.time(23, 59, 59), timezone.get_default_timezone())
+            ),
+        )
+        for year, deadline in BudgetSeason.objects.values_list("fiscal_year", "deadline")
+    ]
+    if not whens:
+        return None
+    return SqlCase(*whens, default=None, output_field=DateTimeField())
 
 
 # --- The guidance-item ledger ---------------------------------------------------------------

@@ -149,7 +149,11 @@ class Case(models.Model):
                 name="one_budget_check_per_system_and_year",
             ),
         ]
-        indexes = [models.Index(fields=["department", "kind", "status"], name="case_scope_idx")]
+        indexes = [
+            models.Index(fields=["department", "kind", "status"], name="case_scope_idx"),
+            # The case list's order (newest first, ties by id): its keyset pages walk it.
+            models.Index(fields=["created_at", "id"], name="case_list_order_idx"),
+        ]
         permissions = [
             ("act_as_department_staff", "部局担当者として案件を処理する"),
             ("act_as_reviewer", "審査担当として案件を処理する"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -27,33 +27,43 @@ from governance.models import (
 )
 
 
-class CaseListView(generic.ListView):
-    """Every case the user may see, filterable by kind, status, fiscal year and text."""
+def _cursor(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+class CaseListView(generic.TemplateView):
+    """Every case the user may see, newest first, filterable by kind, status, fiscal year and
+    text; 50 a page, each page addressed by the case it follows (keyset), with the total."""
 
     template_name = "cases/list.html"
-    paginate_by = 50
-    context_object_name = "cases"
-
-    def get_queryset(self) -> Any:
-        queryset = selectors.visible_cases(self.request.user).select_related(
-            "department", "system", "requester", "reviewer__department", "process"
-        )
-        params = self.request.GET
-        if params.get("kind") in CaseKind.values:
-            queryset = queryset.filter(kind=params["kind"])
-        if params.get("status") in CaseStatus.values:
-            queryset = queryset.filter(status=params["status"])
-        if (year := japanese.read_fiscal_year(params.get("fiscal_year", ""))) is not None:
-            queryset = queryset.filter(fiscal_year=year)
-        if query := params.get("q", "").strip():
-            queryset = queryset.filter(Q(number__icontains=query) | Q(title__icontains=query))
-        return queryset.order_by("-created_at")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["kinds"] = CaseKind.choices
-        context["statuses"] = CaseStatus.choices
-        context["params"] = self.request.GET
+        params = self.request.GET
+        filters = selectors.CaseListFilters(
+            kind=params["kind"] if params.get("kind") in CaseKind.values else "",
+            status=params["status"] if params.get("status") in CaseStatus.values else "",
+            fiscal_year=japanese.read_fiscal_year(params.get("fiscal_year", "")),
+            text=params.get("q", "").strip(),
+        )
+        page = selectors.case_list_page(
+            self.request.user,
+            filters,
+            after=_cursor(params.get("after")),
+            before=_cursor(params.get("before")),
+            last=params.get("last") == "1",
+        )
+        kept = urlencode(
+            {key: value for key, value in params.items() if key not in ("after", "before", "last")}
+        )
+        context.update(
+            cases=page.rows,
+            page=page,
+            query=f"{kept}&" if kept else "",
+            kinds=CaseKind.choices,
+            statuses=CaseStatus.choices,
+            params=params,
+        )
         return context
 
 

@@ -10,12 +10,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.utils import timezone
 
 from governance import permissions
 from governance.clocks import schedule
-from governance.clocks.models import OPEN_DEADLINE_STATUSES, Deadline, DeadlineStatus
+from governance.clocks.models import (
+    OPEN_DEADLINE_STATUSES,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+)
 from governance.japanese import era_date
+from governance.labels import choice_label
 from governance.roles import Role
 
 
@@ -91,26 +98,38 @@ class ClockBadge:
     overdue: bool
 
 
+def _case_id_of(item: Any) -> int:
+    """The case of a list item: a ``TaskRow`` carries ``case_id``; a task reaches its case."""
+    case_id = getattr(item, "case_id", None)
+    return int(case_id) if case_id is not None else int(item.process.case.pk)
+
+
 def attach_clock_badges(tasks: list[Any], *, now: dt.datetime | None = None) -> list[Any]:
-    """Set ``task.clock`` (a ``ClockBadge`` or None) on each task of a list already scoped to
-    the user, from the nearest owed clock of its case. One query for the whole list."""
+    """Set ``task.clock`` (a ``ClockBadge`` or None) on each item of a list already scoped to
+    the user (task rows or tasks), from the nearest owed clock of its case. One query for the
+    whole list, reading only the columns the badge shows."""
     now = now or timezone.now()
-    case_ids = {task.process.case.pk for task in tasks}
-    nearest: dict[int, Deadline] = {}
-    owed = Deadline.objects.filter(
-        case_id__in=case_ids, status__in=OPEN_DEADLINE_STATUSES, paused_at__isnull=True
-    ).order_by("due_at", "pk")
-    for deadline in owed:
-        assert deadline.case_id is not None
-        nearest.setdefault(deadline.case_id, deadline)
+    case_ids = {_case_id_of(task) for task in tasks}
+    nearest: dict[int, tuple[str, dt.datetime, str]] = {}
+    if case_ids:
+        owed = (
+            Deadline.objects.filter(
+                case_id__in=case_ids, status__in=OPEN_DEADLINE_STATUSES, paused_at__isnull=True
+            )
+            .order_by("due_at", "pk")
+            .values_list("case_id", "kind", "due_at", "counting")
+        )
+        for case_id, kind, due_at, counting in owed:
+            nearest.setdefault(case_id, (kind, due_at, counting))
     for task in tasks:
-        found = nearest.get(task.process.case.pk)
+        found = nearest.get(_case_id_of(task))
         task.clock = None
         if found is not None:
-            left = schedule.time_left(found.due_at, now, counting=found.counting)
+            kind, due_at, counting = found
+            left = schedule.time_left(due_at, now, counting=counting)
             task.clock = ClockBadge(
-                kind_label=str(found.get_kind_display()),
-                due_text=schedule.format_due(found.due_at),
+                kind_label=choice_label(DeadlineKind, kind),
+                due_text=schedule.format_due(due_at),
                 left_text=left.text,
                 overdue=left.overdue,
             )
@@ -128,3 +147,18 @@ def visible_deadlines(user: Any, **filters: Any) -> Any:
     if filters.get("due_before") is not None:
         queryset = queryset.filter(due_at__lt=filters["due_before"])
     return queryset.select_related("case", "holder")
+
+
+def nearest_owed_due(case_ref: str) -> Subquery:
+    """The due time of the nearest owed (running or missed, not paused) clock of the case
+    ``OuterRef(case_ref)`` points at, for ordering lists by what is due first."""
+    return Subquery(
+        Deadline.objects.filter(
+            case_id=OuterRef(case_ref),
+            status__in=OPEN_DEADLINE_STATUSES,
+            paused_at__isnull=True,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1],
+        output_field=DateTimeField(),
+    )

@@ -22,6 +22,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +93,29 @@ def enqueue(
     return job
 
 
+def enqueue_many(
+    kind: str, payloads: list[dict[str, Any]], *, case: Case | None = None, created_by: Any = None
+) -> list[Job]:
+    """``enqueue`` for several jobs of one kind: one INSERT for all of them."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler registered for job kind {kind!r}")
+    now = timezone.now()
+    jobs = Job.objects.bulk_create(
+        Job(
+            kind=kind,
+            payload=payload,
+            case=case,
+            created_by=created_by if getattr(created_by, "pk", None) else None,
+            max_attempts=settings.JOBS_MAX_ATTEMPTS,
+            available_at=now,
+        )
+        for payload in payloads
+    )
+    for job in jobs:
+        transaction.on_commit(partial(dispatch, job.pk), robust=True)
+    return jobs
+
+
 # --- Handing off ----------------------------------------------------------------------------
 
 # Monotonic time of the last failed publish (None: none since the last success).
@@ -134,7 +158,7 @@ def dispatch(job_id: UUID | str, *, relaying: bool = False) -> bool:
     """
     if settings.JOBS_RUNNER == "inline":
         try:
-            run(job_id)
+            run_inline(job_id)
         except Exception:
             logger.exception("inline job %s could not be run; the relay will retry it", job_id)
         return True
@@ -196,27 +220,65 @@ def _execute(job_id: UUID | str, attempt: int) -> str:
         if job.attempts != attempt:
             # Another delivery claimed a later attempt in between; it runs the job.
             return SKIPPED
-        func = HANDLERS.get(job.kind)
-        try:
-            if func is None:
-                raise LookupError(f"no handler registered for job kind {job.kind!r}")
-            # What a job writes (documents, e-mails, audit events, its error) is a record in
-            # Japanese, also when it runs in-process after a request made in English.
-            with transaction.atomic(), translation.override("ja"):
-                func(job)
-        except Exception as exc:
-            job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
-            logger.warning("job %s (%s) failed: %s", job.pk, job.kind, job.last_error)
-            if job.attempts >= job.max_attempts:
-                job.status = Job.Status.FAILED
-                job.finished_at = timezone.now()
-            else:
-                job.available_at = timezone.now() + _backoff(job.attempts)
-        else:
-            job.status = Job.Status.DONE
+        return _conclude(job)
+
+
+def run_inline(job_id: UUID | str) -> str:
+    """Run a job in this process right after the commit that created it, in one transaction:
+    the attempt is counted, the handler runs in a savepoint, and the outcome is written
+    together (a worker's two steps exist so that a worker killed mid-job still counts the
+    attempt; a web process that dies takes its request with it, and the relay retries)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return SKIPPED
+        if job.status != Job.Status.PENDING or job.available_at > timezone.now():
+            return job.status
+        if job.attempts >= job.max_attempts:
+            # Every attempt started and none concluded, as ``_claim`` reports it.
+            job.status = Job.Status.FAILED
+            job.last_error = INTERRUPTED
             job.finished_at = timezone.now()
-        job.save(update_fields=["status", "finished_at", "last_error", "available_at"])
-        return job.status
+            job.save(update_fields=["status", "last_error", "finished_at"])
+            return job.status
+        job.attempts += 1
+        job.started_at = timezone.now()
+        return _conclude(job)
+
+
+def _conclude(job: Job) -> str:
+    """Run the claimed job's handler in a savepoint and write the outcome (inside the
+    caller's transaction, with the job row locked)."""
+    func = HANDLERS.get(job.kind)
+    try:
+        if func is None:
+            raise LookupError(f"no handler registered for job kind {job.kind!r}")
+        # What a job writes (documents, e-mails, audit events, its error) is a record in
+        # Japanese, also when it runs in-process after a request made in English.
+        with transaction.atomic(), translation.override("ja"):
+            func(job)
+    except Exception as exc:
+        job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
+        logger.warning("job %s (%s) failed: %s", job.pk, job.kind, job.last_error)
+        if job.attempts >= job.max_attempts:
+            job.status = Job.Status.FAILED
+            job.finished_at = timezone.now()
+        else:
+            job.available_at = timezone.now() + _backoff(job.attempts)
+    else:
+        job.status = Job.Status.DONE
+        job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "last_error",
+            "available_at",
+            "attempts",
+            "started_at",
+        ]
+    )
+    return job.status
 
 
 def run(job_id: UUID | str) -> str:

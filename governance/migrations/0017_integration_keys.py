@@ -28,7 +28,7 @@ def drop_throttle_cache(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0013_budget_check_unique_and_job_idempotency'),
+        ('governance', '0014_list_indexes'),
     ]
 
     operations = [

@@ -60,9 +60,14 @@ class Department(models.Model):
     def label(self) -> str:
         """The name to show: the English name on English pages where one is set. Records
         (audit trail, documents, exports) use ``name``."""
-        if self.name_en and get_language() == "en":
-            return self.name_en
-        return self.name
+        return self.label_of(self.name, self.name_en)
+
+    @staticmethod
+    def label_of(name: str, name_en: str) -> str:
+        """``label`` from the two columns alone (lists that read values, not instances)."""
+        if name_en and get_language() == "en":
+            return name_en
+        return name
 
 
 class Section(models.Model):
@@ -118,8 +123,12 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """Family name first, as Japanese names are written; the username if no name is set.
         Documents sign with this; pages show ``label``."""
-        name = f"{self.last_name} {self.first_name}".strip()
-        return name or self.username
+        return self.name_of(self.last_name, self.first_name, self.username)
+
+    @staticmethod
+    def name_of(last_name: str, first_name: str, username: str) -> str:
+        """``display_name`` from the three columns alone (lists that read values)."""
+        return f"{last_name} {first_name}".strip() or username
 
     def get_full_name(self) -> str:
         # Django's is "first last"; viewflow's pages and the admin call this one.

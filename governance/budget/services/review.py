@@ -23,6 +23,9 @@ from django.utils.translation import gettext_noop
 
 from governance import permissions
 from governance.cases.services import (
+    STATUS_FIELDS,
+    carry_loaded_relations,
+    refresh_from,
     reviewer_for,
     set_status,
 )
@@ -181,7 +184,7 @@ def _require_status(check: BudgetCheck, *allowed: str) -> None:
 
 def _locked(check: BudgetCheck) -> BudgetCheck:
     """The check re-read under a row lock, so two clicks cannot both move it (PostgreSQL)."""
-    return BudgetCheck.objects.select_for_update().get(pk=check.pk)
+    return carry_loaded_relations(check, BudgetCheck.objects.select_for_update().get(pk=check.pk))
 
 
 def _case_url(case: Case) -> str:
@@ -259,7 +262,6 @@ def send_back_budget_check(
         old_reviewer = check.reviewer_id
         check.reviewer = actor
         check.send_back_count += 1
-        check.save()
         CaseMessage.objects.create(
             case=check, kind=CaseMessage.Kind.QUESTION, body=questions, author=actor
         )
@@ -272,7 +274,9 @@ def send_back_budget_check(
             action="budget_check.send_back",
             reason=questions,
             extra_changes=changes,
+            save=False,
         )
+        check.save()
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.requester],
@@ -283,8 +287,7 @@ def send_back_budget_check(
                 url=_case_url(check),
                 case=check,
             )
-    budget_check.refresh_from_db()
-    return budget_check
+    return refresh_from(budget_check, check)
 
 
 def resubmit_budget_check(
@@ -312,7 +315,6 @@ def resubmit_budget_check(
             if old != new:
                 changes[item.name] = [old, new]
                 setattr(check, item.name, new)
-        check.save()
         CaseMessage.objects.create(
             case=check, kind=CaseMessage.Kind.ANSWER, body=answer, author=actor
         )
@@ -330,7 +332,9 @@ def resubmit_budget_check(
             status=CaseStatus.UNDER_REVIEW,
             action="budget_check.resubmit",
             extra_changes=changes,
+            save=False,
         )
+        check.save()
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.reviewer],
@@ -339,8 +343,7 @@ def resubmit_budget_check(
                 url=_case_url(check),
                 case=check,
             )
-    budget_check.refresh_from_db()
-    return budget_check
+    return refresh_from(budget_check, check)
 
 
 # --- 3. Result ------------------------------------------------------------------------------
@@ -417,7 +420,6 @@ def record_budget_result(
         check.review_notes = (review_notes or "").strip()
         check.reviewer = actor
         check.result_recorded_at = timezone.now()
-        check.save()
         changes.update(
             {
                 "result": [old["result"] or None, result],
@@ -434,9 +436,10 @@ def record_budget_result(
             status=CaseStatus.AWAITING_APPROVAL,
             action="budget_check.record_result",
             extra_changes=changes,
+            save=False,
         )
-    budget_check.refresh_from_db()
-    return budget_check
+        check.save()
+    return refresh_from(budget_check, check)
 
 
 # --- 4. Approval ----------------------------------------------------------------------------
@@ -456,7 +459,6 @@ def approve_budget_check(
         _require_status(check, CaseStatus.AWAITING_APPROVAL)
         check.approver = actor
         check.approved_at = timezone.now()
-        check.save(update_fields=["approver", "approved_at", "updated_at"])
         comment = (comment or "").strip()
         if comment:
             CaseMessage.objects.create(
@@ -473,7 +475,9 @@ def approve_budget_check(
             action="budget_check.approve",
             reason=comment,
             extra_changes={"approver": [None, actor.pk], "document": [None, document.number]},
+            save=False,
         )
+        check.save(update_fields=["approver", "approved_at", *STATUS_FIELDS])
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.requester, check.reviewer],
@@ -484,8 +488,7 @@ def approve_budget_check(
                 url=_case_url(check),
                 case=check,
             )
-    budget_check.refresh_from_db()
-    return budget_check
+    return refresh_from(budget_check, check)
 
 
 def return_budget_check_to_reviewer(
@@ -501,7 +504,6 @@ def return_budget_check_to_reviewer(
         check = _locked(budget_check)
         _require_status(check, CaseStatus.AWAITING_APPROVAL)
         check.approval_return_count += 1
-        check.save(update_fields=["approval_return_count", "updated_at"])
         CaseMessage.objects.create(
             case=check, kind=CaseMessage.Kind.REMARK, body=reason, author=actor
         )
@@ -517,7 +519,9 @@ def return_budget_check_to_reviewer(
                     check.approval_return_count,
                 ]
             },
+            save=False,
         )
+        check.save(update_fields=["approval_return_count", *STATUS_FIELDS])
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.reviewer],
@@ -526,8 +530,7 @@ def return_budget_check_to_reviewer(
                 url=_case_url(check),
                 case=check,
             )
-    budget_check.refresh_from_db()
-    return budget_check
+    return refresh_from(budget_check, check)
 
 
 # --- 6. Acknowledgement ---------------------------------------------------------------------
@@ -544,7 +547,6 @@ def acknowledge_budget_check(
         _require_status(check, CaseStatus.AWAITING_ACKNOWLEDGEMENT)
         check.acknowledged_at = timezone.now()
         check.acknowledged_by = actor
-        check.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
         comment = (comment or "").strip()
         if comment:
             CaseMessage.objects.create(
@@ -557,6 +559,7 @@ def acknowledge_budget_check(
             action="budget_check.acknowledge",
             reason=comment,
             extra_changes={"acknowledged_by": [None, actor.pk]},
+            save=False,
         )
-    budget_check.refresh_from_db()
-    return budget_check
+        check.save(update_fields=["acknowledged_at", "acknowledged_by", *STATUS_FIELDS])
+    return refresh_from(budget_check, check)

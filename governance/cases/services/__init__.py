@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -30,6 +30,8 @@ SHARE_WITH_OWN_DEPARTMENT = gettext_noop(
     "案件の部局は最初から閲覧できます。共有先には他の部局を指定してください。"
 )
 
+CaseT = TypeVar("CaseT", bound=Case)
+
 
 def next_number(series: str, fiscal_year: int) -> int:
     """Issue the next number of a series for a fiscal year (call inside a transaction).
@@ -38,17 +40,61 @@ def next_number(series: str, fiscal_year: int) -> int:
     numbers something also records an event, some before numbering (a new system registered
     with a budget request, a spec review's approval issuing its document) and some after: in
     the two orders, two such requests deadlocked on PostgreSQL (3 of 6 racing pairs).
+
+    One statement on both databases: the counter row is created or incremented, and the new
+    value returned, under the row's lock (PostgreSQL) or the write lock (SQLite), so two
+    transactions never get the same number.
     """
     lock_chain()
-    try:
-        with transaction.atomic():
-            Counter.objects.get_or_create(series=series, fiscal_year=fiscal_year)
-    except IntegrityError:
-        pass  # created concurrently; the row exists now
-    counter = Counter.objects.select_for_update().get(series=series, fiscal_year=fiscal_year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} (series, fiscal_year, "last") VALUES (%s, %s, 1)'  # noqa: S608  (the table name is the model's; values are parameters)
+            f' ON CONFLICT (series, fiscal_year) DO UPDATE SET "last" = {table}."last" + 1'
+            ' RETURNING "last"',
+            [series, fiscal_year],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def carry_loaded_relations(source: Case, target: CaseT) -> CaseT:
+    """Give ``target`` (the same case re-read, e.g. under a lock) the related rows ``source``
+    already holds (requester, reviewer, department, …) where they still apply, so reading
+    them again costs no query."""
+    for name, value in source._state.fields_cache.items():
+        if name in _RELATION_NAMES:
+            attname = f"{name}_id"
+            if getattr(target, attname) == getattr(source, attname):
+                target._state.fields_cache.setdefault(name, value)
+    return target
+
+
+_RELATION_NAMES = frozenset(
+    {"requester", "reviewer", "approver", "department", "section", "system", "rule"}
+)
+
+
+def refresh_from(target: CaseT, source: Case) -> CaseT:
+    """Make ``target`` what ``source`` (the same case, just written) holds, without reading
+    the row again: every column, and the related rows ``source`` has loaded. ``target`` is
+    then marked as written by this step (``written_by_step``), which routing trusts."""
+    for field in target._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    for name, value in source._state.fields_cache.items():
+        if name in _RELATION_NAMES:
+            target._state.fields_cache[name] = value
+    target._state.written_by_step = True  # type: ignore[attr-defined]  # our own mark
+    return target
+
+
+def written_by_step(case: Case, *, forget: bool = False) -> bool:
+    """Whether ``case`` holds what a step's service just wrote (``refresh_from``); with
+    ``forget`` the mark is taken off (a new step starts, or routing has read it)."""
+    written = bool(getattr(case._state, "written_by_step", False))
+    if forget:
+        case._state.written_by_step = False  # type: ignore[attr-defined]  # our own mark
+    return written
 
 
 def assign_case_number(case: Case) -> None:
@@ -68,6 +114,10 @@ def reviewer_for(case: Case) -> User | None:
     return liaison
 
 
+#: The columns ``set_status`` changes (for callers that save the case themselves).
+STATUS_FIELDS = ("status", "closed_at", "updated_at")
+
+
 def set_status(
     *,
     actor: Any,
@@ -76,15 +126,21 @@ def set_status(
     action: str,
     reason: str = "",
     extra_changes: dict[str, list[Any]] | None = None,
+    save: bool = True,
 ) -> Case:
-    """Move a case to ``status`` and record why. Callers have already checked permission."""
+    """Move a case to ``status`` and record why. Callers have already checked permission.
+
+    With ``save=False`` the caller writes the case itself right after (one UPDATE for its
+    own changes and the status), including ``STATUS_FIELDS``.
+    """
     old = case.status
     case.status = status
     fields = ["status", "updated_at"]
     if status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN):
         case.closed_at = timezone.now()
         fields.append("closed_at")
-    case.save(update_fields=fields)
+    if save:
+        case.save(update_fields=fields)
     changes: dict[str, list[Any]] = {"status": [old, status]}
     if extra_changes:
         changes.update(extra_changes)

@@ -37,17 +37,21 @@ def notify(
             and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists()
         ):
             continue
-        notice = Notification.objects.create(
-            recipient=recipient,
-            case=case,
-            subject=subject[:200],
-            body=body,
-            url=url,
-            dedupe_key=dedupe_key,
+        created.append(
+            Notification(
+                recipient=recipient,
+                case=case,
+                subject=subject[:200],
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key,
+            )
         )
-        created.append(notice)
-        if email and recipient.email:
-            outbox.enqueue("send_email", {"notification_id": notice.pk}, case=case)
+    # One INSERT for the notices and one for their e-mails, however many recipients.
+    created = Notification.objects.bulk_create(created)
+    mails = [{"notification_id": n.pk} for n in created if email and n.recipient.email]
+    if mails:
+        outbox.enqueue_many("send_email", mails, case=case)
     return created
 
 

@@ -1,7 +1,7 @@
 """Reading a workbook (.xlsx) or one sheet as CSV into checked rows, every problem located
 by sheet, row and column. Nothing here touches the database.
 
-The work is bounded (``ImportLimits``): before openpyxl reads a workbook, its XML is streamed
+The work is bounded (``ImportLimits``): before calamine reads a workbook, its XML is streamed
 once (``governance.workbook_checks``: size, element count, no DTD, formulas without a stored
 result); rows are then read lazily, every row of a sheet whatever its declared
 ``<dimension>`` says, and the import stops at the row limit. A CSV file is decoded and read
@@ -14,22 +14,17 @@ import codecs
 import csv
 import io
 import itertools
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
+from governance.karte.io.calamine_reading import workbook_sheets
 from governance.karte.io.layout import (
     DISTINCTIVE_HEADERS,
     DUPLICATE_CODE,
     ENROLLED_AND_EXEMPT,
     FORMULA_WITHOUT_VALUE,
     LAYOUTS,
-    MAX_COLUMNS,
     MISSING_COLUMN,
-    MISSING_SHEET,
     NO_HEADER,
     NO_KNOWN_SHEET,
     SHEET_CONTRACTS,
@@ -332,24 +327,6 @@ def _unreadable(sheet: str = "") -> KarteImportError:
     return KarteImportError([ImportIssue(sheet, None, "", UNREADABLE_FILE)])
 
 
-def _sheet_rows(sheet: str, worksheet: Any) -> Iterator[tuple[Any, ...]]:
-    """Every row of ``worksheet``, the first ``MAX_COLUMNS`` cells of each."""
-    # openpyxl stops at the last row of the sheet's <dimension> element, which files written
-    # by other programs often get wrong: forget it and read to the last row there is.
-    worksheet.reset_dimensions()
-    rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except (SyntaxError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
-            # A cell openpyxl cannot convert (a number that is not one, a shared string that
-            # is not there); XML errors are ParseError, a SyntaxError.
-            raise _unreadable(sheet) from exc
-        yield row
-
-
 def check_workbook_xml(data: bytes, limits: ImportLimits) -> None:
     """Refuse a workbook whose XML is over ``limits``, declares a DTD, or holds a formula
     without a stored result in a sheet the import reads (each one listed)."""
@@ -373,33 +350,11 @@ def check_workbook_xml(data: bytes, limits: ImportLimits) -> None:
 
 
 def read_workbook(data: bytes, limits: ImportLimits = UPLOAD_LIMITS) -> ParsedImport:
-    """Parse an .xlsx workbook; the システム sheet must be there, the others are optional."""
+    """Parse an .xlsx workbook; the システム sheet must be there, the others are optional.
+
+    The cells are read by python-calamine (``calamine_reading``)."""
     check_workbook_xml(data, limits)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (
-        InvalidFileException,
-        zipfile.BadZipFile,
-        OSError,
-        KeyError,
-        ValueError,
-        SyntaxError,
-    ) as exc:
-        raise _unreadable() from exc
-    try:
-        by_key = {key_of(name): name for name in workbook.sheetnames}
-        if key_of(SHEET_SYSTEMS) not in by_key:
-            raise KarteImportError(
-                [ImportIssue(SHEET_SYSTEMS, None, "", MISSING_SHEET.format(sheet=SHEET_SYSTEMS))]
-            )
-        sheets = {
-            sheet: _sheet_rows(sheet, workbook[by_key[key_of(sheet)]])
-            for sheet in SHEETS
-            if key_of(sheet) in by_key
-        }
-        return parse_sheets(sheets, limits)
-    finally:
-        workbook.close()
+    return parse_sheets(workbook_sheets(data), limits)
 
 
 def _csv_encoding(data: bytes) -> str:

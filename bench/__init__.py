@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`) and the floors they compare with; not part of the product."""

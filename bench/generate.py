@@ -1,0 +1,805 @@
+"""Build a PostgreSQL database with years of history for the benchmarks: N cases of every kind.
+
+    .venv/bin/python bench/generate.py --database perf_100k --cases 100000
+
+The database is dropped and created again, migrated, and given an office: the fifteen
+departments with four staff each, five liaison reviewers, three approvers, an auditor, an
+administrator and 240 systems. Then:
+
+1. **Footprints.** One case of each kind in each state the history holds (a budget check waiting
+   for review, sent back, waiting for approval, waiting for acknowledgement, closed after a
+   send-back with its document; a consultation open, answered, closed, closed and shared with
+   another department; a spec review under review, approved after a return) is driven through
+   the real flows (``workflows.driver``: the step views, services, audit events, jobs run
+   inline). Every row each one wrote, in every table, is its footprint.
+2. **Clones.** Each of the N cases is a copy of one footprint, written with COPY: new ids
+   throughout (foreign keys among the footprint's rows follow), its own department, requester,
+   liaison, approver and system, its own number in its fiscal year, every time shifted to its
+   own moment in the last ten years (open cases in the last three months: 5 % of them).
+3. **The audit chain** is recomputed over the copied events in order (``compute_hash``, the
+   product's own), so ``manage.py verify_audit`` passes; numbering counters and id sequences are
+   moved past the copies; the tables are analysed.
+
+It is not part of ``make test`` or ``make bench``: run it once, then point the benchmarks at the
+database (``bench/bench_ratios.py --database perf_100k``). 100,000 cases take a few minutes and
+about 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+KINDS_MIX = {"budget_check": 0.60, "consultation": 0.25, "spec_review": 0.15}
+OPEN_SHARE = 0.05
+SHARED_SHARE = 0.02
+# Which footprint an open case of each kind copies, and how often.
+OPEN_STATES = {
+    "budget_check": {
+        "bc_submitted": 0.40,
+        "bc_returned": 0.15,
+        "bc_awaiting_approval": 0.20,
+        "bc_awaiting_ack": 0.25,
+    },
+    "consultation": {"cs_submitted": 0.6, "cs_answered": 0.4},
+    "spec_review": {"sr_under_review": 1.0},
+}
+CLOSED_STATE = {
+    "budget_check": "bc_closed",
+    "consultation": "cs_closed",
+    "spec_review": "sr_closed",
+}
+# Tables whose new rows are not part of a case (numbering, sessions, the registry).
+NOT_CLONED = {
+    "governance_counter",
+    "django_session",
+    "governance_vendor",
+    "governance_informationsystem",
+    "governance_contract",
+    "governance_costrecord",
+    "governance_monitoringenrolment",
+    "auth_group",
+    "governance_department",
+}
+CHUNK = 2000
+
+
+def _setup(database: str) -> None:
+    os.environ["DATABASE_URL"] = f"postgres://root@127.0.0.1:5432/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+    os.environ["JOBS_RUNNER"] = "inline"
+    var = Path(tempfile.mkdtemp(prefix="shinsa-generate-"))
+    os.environ["SHINSA_VAR_DIR"] = str(var)
+    os.environ.setdefault("MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def recreate_database(database: str) -> None:
+    import psycopg
+
+    if not re.fullmatch(r"perf_\w+", database):
+        raise SystemExit("the database is dropped first: its name must start with perf_")
+
+    with psycopg.connect("postgresql://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+
+
+# --- The office ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Office:
+    departments: list[Any]
+    staff: dict[int, list[Any]]
+    liaison: dict[int, Any]
+    approvers: list[Any]
+    systems: dict[int, list[Any]]
+    reviewers: list[Any] = field(default_factory=list)
+
+
+def build_office(cases: int = 0) -> Office:
+    from django.contrib.auth.models import Group
+
+    from governance.cases.services import ensure_department_group
+    from governance.models import Department, InformationSystem, User
+    from governance.org.demo import DEPARTMENTS
+    from governance.roles import Role
+
+    def user(username: str, family: str, given: str, role: str, department: Any = None) -> Any:
+        person = User.objects.create(
+            username=username,
+            last_name=family,
+            first_name=given,
+            email=f"{username}@example.jp",
+            department=department,
+        )
+        person.groups.add(Group.objects.get(name=role))
+        return person
+
+    families = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
+    reviewers = [
+        user(f"reviewer{n}", families[n], "審査", Role.GOVERNANCE_REVIEWER) for n in range(5)
+    ]
+    approvers = [
+        user(f"approver{n}", families[n + 5], "決裁", Role.GOVERNANCE_APPROVER) for n in range(3)
+    ]
+    user("auditor", "小林", "恵", Role.AUDITOR)
+    user("admin", "加藤", "修", Role.ADMIN)
+    departments, staff, liaison, systems = [], {}, {}, {}
+    for order, (code, name, name_en, _sections) in enumerate(DEPARTMENTS, start=1):
+        department = Department.objects.create(
+            code=code, name=name, name_en=name_en, sort_order=order
+        )
+        ensure_department_group(department)
+        department.liaison = reviewers[(order - 1) % len(reviewers)]
+        department.save()
+        departments.append(department)
+        liaison[department.pk] = department.liaison
+        staff[department.pk] = [
+            user(
+                f"staff_{code}{n}",
+                families[(order + n) % 10],
+                f"職員{n}",
+                Role.DEPARTMENT_STAFF,
+                department,
+            )
+            for n in range(4)
+        ]
+        # One budget check per system and fiscal year (``one_budget_check_per_system_and_year``):
+        # enough systems for the busiest year of a department (its share of ten years of closed
+        # checks, plus the open ones of the last three months), with a margin.
+        per_department = max(16, (cases * 3 // 500) * 13 // 10 + 5)
+        systems[department.pk] = InformationSystem.objects.bulk_create(
+            InformationSystem(
+                code=f"{code.upper()}-{n:04d}",
+                name=f"{name}システム{n}",
+                department=department,
+                kind="scratch",
+                first_fiscal_year=2010 + n % 10,
+            )
+            for n in range(per_department)
+        )
+    return Office(departments, staff, liaison, approvers, systems, reviewers)
+
+
+# --- Footprints ---------------------------------------------------------------------------------
+
+
+def _budget(office: Office, state: str, system: Any) -> Any:
+    from forms import budget as budget_forms
+    from governance.budget.services import GuidanceDraft
+    from tests import budget_support as support
+    from workflows.budget_check import BudgetCheckFlow
+
+    department = office.departments[0]
+    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
+    approver = office.approvers[0]
+    check = support.start(staff, system)
+    if state == "bc_submitted":
+        return check
+    check = support.step(
+        check, BudgetCheckFlow.review, reviewer, budget_forms.review_data(questions="内訳は？")
+    )
+    if state == "bc_returned":
+        return check
+    check = support.step(
+        check,
+        BudgetCheckFlow.answer_questions,
+        staff,
+        budget_forms.resubmit_data(answer="内訳を添付します。", facts=support.facts()),
+    )
+    due = support.in_days(120)
+    drafts = [GuidanceDraft("見積を比較すること", due), GuidanceDraft("体制を文書化すること", due)]
+    check = support.drive_to_approval(check, reviewer, drafts)
+    if state == "bc_awaiting_approval":
+        return check
+    check = support.step(check, BudgetCheckFlow.approve, approver, budget_forms.approval_data())
+    if state == "bc_awaiting_ack":
+        return check
+    return support.step(check, BudgetCheckFlow.acknowledge, staff, budget_forms.acknowledge_data())
+
+
+def _consultation(office: Office, state: str, system: Any) -> Any:
+    from governance import flows
+    from governance.cases.services import share_case
+    from governance.models import Consultation
+    from workflows.consultation import ConsultationFlow
+
+    driver = flows.driver()
+    department = office.departments[0]
+    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
+    process = driver.start(
+        ConsultationFlow,
+        user=staff,
+        data={"title": "クラウド移行の相談", "question": "手順を教えてください。"},
+    )
+    case = Consultation.objects.get(process_id=process.pk)
+    if state == "cs_submitted":
+        return case
+    driver.complete(
+        process,
+        ConsultationFlow.answer,
+        user=reviewer,
+        data={"answer": "まず構成を整理してください。"},
+    )
+    if state == "cs_answered":
+        return case
+    driver.complete(process, ConsultationFlow.close, user=staff, data={"resolved": "yes"})
+    if state == "cs_shared":
+        share_case(
+            actor=staff, case=case, departments=[office.departments[1]], reason="関連部局の参考"
+        )
+    return Consultation.objects.get(pk=case.pk)
+
+
+def _spec(office: Office, state: str, system: Any) -> Any:
+    from django.utils import timezone
+
+    from governance.japanese import fiscal_year_of
+    from governance.models import SpecReview
+    from governance.spec_review import demo
+
+    department = office.departments[0]
+    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
+    year = fiscal_year_of(timezone.localdate())
+    if state == "sr_under_review":
+        title = "庶務事務システム保守業務委託"
+        return demo._start(
+            staff,
+            title=title,
+            system=system,
+            fiscal_year=year,
+            procurement_type="service",
+            estimated_price=42_350_000,
+            contract_board_date=dt.date(year, 9, 17),
+            spec_file=demo._upload(
+                demo._spec(title, ["JP1 を用いること。同等品不可とする。"]), "仕様書.docx"
+            ),
+        )
+    before = set(SpecReview.objects.values_list("pk", flat=True))
+    demo._approved_case(staff, reviewer, office.approvers[0], system, year)
+    return SpecReview.objects.exclude(pk__in=before).get()
+
+
+FOOTPRINTS: dict[str, Callable[[Office, str, Any], Any]] = {
+    **dict.fromkeys(OPEN_STATES["budget_check"], _budget),
+    "bc_closed": _budget,
+    "cs_submitted": _consultation,
+    "cs_answered": _consultation,
+    "cs_closed": _consultation,
+    "cs_shared": _consultation,
+    "sr_under_review": _spec,
+    "sr_closed": _spec,
+}
+
+
+@dataclass
+class Footprint:
+    name: str
+    case_id: int
+    number: str
+    kind: str
+    fiscal_year: int
+    created_at: dt.datetime
+    department_id: int
+    other_department_id: int
+    system_id: int | None
+    rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]  # table -> (columns, rows)
+
+
+def _tables() -> list[tuple[str, str]]:
+    from django.apps import apps
+
+    return sorted(
+        {
+            (m._meta.db_table, str(m._meta.pk.column))
+            for m in apps.get_models(include_auto_created=True)
+            if m._meta.pk is not None
+        }
+    )
+
+
+def _snapshot(cursor: Any, tables: list[tuple[str, str]]) -> dict[str, set[Any]]:
+    result = {}
+    for table, pk in tables:
+        cursor.execute(f'SELECT "{pk}" FROM "{table}"')
+        result[table] = {row[0] for row in cursor.fetchall()}
+    return result
+
+
+def capture(office: Office, name: str) -> Footprint:
+    """Drive one footprint and read back every row it added, table by table."""
+    from django.db import connection
+
+    tables = _tables()
+    raw = connection.cursor().cursor
+    before = _snapshot(raw, tables)
+    system = office.systems[office.departments[0].pk][list(FOOTPRINTS).index(name)]
+    case = FOOTPRINTS[name](office, name, system)
+    after = _snapshot(raw, tables)
+    rows = {}
+    for table, pk in tables:
+        new = after[table] - before[table]
+        if not new or table in NOT_CLONED:
+            continue
+        raw.execute(f'SELECT * FROM "{table}" WHERE "{pk}" = ANY(%s) ORDER BY 1', [list(new)])
+        columns = [column.name for column in raw.description]
+        rows[table] = (columns, [tuple(row) for row in raw.fetchall()])
+    return Footprint(
+        name=name,
+        case_id=case.pk,
+        number=case.number,
+        kind=case.kind,
+        fiscal_year=case.fiscal_year,
+        created_at=case.created_at,
+        department_id=case.department_id,
+        other_department_id=office.departments[1].pk,
+        system_id=case.system_id,
+        rows=rows,
+    )
+
+
+# --- Cloning ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Schema:
+    """What the cloner needs to know of each table: its primary key and where its foreign keys
+    point."""
+
+    pk: dict[str, str]
+    int_pk: set[str]  # tables whose key is a sequence (not a UUID, not a parent link)
+    fks: dict[tuple[str, str], str]  # (table, column) -> referenced table
+    json: set[tuple[str, str]]  # JSON columns (Django reads them from PostgreSQL as text)
+    model_tables: dict[str, str]  # "governance.case" -> table
+    content_type_tables: dict[int, str]
+
+
+def schema() -> Schema:
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    pk: dict[str, str] = {}
+    fks: dict[tuple[str, str], str] = {}
+    model_tables: dict[str, str] = {}
+    int_pk: set[str] = set()
+    json_columns: set[tuple[str, str]] = set()
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        pk[table] = str(model._meta.pk.column)
+        if model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
+            int_pk.add(table)
+        model_tables[f"{model._meta.app_label}.{model._meta.model_name}"] = table
+        for fld in model._meta.concrete_fields:
+            if fld.get_internal_type() == "JSONField":
+                json_columns.add((table, str(fld.column)))
+            if fld.is_relation and fld.related_model is not None:
+                fks[(table, str(fld.column))] = fld.related_model._meta.db_table
+    content_types = {}
+    for ct in ContentType.objects.all():
+        model_class = ct.model_class()
+        if model_class is not None:
+            content_types[ct.pk] = model_class._meta.db_table
+    return Schema(pk, int_pk, fks, json_columns, model_tables, content_types)
+
+
+@dataclass
+class Clone:
+    footprint: Footprint
+    moment: dt.datetime
+    department: Any
+    staff: Any
+    liaison: Any
+    approver: Any
+    system: Any
+    other_department: Any
+
+
+class Cloner:
+    """Writes copies of footprints with COPY, one chunk of clones at a time."""
+
+    def __init__(self, office: Office, footprints: dict[str, Footprint]) -> None:
+        from django.db import connection
+
+        from governance.models import AuditEvent, Counter
+
+        self.office = office
+        self.footprints = footprints
+        self.schema = schema()
+        self.raw = connection.cursor().cursor
+        self.next_id: dict[str, int] = {}
+        for table in {t for fp in footprints.values() for t in fp.rows}:
+            if table in self.schema.int_pk:
+                pk = self.schema.pk[table]
+                self.raw.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
+                self.next_id[table] = self.raw.fetchone()[0] + 1
+        last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+        self.sequence = last["sequence"] if last else 0
+        self.prev_hash = last["hash"] if last else "0" * 64
+        self.counters: dict[tuple[str, int], int] = defaultdict(int)
+        for counter in Counter.objects.all():
+            self.counters[(counter.series, counter.fiscal_year)] = counter.last
+        self.names = {u.pk: u.display_name for u in _all_users()}
+        self.groups = {d.pk: d.group_id for d in office.departments}
+        self.event_columns: list[str] = []
+
+    def write(self, clones: list[Clone]) -> int:
+        out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        columns: dict[str, list[str]] = {}
+        for clone in clones:
+            for table, (cols, rows) in self._rows_of(clone).items():
+                columns[table] = cols
+                out[table].extend(rows)
+        written = 0
+        for table in _copy_order(out, self.schema):
+            written += self._copy(table, columns[table], out[table])
+        return written
+
+    def _rows_of(self, clone: Clone) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+        from psycopg.types.json import Jsonb
+
+        from governance.japanese import fiscal_year_of
+
+        fp = clone.footprint
+        shift = clone.moment - fp.created_at
+        year = fiscal_year_of(clone.moment.date()) + (
+            fp.fiscal_year - fiscal_year_of(fp.created_at.date())
+        )
+        years = year - fp.fiscal_year
+        # New ids of the footprint's rows, table by table.
+        ids: dict[str, dict[Any, Any]] = {}
+        linked = []  # a kind's table, whose key is its parent case's key
+        for table, (cols, rows) in fp.rows.items():
+            at = cols.index(self.schema.pk[table])
+            if table in self.next_id:
+                start = self.next_id[table]
+                ids[table] = {row[at]: start + n for n, row in enumerate(rows)}
+                self.next_id[table] = start + len(rows)
+            elif (table, self.schema.pk[table]) in self.schema.fks:
+                linked.append((table, at, self.schema.fks[(table, self.schema.pk[table])]))
+            else:
+                ids[table] = {row[at]: uuid.uuid4() for row in rows}
+        for table, at, parent in linked:
+            ids[table] = {row[at]: ids[parent][row[at]] for row in fp.rows[table][1]}
+        series = f"case:{fp.kind}"
+        self.counters[(series, year)] += 1
+        sequence = self.counters[(series, year)]
+        prefix = fp.number.split("-")[0]
+        number = f"{prefix}-{year}-{sequence:04d}"
+        people = {
+            self.office.staff[fp.department_id][0].pk: clone.staff.pk,
+            self.office.liaison[fp.department_id].pk: clone.liaison.pk,
+            self.office.approvers[0].pk: clone.approver.pk,
+        }
+        substitute = {
+            "governance_user": people,
+            "governance_department": {
+                fp.department_id: clone.department.pk,
+                fp.other_department_id: clone.other_department.pk,
+            },
+            "auth_group": {
+                self.groups[fp.other_department_id]: self.groups[clone.other_department.pk]
+            },
+            "governance_informationsystem": {fp.system_id: clone.system.pk},
+        }
+        result = {}
+        for table, (cols, rows) in fp.rows.items():
+            new_rows = []
+            pk_column = self.schema.pk[table]
+            for row in rows:
+                values = list(row)
+                for index, column in enumerate(cols):
+                    value = values[index]
+                    if value is None:
+                        continue
+                    target = self.schema.fks.get((table, column))
+                    if column == pk_column:
+                        values[index] = ids[table][value]
+                    elif target is not None:
+                        if target in ids and value in ids[target]:
+                            values[index] = ids[target][value]
+                        elif target in substitute:
+                            values[index] = substitute[target].get(value, value)
+                    elif isinstance(value, dt.datetime):
+                        values[index] = value + shift
+                    elif isinstance(value, dt.date):
+                        values[index] = value + dt.timedelta(days=shift.days)
+                    elif column == "fiscal_year" and isinstance(value, int):
+                        values[index] = value + years
+                    elif isinstance(value, str):
+                        if fp.number in value:
+                            value = values[index] = value.replace(fp.number, number)
+                        if table == "governance_job" and column == "payload":
+                            values[index] = json.dumps(
+                                self._json(table, column, json.loads(value), ids)
+                            )
+                    elif isinstance(value, dict | list):
+                        values[index] = Jsonb(self._json(table, column, value, ids))
+                self._fix(table, cols, values, ids, number, sequence, year, clone)
+                new_rows.append(tuple(values))
+            result[table] = (cols, new_rows)
+        return result
+
+    def _json(self, table: str, column: str, value: Any, ids: dict[str, dict[Any, Any]]) -> Any:
+        if table == "governance_job" and isinstance(value, dict):
+            refs = {
+                "document_id": "governance_advisorydocument",
+                "notification_id": "governance_notification",
+            }
+            value = dict(value)
+            for key, target in refs.items():
+                if key in value and target in ids:
+                    value[key] = ids[target].get(value[key], value[key])
+            if "notification_ids" in value and "governance_notification" in ids:
+                mapping = ids["governance_notification"]
+                value["notification_ids"] = [mapping.get(v, v) for v in value["notification_ids"]]
+        return value
+
+    def _fix(
+        self,
+        table: str,
+        cols: list[str],
+        values: list[Any],
+        ids: dict[str, dict[Any, Any]],
+        number: str,
+        sequence: int,
+        year: int,
+        clone: Clone,
+    ) -> None:
+        """What the generic pass cannot know: numbers, references held as text, the chain."""
+        from governance.japanese import fiscal_year_of, fiscal_year_short
+
+        col = {name: n for n, name in enumerate(cols)}
+        if table == "governance_case":
+            values[col["sequence"]] = sequence
+            values[col["number"]] = number
+        elif table == "governance_advisorydocument":
+            issued_in = fiscal_year_of(clone.moment.date())
+            self.counters[("document", issued_in)] += 1
+            serial = self.counters[("document", issued_in)]
+            values[col["number"]] = f"{fiscal_year_short(issued_in)}行DX第{serial}号"
+        elif table == "governance_notification":
+            if values[col["dedupe_key"]]:
+                values[col["dedupe_key"]] = f"{values[col['dedupe_key']]}#{values[0]}"
+            url = values[col["url"]]
+            if url and "governance_case" in ids:
+                values[col["url"]] = re.sub(
+                    r"/cases/(\d+)/",
+                    lambda m: f"/cases/{ids['governance_case'].get(int(m.group(1)), m.group(1))}/",
+                    url,
+                )
+        elif table == "governance_deadline":
+            target = self.schema.content_type_tables.get(values[col["subject_type_id"]])
+            subject = values[col["subject_id"]]
+            if target in ids and subject.isdigit() and int(subject) in ids[target]:
+                values[col["subject_id"]] = str(ids[target][int(subject)])
+        elif table == "governance_auditevent":
+            self._chain(col, values, ids)
+
+    def _chain(
+        self, col: dict[str, int], values: list[Any], ids: dict[str, dict[Any, Any]]
+    ) -> None:
+        from governance.audit.services import compute_hash
+
+        target = self.schema.model_tables.get(values[col["object_type"]])
+        object_id = values[col["object_id"]]
+        if target in ids and object_id.isdigit() and int(object_id) in ids[target]:
+            values[col["object_id"]] = str(ids[target][int(object_id)])
+        actor = values[col["actor_id"]]
+        if actor is not None and actor in self.names:
+            values[col["actor_name"]] = self.names[actor][:200]
+        self.sequence += 1
+        values[col["sequence"]] = self.sequence
+        values[col["prev_hash"]] = self.prev_hash
+        changes = values[col["changes"]]
+        changes = json.loads(changes) if isinstance(changes, str) else changes.obj
+        digest = compute_hash(
+            sequence=self.sequence,
+            occurred_at=values[col["occurred_at"]],
+            actor_id=actor,
+            actor_name=values[col["actor_name"]],
+            action=values[col["action"]],
+            object_type=values[col["object_type"]],
+            object_id=values[col["object_id"]],
+            object_repr=values[col["object_repr"]],
+            case_id=values[col["case_id"]],
+            changes=changes,
+            reason=values[col["reason"]],
+            prev_hash=self.prev_hash,
+        )
+        values[col["hash"]] = digest
+        self.prev_hash = digest
+
+    def _copy(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> int:
+        if table == "governance_auditevent":
+            rows.sort(key=lambda row: row[columns.index("sequence")])
+        names = ", ".join(f'"{c}"' for c in columns)
+        with self.raw.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+
+    def finish(self) -> None:
+        from governance.models import Counter
+
+        for (series, year), last in self.counters.items():
+            Counter.objects.update_or_create(
+                series=series, fiscal_year=year, defaults={"last": last}
+            )
+        for table, next_id in self.next_id.items():
+            pk = self.schema.pk[table]
+            self.raw.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), %s)", [next_id - 1]
+            )
+
+
+def _all_users() -> list[Any]:
+    from governance.models import User
+
+    return list(User.objects.all())
+
+
+def _copy_order(out: dict[str, Any], schema: Schema) -> list[str]:
+    """Tables in an order where every referenced table comes first (COPY checks keys)."""
+    order: list[str] = []
+    pending = set(out)
+
+    def visit(table: str, path: set[str]) -> None:
+        if table not in pending or table in path:
+            return
+        path = path | {table}
+        for (source, _column), target in schema.fks.items():
+            if source == table and target != table:
+                visit(target, path)
+        if table in pending:
+            pending.discard(table)
+            order.append(table)
+
+    for table in sorted(out):
+        visit(table, set())
+    return order
+
+
+# --- The plan -----------------------------------------------------------------------------------
+
+
+def plan(
+    office: Office, footprints: dict[str, Footprint], count: int, seed: int
+) -> Iterator[Clone]:
+    """``count`` clones in the order of their moments (so the chain runs forward in time)."""
+    from django.utils import timezone
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    ten_years = dt.timedelta(days=3650)
+    picks = []
+    kinds = list(KINDS_MIX)
+    weights = [KINDS_MIX[k] for k in kinds]
+    for _ in range(count):
+        kind = rng.choices(kinds, weights)[0]
+        if rng.random() < OPEN_SHARE:
+            states = OPEN_STATES[kind]
+            state = rng.choices(list(states), list(states.values()))[0]
+            moment = now - dt.timedelta(seconds=rng.uniform(3600, 90 * 86400))
+        else:
+            state = CLOSED_STATE[kind]
+            if kind == "consultation" and rng.random() < SHARED_SHARE / KINDS_MIX[kind]:
+                state = "cs_shared"
+            moment = now - dt.timedelta(seconds=rng.uniform(30 * 86400, ten_years.total_seconds()))
+        picks.append((moment, state))
+    picks.sort()
+    from governance.japanese import fiscal_year_of
+    from governance.models import Case, CaseKind
+
+    departments = office.departments
+    # (system, fiscal year) pairs that already have a budget check: a system has one a year.
+    taken = set(
+        Case.objects.filter(kind=CaseKind.BUDGET_CHECK).values_list("system_id", "fiscal_year")
+    )
+    for moment, state in picks:
+        fp = footprints[state]
+        department = rng.choice(departments)
+        system = rng.choice(office.systems[department.pk])
+        if fp.kind == "budget_check":
+            year = fiscal_year_of(moment.date()) + (
+                fp.fiscal_year - fiscal_year_of(fp.created_at.date())
+            )
+            free = [s for s in office.systems[department.pk] if (s.pk, year) not in taken]
+            while not free:
+                department = rng.choice(departments)
+                free = [s for s in office.systems[department.pk] if (s.pk, year) not in taken]
+            system = rng.choice(free)
+            taken.add((system.pk, year))
+        other = rng.choice([d for d in departments if d.pk != department.pk])
+        yield Clone(
+            footprint=footprints[state],
+            moment=moment,
+            department=department,
+            staff=rng.choice(office.staff[department.pk]),
+            liaison=office.liaison[department.pk],
+            approver=rng.choice(office.approvers),
+            system=system,
+            other_department=other,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="perf_100k")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    recreate_database(args.database)
+    _setup(args.database)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    import governance.urls  # noqa: F401  (flow nodes reverse their URLs)
+
+    call_command("migrate", verbosity=0)
+    office = build_office(args.cases)
+    footprints = {}
+    for name in FOOTPRINTS:
+        footprints[name] = capture(office, name)
+        sizes = ", ".join(
+            f"{t.removeprefix('governance_')} {len(r[1])}" for t, r in footprints[name].rows.items()
+        )
+        print(f"footprint {name}: {sizes}", flush=True)
+    print(f"office and footprints: {time.perf_counter() - started:.1f} s", flush=True)
+    cloner = Cloner(office, footprints)
+    clones = plan(office, footprints, args.cases - len(footprints), args.seed)
+    done = rows = 0
+    while True:
+        chunk = [clone for _, clone in zip(range(CHUNK), clones, strict=False)]
+        if not chunk:
+            break
+        with transaction.atomic():
+            rows += cloner.write(chunk)
+        done += len(chunk)
+        print(f"  {done:,} cases, {rows:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
+    with transaction.atomic():
+        cloner.finish()
+    connection.cursor().execute("ANALYZE")
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(
+        f"postgresql://root@127.0.0.1:5432/{args.database}", autocommit=True
+    ) as conn:
+        conn.execute("VACUUM ANALYZE")
+        size = conn.execute(
+            f"SELECT pg_size_pretty(pg_database_size('{args.database}'))"
+        ).fetchone()
+    print(
+        f"{args.cases:,} cases in {args.database} ({size[0] if size else '?'}), "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

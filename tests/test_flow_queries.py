@@ -1,0 +1,80 @@
+"""A whole budget check (request → review → approval → acknowledgement, driven through its
+real step pages) stays within a fixed number of queries, and routing reads no case again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from forms import budget as budget_forms
+from tests import budget_support as support
+from tests.factories import InformationSystemFactory
+from workflows import driver
+from workflows.budget_check import BudgetCheckFlow
+
+pytestmark = pytest.mark.django_db
+
+# Measured when the flow was trimmed (November 2026): the four steps and the approver's
+# pick-up, savepoints included — 135 queries on SQLite (160 on main before: routing re-read
+# the case, numbers took three queries, each inline job two transactions, each notice its own
+# INSERT), 143 on PostgreSQL, which also takes the audit chain's advisory lock per event.
+# A change that adds a query per step fails here; raise the numbers only for a reason the
+# commit names.
+WHOLE_FLOW_QUERIES = {"sqlite": 135, "postgresql": 143}
+
+
+def _flow(cast: dict[str, Any], dept: Any) -> Any:
+    system = InformationSystemFactory.create(department=dept)
+    data = budget_forms.request_data(
+        fiscal_year=support.next_fiscal_year(), facts=support.default_facts(), system=system
+    )
+    process = driver.start(BudgetCheckFlow, user=cast["staff_a"], data=data)
+    driver.complete(
+        process, BudgetCheckFlow.review, user=cast["reviewer"], data=support_review_data()
+    )
+    driver.complete(
+        process, BudgetCheckFlow.approve, user=cast["approver"], data=budget_forms.approval_data()
+    )
+    driver.complete(
+        process,
+        BudgetCheckFlow.acknowledge,
+        user=cast["staff_a"],
+        data=budget_forms.acknowledge_data(),
+    )
+    return process
+
+
+def support_review_data() -> dict[str, str]:
+    return budget_forms.review_data(
+        checklist=support.CHECKLIST_OK,
+        result="confirmed_with_guidance",
+        guidance=[support.GuidanceDraft(text="見積を比較すること", due_date=support.in_days(90))],
+    )
+
+
+def test_a_whole_budget_check_stays_within_its_query_budget(
+    cast: dict[str, Any], dept_a: Any
+) -> None:
+    _flow(cast, dept_a)  # warm per-process caches (content types, permissions, URLs)
+    with CaptureQueriesContext(connection) as captured:
+        process = _flow(cast, dept_a)
+    process.refresh_from_db()
+    assert process.status == "DONE"
+    assert len(captured) <= WHOLE_FLOW_QUERIES[connection.vendor], len(captured)
+
+
+def test_routing_reads_the_case_the_step_worked_on_and_not_the_database_again(
+    cast: dict[str, Any], dept_a: Any
+) -> None:
+    _flow(cast, dept_a)
+    with CaptureQueriesContext(connection) as captured:
+        _flow(cast, dept_a)
+    status_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "governance_case"."status"')
+    ]
+    assert status_reads == []
