@@ -111,6 +111,7 @@ def test_the_handler_lead_cannot_review_the_closure_of_their_own_incident(
     )
     incident.refresh_from_db()
     assert incident.phase == Phase.CLOSED
+    assert incident.process is not None and incident.process.status == STATUS.DONE
 
 
 def test_reopening_creates_a_linked_incident_and_never_writes_to_the_closed_one(

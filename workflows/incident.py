@@ -256,8 +256,9 @@ class IncidentFlow(CaseFlow):
     route_review = (
         flow.Switch()
         .Annotation(title=_("承認されたか"))
-        .Case(this.handle, lambda a: not _incident(a).closure_requested)
+        # Closed first: closing clears ``closure_requested`` too.
         .Case(this.end, lambda a: _incident(a).phase == Phase.CLOSED)
+        .Case(this.handle, lambda a: not _incident(a).closure_requested)
         .Default(this.ciso_closure)
     )
 
@@ -275,4 +276,4 @@ class IncidentFlow(CaseFlow):
         .Else(this.handle)
     )
 
-    end = flow.End()
+    end = flow.End().Annotation(title=_("終了"))
