@@ -143,6 +143,7 @@ def incident_stages(
     driver.complete(
         confirmed.process, IncidentFlow.confirm_dismissal, user=lead, data={"decision": "approve"}
     )
+    made["dismissed"] = Incident.objects.get(pk=confirmed.pk)
     # TLP:RED, naming no one but its handler.
     red = triage(
         red_handler,
