@@ -6,7 +6,8 @@ hide buttons that these checks would refuse anyway. The rules:
 - department staff see the review cases of their own department, and cases explicitly shared
   with them (a guardian grant to them or to a group they are in, e.g. another department);
 - governance reviewers and approvers see every review case; auditors see everything and never
-  act; CSIRT roles see incidents;
+  act; CSIRT roles see incidents, a TLP:RED one only when named on it (the CSIRT lead, the
+  CISO and auditors see every one);
 - acting on a case needs the role the step asks for, and department staff act only on their
   own department's cases; segregation of duties keeps requester, reviewer and approver apart.
 """
