@@ -35,7 +35,7 @@ def _take_and_open(page: Any, node: str) -> None:
     page.click(f"#flow-{node}")
     wait_for_page(page, TASK_PAGE)
     if "/assign/" in page.url:
-        page.click("button[name=_continue]")
+        page.click("#claim-button")
         wait_for_page(page, EXECUTE_PAGE)
 
 
