@@ -6,7 +6,8 @@ hide buttons that these checks would refuse anyway. The rules:
 - department staff see the review cases of their own department, and cases explicitly shared
   with them (a guardian grant to them or to a group they are in, e.g. another department);
 - governance reviewers and approvers see every review case; auditors see everything and never
-  act; CSIRT roles see incidents;
+  act; CSIRT roles see incidents, a TLP:RED one only when named on it (the CSIRT lead, the
+  CISO and auditors see every one);
 - acting on a case needs the role the step asks for, and department staff act only on their
   own department's cases; segregation of duties keeps requester, reviewer and approver apart.
 """
@@ -23,9 +24,6 @@ from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from governance.models import (
-    ADMIN_DEADLINE_KINDS,
-    INCIDENT_DEADLINE_KINDS,
-    NETWORK_DEADLINE_KINDS,
     REVIEW_KINDS,
     AuditEvent,
     Case,
@@ -33,6 +31,7 @@ from governance.models import (
     CaseKind,
     CaseUserObjectPermission,
     Finding,
+    Incident,
     InformationSystem,
     SpecReviewRound,
     SpecScanResult,
@@ -61,6 +60,8 @@ OTHER_DEPARTMENT = gettext_noop("他の部局の案件は操作できません�
 REQUESTER_CANNOT_REVIEW = gettext_noop("依頼者本人は自分の案件を審査できません。")
 REQUESTER_CANNOT_APPROVE = gettext_noop("依頼者本人は自分の案件を決裁できません。")
 REVIEWER_CANNOT_APPROVE = gettext_noop("審査担当者は同じ案件を決裁できません。")
+HANDLER_CANNOT_REVIEW = gettext_noop("対応担当者は同じインシデントの完了を確認できません。")
+TRIAGER_CANNOT_CONFIRM = gettext_noop("トリアージした本人は対象外の判断を確認できません。")
 
 CSIRT_ROLES = (Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
 GOVERNANCE_ROLES = (Role.GOVERNANCE_REVIEWER, Role.GOVERNANCE_APPROVER)
@@ -121,6 +122,11 @@ def reads_incidents(user: AnyUser | None) -> bool:
     return bool(user and (user.is_superuser or has_role(user, *CSIRT_ROLES, Role.AUDITOR)))
 
 
+def reads_red(user: AnyUser | None) -> bool:
+    """Who sees every TLP:RED incident: the CSIRT lead, the CISO and auditors (§B.7)."""
+    return bool(user and (user.is_superuser or has_role(user, *CSIRT_ROLES[1:], Role.AUDITOR)))
+
+
 def may_act(user: AnyUser | None) -> bool:
     """Whether the user may change anything at all (auditors never do)."""
     return bool(user and user.is_authenticated and user.is_active and not is_auditor(user))
@@ -164,13 +170,10 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
     if user.is_superuser:
         return _prefixed(prefix, pk__isnull=False), None
     parts: list[Q] = []
-    kinds: list[str] = []
     if reads_all_review_cases(user):
-        kinds.extend(REVIEW_KINDS)
+        parts.append(_prefixed(prefix, kind__in=REVIEW_KINDS))
     if reads_incidents(user):
-        kinds.append(CaseKind.INCIDENT)
-    if kinds:
-        parts.append(_prefixed(prefix, kind__in=kinds))
+        parts.append(_prefixed(prefix, kind=CaseKind.INCIDENT) & incident_tlp_q(user, prefix))
     if is_department_staff(user) and not reads_all_review_cases(user):
         parts.append(_prefixed(prefix, department_id=user.department_id, kind__in=REVIEW_KINDS))
     direct = None
@@ -190,6 +193,15 @@ def case_visibility_q(user: AnyUser | None, prefix: str = "") -> Q:
     if not parts:
         return _prefixed(prefix, pk__in=[])
     return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+
+
+def incident_tlp_q(user: AnyUser | None, prefix: str = "") -> Q:
+    """Incidents whose TLP lets ``user`` in (``prefix`` reaches the case from another model):
+    a TLP:RED incident only for its named members and those who read RED (§B.7, §B.8)."""
+    if reads_red(user):
+        return Q()
+    hidden = Incident.objects.filter(tlp="red").exclude(members__user=getattr(user, "pk", None))
+    return ~_prefixed(prefix, pk__in=hidden.values("pk"))
 
 
 def scope_cases(user: AnyUser | None, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -218,7 +230,7 @@ def can_view_case(user: AnyUser | None, case: Case) -> bool:
         if is_department_staff(user) and case.department_id == user.department_id:
             return True
     elif case.kind == CaseKind.INCIDENT and reads_incidents(user):
-        return True
+        return reads_red(user) or Case.objects.filter(incident_tlp_q(user), pk=case.pk).exists()
     return scope_cases(user, Case.objects.filter(pk=case.pk)).exists()
 
 
@@ -266,6 +278,8 @@ def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
             return REVIEWER_CANNOT_APPROVE
         if has_reviewed(user, case):
             return REVIEWER_CANNOT_APPROVE
+    if role == Role.CSIRT_LEAD and case.kind == CaseKind.INCIDENT:
+        return incident_segregation_error(user, case)
     return None
 
 
@@ -322,6 +336,19 @@ def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
             }
         )
     )
+
+
+def incident_segregation_error(user: AnyUser, case: Case) -> str | None:
+    """Four eyes on an incident: the closure reviewer is not its handler, and a dismissal is
+    confirmed by a lead other than the one who triaged it."""
+    incident = case if isinstance(case, Incident) else Incident.objects.filter(pk=case.pk).first()
+    if incident is None:  # a bare incident case (the clocks' tests make them)
+        return None
+    if incident.closure_requested and incident.handler_id == user.pk:
+        return HANDLER_CANNOT_REVIEW
+    if incident.phase == "triage" and incident.dismiss_reason and incident.triaged_by_id == user.pk:
+        return TRIAGER_CANNOT_CONFIRM
+    return None
 
 
 def has_reviewed(user: AnyUser, case: Case) -> bool:
@@ -484,64 +511,7 @@ def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
     )
 
 
-# --- Clocks (deadlines) ----------------------------------------------------------------------
-#
-# Starting, meeting, pausing, rescheduling or cancelling a clock follows from another service's
-# change (a submission, an approval, a fact of an incident): whoever may act on the case in a
-# role that works on that kind of clock may do it. Waiving a clock removes a duty, so it is for
-# the role that answers for it: the 統括情報セキュリティ責任者 (governance approver) for network
-# connection clocks, the CSIRT lead or the CISO for incident clocks, administrators for theirs.
-
-_NETWORK_CLOCK_ROLES = (
-    Role.DEPARTMENT_STAFF,
-    Role.GOVERNANCE_REVIEWER,
-    Role.GOVERNANCE_APPROVER,
-    Role.SECURITY_REVIEWER,
-    Role.NETWORK_ADMIN,
-)
-
-
-def deadline_roles(kind: str, *, waive: bool = False) -> tuple[str, ...]:
-    """The roles that work on (or, with ``waive``, may waive) clocks of ``kind``."""
-    if kind in NETWORK_DEADLINE_KINDS:
-        return (Role.GOVERNANCE_APPROVER,) if waive else _NETWORK_CLOCK_ROLES
-    if kind in INCIDENT_DEADLINE_KINDS:
-        return (Role.CSIRT_LEAD, Role.CISO) if waive else CSIRT_ROLES
-    if kind in ADMIN_DEADLINE_KINDS:
-        return (Role.ADMIN,)
-    return ()
-
-
-def deadline_error(
-    user: AnyUser | None, *, kind: str, case: Case | None, waive: bool = False
-) -> str | None:
-    """Why ``user`` may not change a clock of ``kind`` on ``case`` (or waive it); None if they
-    may."""
-    if not may_act(user):
-        return AUDITORS_NEVER_ACT if is_auditor(user) else NOT_ALLOWED
-    roles = deadline_roles(kind, waive=waive)
-    if Role.ADMIN in roles and is_admin(user):
-        return None
-    if case is None:
-        return None if has_role(user, *roles) else NOT_ALLOWED
-    errors = [acting_error(user, case, role) for role in roles if has_role(user, role)]
-    if not errors:
-        return NOT_ALLOWED
-    if None in errors:
-        return None
-    return errors[0]
-
-
-def require_deadline(
-    user: AnyUser | None, *, kind: str, case: Case | None, waive: bool = False
-) -> None:
-    error = deadline_error(user, kind=kind, case=case, waive=waive)
-    if error is not None:
-        raise PermissionDenied(_(error))
-
-
-def can_waive_deadline(user: AnyUser | None, deadline: Any) -> bool:
-    return deadline_error(user, kind=deadline.kind, case=deadline.case, waive=True) is None
+# --- Clocks (deadlines): who sees them (who changes them: governance.clocks.permissions) ---
 
 
 def deadline_visibility_q(user: AnyUser | None) -> Q:

@@ -13,6 +13,8 @@ from governance import flows, home, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
+from governance.incidents import permissions as incident_permissions
+from governance.incidents import views as incidents
 from governance.integrations import views as integration_keys
 from governance.jobs import views as jobs
 from governance.karte import views as karte
@@ -126,6 +128,31 @@ class BudgetApp(ShinsaApp):
         }
 
 
+class IncidentsApp(ShinsaApp):
+    """CSIRT: the department report, the reporter's own reports, the event queue, incidents
+    (NEXT_WAVE §B.3, §B.9). The flow's own pages are the ``incident`` application."""
+
+    app_name = "incidents"
+    title = _("インシデント管理")
+    icon = "security"
+    menu_template_name = "incidents/menu.html"
+
+    index_path = path("", incidents.queue, name="index")
+    report_path = path("report/", incidents.report, name="report")
+    my_reports_path = path("my-reports/", incidents.my_reports, name="my_reports")
+    my_event_path = path("my-reports/<int:pk>/", incidents.my_event, name="my_event")
+    manual_path = path("events/new/", incidents.manual, name="manual")
+    event_path = path("events/<int:pk>/", incidents.event_detail, name="event")
+    mine_path = path("mine/", incidents.mine, name="mine")
+    incident_path = path("<int:pk>/", incidents.IncidentView.as_view(), name="incident")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return incident_permissions.can_report_event(user) or permissions.reads_incidents(user)
+
+    def get_context_data(self, request: Any) -> dict[str, Any]:
+        return {"incidents_is_csirt": permissions.reads_incidents(request.user)}
+
+
 class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -142,7 +169,10 @@ class JobsApp(ShinsaApp):
 def _viewsets() -> list[Any]:
     """The menu: home, each flow (as registered by the workflows app) followed by the domain
     pages that belong to it, then the registry, the audit trail and the jobs."""
-    after_flow: dict[str, list[Any]] = {CaseKind.BUDGET_CHECK: [BudgetApp()]}
+    after_flow: dict[str, list[Any]] = {
+        CaseKind.BUDGET_CHECK: [BudgetApp()],
+        CaseKind.INCIDENT: [IncidentsApp()],
+    }
     viewsets: list[Any] = [HomeApp()]
     for entry in flows.flows():
         viewsets.append(entry.viewset)

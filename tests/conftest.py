@@ -84,7 +84,12 @@ def migration_seeds(transactional_db: None) -> None:
     """
     from django.apps import apps
 
-    for migration in ("0004_seed_rules", "0009_seed_lock_in_terms", "0012_seed_clock_rules"):
+    for migration in (
+        "0004_seed_rules",
+        "0009_seed_lock_in_terms",
+        "0012_seed_clock_rules",
+        "0016_incidents",
+    ):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
 
 

@@ -37,12 +37,18 @@ from governance.models import (
     Contract,
     Department,
     DocumentVersion,
+    EventReport,
+    IncidentMember,
+    IncidentTask,
     InformationSystem,
     Job,
     LockInTerm,
     Notification,
+    Observable,
     Rule,
     Section,
+    SecurityEvent,
+    TimelineEntry,
     User,
 )
 from tests.matrix_world import Holdings, World
@@ -184,6 +190,10 @@ PK_KINDS: dict[str, str] = {
     "users:assign_liaison": "department",
     "users:key_approve": "key_request",
     "users:key_reject": "key_request",
+    "incidents:event": "event",
+    "incidents:my_event": "event",
+    # The incident page is probed on the TLP:RED incident (the flow pages show the others).
+    "incidents:incident": "red_incident",
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
@@ -402,9 +412,14 @@ def departments_seen(text: str, numbers: dict[str, str]) -> frozenset[str]:
     for token in set(_TOKEN.findall(_RANDOM.sub("", text))):
         if token.startswith("MX"):
             letter, rest = token[2], token[3:]
-            seen.add(f"{letter}:system" if rest.startswith(_SYSTEM_PREFIXES) else f"{letter}:case")
+            if rest.startswith(_SYSTEM_PREFIXES):
+                seen.add(f"{letter}:system")
+            elif rest.startswith("IN"):  # incidents and security events (matrix_world)
+                seen.add(f"{letter}:{'red' if rest.startswith('IN極秘') else 'incident'}")
+            else:
+                seen.add(f"{letter}:case")
         elif token in numbers:
-            seen.add(f"{numbers[token]}:case")
+            seen.add(f"{numbers[token]}:{'incident' if token.startswith('IN-') else 'case'}")
     return frozenset(seen)
 
 
@@ -426,6 +441,12 @@ _COUNTED = (
     BudgetSeason,
     LockInTerm,
     Rule,
+    SecurityEvent,
+    EventReport,
+    IncidentTask,
+    TimelineEntry,
+    Observable,
+    IncidentMember,
 )
 
 

@@ -59,6 +59,7 @@ from tests.factories import (
     SectionFactory,
     make_user,
 )
+from tests.incidents_support import incident_stages
 from tests.second_factor import device_for, needs_code
 from tests.spec_cases import ALL_OK, decide_all_drafts
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec
@@ -146,6 +147,8 @@ def build_cast() -> dict[str, User]:
         "csirt": make_user("csirt", Role.CSIRT_MEMBER),
         "csirt_lead": make_user("csirt_lead", Role.CSIRT_LEAD),
         "ciso": make_user("ciso", Role.CISO),
+        # Handles the TLP:RED incidents: the ``csirt`` member is named on none of them.
+        "csirt2": make_user("csirt2", Role.CSIRT_MEMBER),
         "auditor": make_user("auditor", Role.AUDITOR),
         "admin": make_user("admin", Role.ADMIN),
     }
@@ -160,7 +163,12 @@ def build_cast() -> dict[str, User]:
 
 def _seed_rules() -> None:
     """The rows data migrations seed; a transactional test run earlier may have flushed them."""
-    for migration in ("0004_seed_rules", "0009_seed_lock_in_terms"):
+    for migration in (
+        "0004_seed_rules",
+        "0009_seed_lock_in_terms",
+        "0012_seed_clock_rules",
+        "0016_incidents",
+    ):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
 
 
@@ -388,6 +396,34 @@ def _spec_reviews(h: Holdings, reviewer: User, approver: User) -> None:
     h.cases += [closed, at_approval, at_resubmit, at_review]
 
 
+def _incidents(h: Holdings, cast: dict[str, User]) -> None:
+    """Incidents at every node of the flow, closed ones first (the process pages show the
+    first), the TLP:RED one last (no task page is probed on it: ``_index_processes``). Their
+    titles read ``MX<letter>IN…`` and the RED one's ``MX<letter>IN極秘…``."""
+    made = incident_stages(
+        staff=h.staff,
+        csirt=cast["csirt"],
+        lead=cast["csirt_lead"],
+        red_handler=cast["csirt2"],
+        ciso=cast["ciso"],
+        department=h.department,
+        prefix=f"MX{h.letter}IN",
+    )
+    order = (
+        "closed",
+        "closed_l3",
+        "dismissed",
+        "at_ciso",
+        "at_dismissal",
+        "handling",
+        "at_triage",
+        "red",
+    )
+    h.cases += [made[key] for key in order]
+    h.objects["event"] = made["event"]
+    h.objects["red_incident"] = made["red"]
+
+
 def _index_processes(h: Holdings) -> None:
     for case in h.cases:
         case.refresh_from_db()
@@ -395,6 +431,8 @@ def _index_processes(h: Holdings) -> None:
         assert process is not None
         flow_class = process.flow_class
         h.processes.setdefault(flow_class, []).append(process)
+        if getattr(case, "tlp", "") == "red":
+            continue  # probed on its own page (incidents:incident), not through its tasks
         for task in process.task_set.order_by("pk"):
             key = (flow_class, task.flow_task.name)
             held = h.tasks.get(key)
@@ -439,6 +477,7 @@ def build_world() -> World:
         _consultations(h, reviewer)
         _budget_checks(h, reviewer, approver)
         _spec_reviews(h, reviewer, approver)
+        _incidents(h, cast)
         holdings[letter] = h
     outbox.relay(force=True)  # documents are rendered and notices mailed by jobs
     for h in holdings.values():

@@ -11,7 +11,8 @@ afterwards. Each test below checks one rule over all of them and lists every bre
 The rule table (roles: anonymous, staff_a/staff_b = department staff of A/B, reviewer,
 approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso):
 
-- Everyone, everywhere: no 5xx, also on the page a redirect leads to. A GET changes nothing.
+- Everyone, everywhere: no 5xx, also on the page a redirect leads to. A GET changes nothing
+  (but an auditor's view of a TLP:RED incident, which writes its audit event).
   A POST changes business state (audit events, cases, tasks, processes, jobs, documents,
   systems, contracts, accounts, roles, grants, notices read) only for a role that may act:
   staff of the object's department, reviewer, approver, admin.
@@ -35,6 +36,11 @@ approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso
   audit trails, jobs and master data, not review cases. The API reads as the pages do (its
   lists for everyone signed in, scoped; a case's audit events for auditors only).
 - Django admin: everyone but the administrator is redirected to its login page.
+- Incidents (the ``incident`` flow and the ``incidents`` pages): CSIRT roles act on them and
+  auditors read them; department staff report events and read their own reports; reviewers,
+  approvers and administrators are refused. A TLP:RED incident (the incident page is probed
+  on one, and every list holds one) is seen only by the CSIRT lead, the CISO and auditors:
+  the ``csirt`` member is named on none, so no response shows it to them.
 """
 
 from __future__ import annotations
@@ -122,12 +128,22 @@ READ_NAMES = frozenset(
         "deadlines_ics",
         "api_schema",
         "api_docs",
+        "mine",
+        "my_reports",
+        "my_event",
+        "event",
+        "incident",
     }
 )
 #: Pages that show something by GET and act by POST.
-ACTS_ON_POST = frozenset({"terms"})
+ACTS_ON_POST = frozenset({"terms", "event", "incident"})
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
+CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
+INCIDENT_READERS = CSIRT | {"auditor"}
+#: Who sees every TLP:RED incident (the ``csirt`` member is named on none of the world's).
+RED_READERS = frozenset({"csirt_lead", "ciso", "auditor"})
+INCIDENT_APPS = frozenset({"incident", "incidents"})
 #: Who may open each application's lists and reports (the first part of a page's name).
 APP_READERS: dict[str, frozenset[str]] = {
     "": SIGNED_IN,
@@ -143,6 +159,12 @@ APP_READERS: dict[str, frozenset[str]] = {
     # The API's lists answer every signed-in person, scoped like the pages (an empty list for
     # a role that sees nothing of that kind).
     "v1": SIGNED_IN,
+    "incident": INCIDENT_READERS,
+    "incidents": INCIDENT_READERS,
+}
+#: Pages of an application whose readers differ from the application's.
+NAME_READERS: dict[str, frozenset[str]] = {
+    "incidents:my_reports": INCIDENT_READERS | {"staff_a", "staff_b"},
 }
 #: The API answers for itself: an anonymous caller gets 401 in JSON, not the login page.
 API_APPS = frozenset({"v1"})
@@ -153,6 +175,8 @@ CASE_READERS = frozenset({"reviewer", "approver", "auditor"})
 SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b"}
 NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso"})
 ACTORS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "admin"})
+#: On incidents the CSIRT acts; auditors, reviewers, approvers and administrators never do.
+NEVER_ACT_ON_INCIDENTS = frozenset({"auditor", "reviewer", "approver", "admin"})
 #: 409 is the page of a step done meanwhile (「この手続は既に処理されています」): nothing changes.
 REFUSED = frozenset({403, 404, 405, 409})
 #: Action pages that check their (empty) form before the service refuses the actor: the
@@ -185,9 +209,23 @@ def app_of(pattern: Pattern) -> str:
     return pattern.namespaces[0] if pattern.namespaces else ""
 
 
+def never_acts(role: str, pattern: Pattern) -> bool:
+    return role in (NEVER_ACT_ON_INCIDENTS if app_of(pattern) in INCIDENT_APPS else NEVER_ACT)
+
+
+def acts(role: str, pattern: Pattern) -> bool:
+    return role in (CSIRT if app_of(pattern) in INCIDENT_APPS else ACTORS)
+
+
 def reads(role: str, target: Target) -> bool:
     """Whether ``role`` may see the object the URL points at."""
     assert target.owner is not None
+    if target.pattern.name == "incidents:incident":  # the TLP:RED incident
+        return role in RED_READERS
+    if target.pattern.name == "incidents:my_event":  # the department's staff reported it
+        return role in INCIDENT_READERS or role == f"staff_{target.owner.lower()}"
+    if app_of(target.pattern) in INCIDENT_APPS:
+        return role in INCIDENT_READERS
     if app_of(target.pattern) == "users":
         # People and their access are administered by the admin role only, whoever owns them.
         return role == "admin"
@@ -279,7 +317,7 @@ def test_every_url_pattern_is_requested_with_each_departments_objects(matrix: Ma
     assert not one_owner, report("patterns requested for one department only", one_owner)
     # The resolver walk reaches into viewflow's Site: every flow's node pages are there.
     flows = {p.namespaces[0] for p in matrix.patterns if p.node}
-    assert flows >= {"consultation", "budgetcheck", "spec_review"}
+    assert flows >= {"consultation", "budgetcheck", "spec_review", "incident"}
     assert len(matrix.outcomes) == len(matrix.targets) * len(ROLES) * 2
 
 
@@ -330,14 +368,32 @@ def test_no_department_sees_another_departments_data(matrix: Matrix) -> None:
     assert not failures, report("leaks across departments", failures)
 
 
+def test_a_red_incident_is_shown_only_to_those_who_read_red(matrix: Matrix) -> None:
+    def rule(o: Outcome) -> str:
+        red = sorted(seen for seen in o.seen if seen.endswith(":red"))
+        return f"shows TLP:RED {red}" if red and o.role not in RED_READERS else ""
+
+    failures = matrix.failures(rule)
+    assert not failures, report("TLP:RED incidents shown to others", failures)
+    # The sweep did read the RED incident where it may: its page, as the CSIRT lead.
+    assert any(
+        o.role == "csirt_lead" and any(seen.endswith(":red") for seen in o.seen)
+        for o in matrix.outcomes
+    )
+
+
 def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None:
     def rule(o: Outcome) -> str:
         if not o.changed:
             return ""
         if o.method == "get":
+            # An auditor's view of a TLP:RED incident is itself on the record (§B.7).
+            red_view = o.target.pattern.name == "incidents:incident" and o.role == "auditor"
+            if red_view and o.changed == ("AuditEvent",):
+                return ""
             return f"a GET changed {list(o.changed)}"
         other = other_department(o.role)
-        if o.role not in ACTORS or (other is not None and o.target.owner == other):
+        if not acts(o.role, o.target.pattern) or (other is not None and o.target.owner == other):
             return f"changed {list(o.changed)}"
         return ""
 
@@ -347,7 +403,10 @@ def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None
 
 def test_auditors_and_csirt_roles_are_refused_every_action(matrix: Matrix) -> None:
     def rule(o: Outcome) -> str:
-        if o.role not in NEVER_ACT or page_class(o.target.pattern, o.method) != "action":
+        if (
+            not never_acts(o.role, o.target.pattern)
+            or page_class(o.target.pattern, o.method) != "action"
+        ):
             return ""
         if o.changed:
             return f"changed {list(o.changed)}"
@@ -371,7 +430,9 @@ def test_each_role_opens_the_pages_it_reads_and_no_other(matrix: Matrix) -> None
         if o.target.owner is not None:
             allowed = reads(o.role, o.target)
         else:
-            readers = APP_READERS.get(app_of(o.target.pattern))
+            readers = NAME_READERS.get(o.target.pattern.name) or APP_READERS.get(
+                app_of(o.target.pattern)
+            )
             if readers is None:  # an application this table does not know yet
                 return ""
             allowed = o.role in readers

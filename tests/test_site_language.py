@@ -19,6 +19,7 @@ from governance.models import (
     InformationSystem,
     LockInTerm,
     Notification,
+    SecurityEvent,
     User,
     Vendor,
 )
@@ -84,7 +85,11 @@ def _navigation(html: str) -> list[str]:
 #: Pages that show a record as it was written, not wording of the page: the audit trail prints
 #: the recorded action codes and values (its readable Japanese trace is issue 15's work), and
 #: the administrator's user page shows the person's e-mail address, which the admin needs.
-RECORDED = {("audit:index", "Approve"), ("users:detail", "an e-mail address")}
+RECORDED = {
+    ("audit:index", "Approve"),
+    ("audit:index", "Review"),
+    ("users:detail", "an e-mail address"),
+}
 
 
 def english_leftovers(text: str, people: list[Any]) -> list[str]:
@@ -116,6 +121,7 @@ def _data() -> list[str]:
         (AdvisoryDocument, ("number", "title")),
         (Attachment, ("original_name",)),
         (LockInTerm, ("phrase", "label")),
+        (SecurityEvent, ("number", "title")),
     ):
         for row in model.objects.values_list(*fields):
             values.extend(str(value) for value in row if value)

@@ -35,16 +35,19 @@ from governance.models import (
     SpecReview,
     SpecReviewRound,
     SpecScanResult,
+    User,
 )
 from governance.roles import Role
 from tests import budget_support as support
 from tests.audit_support import monthly_anchor
 from tests.factories import make_user
+from tests.incidents_support import incident_stages
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import clean_spec, docx_upload, locked_in_spec
 from workflows import driver
 from workflows.budget_check import BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
+from workflows.incident import IncidentFlow
 from workflows.models import CaseTask
 from workflows.spec_review import SpecReviewFlow
 
@@ -74,6 +77,7 @@ class Objects:
     job: Any = None
     integration_key: Any = None
     key_request: Any = None
+    incidents: dict[str, Any] = field(default_factory=dict)
 
 
 def _spec_checklist(**issues: str) -> dict[str, tuple[str, str]]:
@@ -163,6 +167,23 @@ def _consultation(staff: Any, title: str) -> Any:
     return Case.objects.get(process_id=process.pk)
 
 
+def _incidents(cast: dict[str, Any], staff: Any) -> dict[str, Any]:
+    """The CSIRT's pages: an incident at each step, with a CSIRT lead and a CISO of its own."""
+    people = {
+        role: User.objects.filter(username=f"tour_{role}").first()
+        or make_user(f"tour_{role}", role)
+        for role in (Role.CSIRT_LEAD, Role.CISO, Role.CSIRT_MEMBER)
+    }
+    return incident_stages(
+        staff=staff,
+        csirt=cast["csirt"],
+        lead=people[Role.CSIRT_LEAD],
+        red_handler=people[Role.CSIRT_MEMBER],
+        ciso=people[Role.CISO],
+        department=staff.department,
+    )
+
+
 def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     """Cases at every step of every flow, and one of everything a page is about."""
     staff, reviewer, approver = cast["staff_a"], cast["reviewer"], cast["approver"]
@@ -238,6 +259,8 @@ def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     objects.attachment = Attachment.objects.filter(case=objects.cases["spec_approved"]).first()
     objects.job = Job.objects.first()
     objects.integration_key, objects.key_request = _integration_keys(cast)
+    objects.incidents = _incidents(cast, staff)
+    objects.cases["incident_closed"] = objects.incidents["closed"]
     for name, value in vars(objects).items():
         assert value, f"the tour made no {name}"
     return objects
@@ -281,6 +304,7 @@ _FLOWS: dict[str, Any] = {
     "consultation": ConsultationFlow,
     "budgetcheck": BudgetCheckFlow,
     "spec_review": SpecReviewFlow,
+    "incident": IncidentFlow,
 }
 
 #: The case whose process the flows' process pages show.
@@ -288,6 +312,7 @@ _PROCESS_CASE = {
     "consultation": "consultation_closed",
     "budgetcheck": "budget_closed",
     "spec_review": "spec_approved",
+    "incident": "incident_closed",
 }
 
 
@@ -347,6 +372,9 @@ _FILLERS: dict[str, Any] = {
     "v1:case_audit_events": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_documents": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_deadlines": lambda o: {"number": o.cases["budget_closed"].number},
+    "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
+    "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
+    "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},
 }
 
 

@@ -9,9 +9,10 @@ from workflows import driver
 from workflows.base import CaseFlowAppViewset
 from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
+from workflows.incident import IncidentFlow
 from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
 
-FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow]
+FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow, IncidentFlow]
 
 
 def register() -> None:
@@ -29,5 +30,10 @@ def register() -> None:
         kind=CaseKind.SPEC_REVIEW,
         flow_class=SpecReviewFlow,
         viewset=SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
+    )
+    flows.register(
+        kind=CaseKind.INCIDENT,
+        flow_class=IncidentFlow,
+        viewset=CaseFlowAppViewset(IncidentFlow, icon="security"),
     )
     flows.register_driver(driver)

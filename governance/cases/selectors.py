@@ -24,6 +24,7 @@ from governance.models import (
     CaseStatus,
     Consultation,
     Department,
+    Incident,
     Notification,
     SpecReview,
     User,
@@ -34,6 +35,7 @@ CASE_MODELS: dict[str, type[Case]] = {
     CaseKind.CONSULTATION: Consultation,
     CaseKind.BUDGET_CHECK: BudgetCheck,
     CaseKind.SPEC_REVIEW: SpecReview,
+    CaseKind.INCIDENT: Incident,
 }
 
 

@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance import permissions
 from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
+from governance.clocks import permissions as clock_permissions
 from governance.clocks import schedule
 from governance.clocks.kinds import SPECS
 from governance.clocks.models import (
@@ -99,7 +99,9 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
 
 def _require(actor: User | None, deadline: Deadline, *, waive: bool = False) -> None:
     if actor is not None:
-        permissions.require_deadline(actor, kind=deadline.kind, case=deadline.case, waive=waive)
+        clock_permissions.require_deadline(
+            actor, kind=deadline.kind, case=deadline.case, waive=waive
+        )
 
 
 def _locked(deadline: Deadline) -> Deadline:
@@ -241,7 +243,7 @@ def start_deadline(
     if timezone.is_naive(starts_at):
         raise ValueError(_(NAIVE_TIME))
     if actor is not None:
-        permissions.require_deadline(actor, kind=kind, case=case)
+        clock_permissions.require_deadline(actor, kind=kind, case=case)
     if length is not None and length < 0:
         raise ValueError(_(NEGATIVE_LENGTH))
     holder_roles = _check_roles([holder_role] if holder_role else [])

@@ -28,7 +28,7 @@ def drop_throttle_cache(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0014_list_indexes'),
+        ('governance', '0016_incidents'),
     ]
 
     operations = [

@@ -1,0 +1,124 @@
+"""A security incident goes, in a real browser, from a department report on a phone-sized
+window through triage (severity computed from the factors), tasks, observables and containment
+to a closure approved by a second person and by the CISO for an L3."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from governance.models import Incident, SecurityEvent, User
+from governance.roles import Role
+from tests.browser import sign_in, sign_out, submit, wait_for_page
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+INCIDENT_PAGE = re.compile(r"/incidents/\d+/$")
+TASK_PAGE = re.compile(r"/incident/\d+/\w+/\d+/(execute|assign)/$")
+EXECUTE_PAGE = re.compile(r"/incident/\d+/\w+/\d+/execute/$")
+
+
+def _press(page: Any, button: str) -> None:
+    """Press a button of the incident page and wait until the page it posts to replaced it."""
+    pressed = page.locator(button).first.element_handle()
+    pressed.click()
+    pressed.wait_for_element_state("hidden")
+    wait_for_page(page, INCIDENT_PAGE)
+
+
+def _take_and_open(page: Any, node: str) -> None:
+    page.click(f"#flow-{node}")
+    wait_for_page(page, TASK_PAGE)
+    if "/assign/" in page.url:
+        page.click("#claim-button")
+        wait_for_page(page, EXECUTE_PAGE)
+
+
+def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_ciso(
+    live_server: Any, page: Any, cast: dict[str, User]
+) -> None:
+    base = live_server.url
+    lead = make_user("lead", Role.CSIRT_LEAD)
+    make_user("ciso", Role.CISO)
+    lead.groups.add(Group.objects.get(name=Role.CSIRT_MEMBER))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, base, "staff_a")
+    page.goto(base + reverse("incidents:report"))
+    assert "不審なファイルやメールは添付せず" in page.inner_text("#report-banner")
+    page.fill("textarea[name=what]", "不審なメールの添付ファイルを開いてしまいました")
+    page.check("input[name=personal_data][value=no]")
+    page.click("#report-form button[type=submit]")
+    wait_for_page(page, re.compile(r"/incidents/my-reports/\d+/$"))
+    event = SecurityEvent.objects.get()
+    assert event.number in page.inner_text("#event-number")
+    sign_out(page)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, base, "csirt")
+    page.goto(base + reverse("incidents:index"))
+    page.click(f"text={event.number}")
+    wait_for_page(page, re.compile(r"/incidents/events/\d+/$"))
+    page.click("#promote-event")
+    wait_for_page(page, re.compile(r"/incident/start/"))
+    page.select_option("select[name=department]", str(cast["staff_a"].department_id))
+    submit(page, INCIDENT_PAGE)
+    incident = Incident.objects.get()
+
+    _take_and_open(page, "triage")
+    page.select_option("select[name=category]", "targeted_mail")
+    page.select_option("select[name=functional_impact]", "high")
+    page.select_option("select[name=activity_stage]", "completed")
+    submit(page, INCIDENT_PAGE)
+    assert page.inner_text("#incident-severity") == "L3"
+
+    page.select_option("#incident-observables select[name=type]", "url")
+    page.fill("#incident-observables input[name=value]", "hxxps://Evil[.]example/login")
+    _press(page, "#observable-submit")
+    assert "hxxps://evil[.]example/login" in page.inner_text("#incident-observables")
+    assert page.locator("#incident-observables a", has_text="evil").count() == 0
+
+    for phase in ("analysis", "containment", "eradication"):
+        page.select_option("#incident-phase-card select[name=phase]", phase)
+        _press(page, "#phase-submit")
+    assert page.inner_text("#incident-phase") == "根絶"
+
+    while page.locator("#incident-tasks form.shinsa-inline").count():
+        _press(page, "#incident-tasks form.shinsa-inline button")
+    sign_out(page)
+
+    sign_in(page, base, "ciso")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _press(page, "#ack-submit")
+    sign_out(page)
+
+    sign_in(page, base, "csirt")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _take_and_open(page, "handle")
+    page.select_option("select[name=resolution]", "true_positive")
+    page.fill("textarea[name=root_cause]", "添付ファイルの開封")
+    page.fill("textarea[name=recurrence_prevention]", "添付ファイルの自動無害化")
+    page.fill("textarea[name=lessons_learned]", "通報が早く被害が限定された")
+    submit(page, INCIDENT_PAGE)
+    sign_out(page)
+
+    sign_in(page, base, "lead")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _take_and_open(page, "closure_review")
+    page.check("input[name=decision][value=approve]")
+    submit(page, INCIDENT_PAGE)
+    sign_out(page)
+
+    sign_in(page, base, "ciso")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _take_and_open(page, "ciso_closure")
+    page.check("input[name=decision][value=approve]")
+    submit(page, INCIDENT_PAGE)
+    assert page.inner_text("#incident-phase") == "完了"
+    incident.refresh_from_db()
+    assert incident.phase == "closed" and incident.severity == "L3"
