@@ -16,6 +16,7 @@ from governance.cases import views as cases
 from governance.jobs import views as jobs
 from governance.karte import views as karte
 from governance.models import CaseKind
+from governance.network import views as network
 from governance.org import views as users
 
 
@@ -125,6 +126,27 @@ class BudgetApp(ShinsaApp):
         }
 
 
+class NetworkApp(ShinsaApp):
+    """接続承認の管理: the approvals after their cases, their conditions and review tasks."""
+
+    app_name = "network"
+    title = _("接続承認の管理")
+    icon = "lan"
+    menu_template_name = "network/menu.html"
+
+    index_path = path("", network.ApprovalListView.as_view(), name="index")
+    export_path = path("export/", network.export_approvals, name="export")
+    approval_path = path("approvals/<int:pk>/", network.approval_detail, name="approval")
+    conditions_path = path("conditions/", network.ConditionListView.as_view(), name="conditions")
+    condition_path = path("conditions/<int:pk>/", network.condition_detail, name="condition")
+    suspend_system_path = path(
+        "systems/<int:pk>/suspend/", network.suspend_system, name="suspend_system"
+    )
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION)
+
+
 class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -141,7 +163,10 @@ class JobsApp(ShinsaApp):
 def _viewsets() -> list[Any]:
     """The menu: home, each flow (as registered by the workflows app) followed by the domain
     pages that belong to it, then the registry, the audit trail and the jobs."""
-    after_flow: dict[str, list[Any]] = {CaseKind.BUDGET_CHECK: [BudgetApp()]}
+    after_flow: dict[str, list[Any]] = {
+        CaseKind.BUDGET_CHECK: [BudgetApp()],
+        CaseKind.NETWORK_CONNECTION: [NetworkApp()],
+    }
     viewsets: list[Any] = [HomeApp()]
     for entry in flows.flows():
         viewsets.append(entry.viewset)

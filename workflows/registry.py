@@ -9,9 +9,10 @@ from workflows import driver
 from workflows.base import CaseFlowAppViewset
 from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
+from workflows.network_connection import NetworkConnectionAppViewset, NetworkConnectionFlow
 from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
 
-FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow]
+FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow, NetworkConnectionFlow]
 
 
 def register() -> None:
@@ -29,5 +30,10 @@ def register() -> None:
         kind=CaseKind.SPEC_REVIEW,
         flow_class=SpecReviewFlow,
         viewset=SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
+    )
+    flows.register(
+        kind=CaseKind.NETWORK_CONNECTION,
+        flow_class=NetworkConnectionFlow,
+        viewset=NetworkConnectionAppViewset(NetworkConnectionFlow, icon="lan"),
     )
     flows.register_driver(driver)

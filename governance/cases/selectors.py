@@ -15,6 +15,7 @@ from governance.models import (
     Case,
     CaseKind,
     Consultation,
+    NetworkConnection,
     Notification,
     SpecReview,
 )
@@ -24,6 +25,7 @@ CASE_MODELS: dict[str, type[Case]] = {
     CaseKind.CONSULTATION: Consultation,
     CaseKind.BUDGET_CHECK: BudgetCheck,
     CaseKind.SPEC_REVIEW: SpecReview,
+    CaseKind.NETWORK_CONNECTION: NetworkConnection,
 }
 
 

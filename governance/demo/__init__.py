@@ -18,6 +18,7 @@ STEPS: list[str] = [
     "governance.karte.demo",
     "governance.budget.demo",
     "governance.spec_review.demo",
+    "governance.network.demo",
 ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from governance.karte.io import equipment
 from governance.karte.io.layout import (
     DISTINCTIVE_HEADERS,
     DUPLICATE_CODE,
@@ -32,10 +33,12 @@ from governance.karte.io.layout import (
     MISSING_SHEET,
     NO_HEADER,
     NO_KNOWN_SHEET,
+    SHEET_ASSETS,
     SHEET_CONTRACTS,
     SHEET_COSTS,
     SHEET_MONITORING,
     SHEET_SYSTEMS,
+    SHEET_TARGETS,
     SHEETS,
     STAFF_IT_EXCEEDS,
     TOO_MANY_ROWS,
@@ -210,7 +213,13 @@ def _complete(values: dict[str, Any], keys: Iterable[str]) -> bool:
 def _build(sheet: str, records: list[dict[str, Any]], parsed: ParsedImport) -> None:
     required = [column.key for column in LAYOUTS[sheet] if column.required]
     complete = [values for values in records if _complete(values, required)]
-    if sheet == SHEET_SYSTEMS:
+    if sheet in (SHEET_ASSETS, SHEET_TARGETS):
+        rows = equipment.build_rows(sheet, complete)
+        if sheet == SHEET_ASSETS:
+            parsed.assets = rows
+        else:
+            parsed.targets = rows
+    elif sheet == SHEET_SYSTEMS:
         system_rows = []
         for values in complete:
             row = values.pop("_row")
