@@ -182,6 +182,9 @@ PK_KINDS: dict[str, str] = {
     "users:unlock": "user",
     "users:reset_second_factor": "user",
     "users:assign_liaison": "department",
+    "network:approval": "approval",
+    "network:condition": "condition",
+    "network:suspend_system": "system",
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
@@ -378,15 +381,20 @@ def readable_text(response: HttpResponseBase) -> str:
 
 
 def departments_seen(text: str, numbers: dict[str, str]) -> frozenset[str]:
-    """Which departments' data the text shows: ``"A:case"``, ``"B:system"``, …; ``numbers``
-    maps each case number to its department's letter."""
+    """Which departments' data the text shows: ``"A:case"``, ``"B:system"``, ``"A:network"``
+    (a network connection: its strings are marked ``MX…NW``), …; ``numbers`` maps each case
+    number to its department's letter, or to ``"A:network"`` for a network connection."""
     seen = set()
     for token in set(_TOKEN.findall(text)):
         if token.startswith("MX"):
             letter, rest = token[2], token[3:]
-            seen.add(f"{letter}:system" if rest.startswith(_SYSTEM_PREFIXES) else f"{letter}:case")
+            if rest.startswith(_SYSTEM_PREFIXES):
+                seen.add(f"{letter}:system")
+            else:
+                seen.add(f"{letter}:network" if rest.startswith("NW") else f"{letter}:case")
         elif token in numbers:
-            seen.add(f"{numbers[token]}:case")
+            owner = numbers[token]
+            seen.add(owner if ":" in owner else f"{owner}:case")
     return frozenset(seen)
 
 
@@ -528,7 +536,9 @@ class Sweep:
 
     def __post_init__(self) -> None:
         self.numbers = {
-            case.number: h.letter for h in self.world.holdings.values() for case in h.cases
+            case.number: f"{h.letter}:network" if case.kind == "network_connection" else h.letter
+            for h in self.world.holdings.values()
+            for case in h.cases
         }
 
     def seen(self, role: str, response: HttpResponseBase) -> frozenset[str]:

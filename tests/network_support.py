@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from forms import network as nc_forms
 from governance.models import (
@@ -15,6 +16,7 @@ from governance.models import (
     ConnectionApproval,
     ConnectionFinding,
     InformationSystem,
+    MonitoringEnrolment,
     NetworkConnection,
     Proposal,
     User,
@@ -157,3 +159,61 @@ def asset_of(hostname: str, **values: Any) -> dict[str, Any]:
 
 def flow_of(hostname: str) -> dict[str, Any]:
     return nc_forms.flow_row(hostname, "10.0.0.0/24", "443")
+
+
+def public_values(title: str, hostname: str) -> dict[str, Any]:
+    """A public server on the internet segment: the case is routed to the CISO."""
+    return {
+        "title": title,
+        "segment": "internet",
+        "internet_exposure": "inbound_public",
+        "assets": [asset_of(hostname)],
+        "flows": [nc_forms.flow_row("any", hostname, "443", direction="inbound", purpose="公開")],
+    }
+
+
+def through_every_step(
+    people: dict[str, User],
+    staff: User,
+    system: InformationSystem,
+    *,
+    title: str,
+    hostname: str,
+    condition: str = "",
+) -> NetworkConnection:
+    """Sent back once and revised, checked, approved, approved by the CISO, connected and
+    acknowledged: every human node of the flow ran (the tour and the permission matrix)."""
+    MonitoringEnrolment.objects.get_or_create(
+        system=system, service="web_malware", defaults={"enrolled": True}
+    )
+    values = public_values(title, hostname)
+    connection = apply(staff, system, **values)
+    connection = step(
+        connection,
+        Flow.security_review,
+        people["security"],
+        nc_forms.security_review_data(send_back=True, message="通信先を確認してください。"),
+    )
+    connection = step(
+        connection,
+        Flow.revise,
+        staff,
+        nc_forms.revise_data(answer="確認しました。", application=application(system, **values)),
+    )
+    connection = review_through(connection, people)
+    if condition:
+        due = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+        conditions = [{"text": condition, "due_date": due}]
+        connection = approve(
+            connection,
+            people["approver"],
+            decision="approve_with_conditions",
+            conditions=conditions,
+        )
+    else:
+        connection = approve(connection, people["approver"])
+    connection = step(connection, Flow.ciso_approve, people["ciso"], nc_forms.ciso_data())
+    connection = step(connection, Flow.connect, people["netadmin"], nc_forms.connect_data())
+    connection = step(connection, Flow.acknowledge, staff, nc_forms.acknowledge_data())
+    assert connection.status == CaseStatus.CLOSED
+    return connection

@@ -20,7 +20,8 @@ approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso
 - Department staff never see the other department's data (case numbers, titles, texts, file
   names, system names and codes) on any page, nor on the page a redirect leads to; a URL of
   the other department's object answers 302, 403, 404 or 405, never 200.
-- CSIRT roles never see any review case's data (they read the registry, not review cases).
+- CSIRT roles never see any review case's data (they read the registry, not review cases),
+  except network connections, which they read (strings marked ``MX…NW``, NEXT_WAVE §A.3).
 - Roles that never act on review cases or the registry (auditor, CSIRT roles): every action
   page answers 403, 404 or 405, by GET and by POST, and nothing changes. Pages that only show
   something (``READ_NAMES``: lists, details, downloads, exports, a task's index) answer a POST
@@ -109,12 +110,18 @@ READ_NAMES = frozenset(
         "anchor",
         "password_change",
         "password_change_done",
+        "approval",
+        "conditions",
+        "condition",
     }
 )
 #: Pages that show something by GET and act by POST.
-ACTS_ON_POST = frozenset({"terms"})
+ACTS_ON_POST = frozenset({"terms", "approval", "condition"})
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
+CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
+#: Network connections are read by the CSIRT roles too (NEXT_WAVE §A.3).
+NETWORK_APPS = frozenset({"network_connection", "network"})
 #: Who may open each application's lists and reports (the first part of a page's name).
 APP_READERS: dict[str, frozenset[str]] = {
     "": SIGNED_IN,
@@ -123,6 +130,8 @@ APP_READERS: dict[str, frozenset[str]] = {
     "consultation": FLOW_USERS,
     "budgetcheck": FLOW_USERS,
     "spec_review": FLOW_USERS,
+    "network_connection": FLOW_USERS | CSIRT,
+    "network": FLOW_USERS | CSIRT,
     "budget": FLOW_USERS | {"admin"},
     "audit": frozenset({"auditor", "admin"}),
     "jobs": frozenset({"reviewer", "approver", "auditor", "admin"}),
@@ -146,6 +155,8 @@ FORM_FIRST: dict[str, dict[str, frozenset[int]]] = {
     "case_unshare": {"get": frozenset({405}), "post": frozenset({302})},
     # The lock-in term list: an empty form is shown again with its error.
     "terms": {"post": frozenset({200})},
+    # 緊急遮断 of a system: the CSIRT may, but not without a reason (sent back to the registry).
+    "suspend_system": {"post": frozenset({302})},
 }
 
 
@@ -172,6 +183,8 @@ def reads(role: str, target: Target) -> bool:
         return role == "admin"
     if role == f"staff_{target.owner.lower()}":
         return True
+    if app_of(target.pattern) in NETWORK_APPS:
+        return role in CASE_READERS | CSIRT
     return role in (SYSTEM_READERS if app_of(target.pattern) == "karte" else CASE_READERS)
 
 
