@@ -84,7 +84,12 @@ def _navigation(html: str) -> list[str]:
 #: Pages that show a record as it was written, not wording of the page: the audit trail prints
 #: the recorded action codes and values (its readable Japanese trace is issue 15's work), and
 #: the administrator's user page shows the person's e-mail address, which the admin needs.
-RECORDED = {("audit:index", "Approve"), ("users:detail", "an e-mail address")}
+RECORDED = {
+    ("audit:index", "Approve"),
+    # The network flow's recorded node names (security_review, network_review).
+    ("audit:index", "Review"),
+    ("users:detail", "an e-mail address"),
+}
 
 
 def english_leftovers(text: str, people: list[Any]) -> list[str]:

@@ -582,7 +582,7 @@ class NetworkConnectionFlow(CaseFlow):
         .Next(this.end)
     )
 
-    end = flow.End()
+    end = flow.End().Annotation(title=_("終了"))
 
     def run_precheck(self, activation: Any) -> None:
         services.run_precheck(connection=_case_of(activation))
