@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
+from governance import permissions_network as net
 from governance.models import (
     REVIEW_KINDS,
     AuditEvent,
@@ -127,6 +128,10 @@ def reads_red(user: AnyUser | None) -> bool:
     return bool(user and (user.is_superuser or has_role(user, *CSIRT_ROLES[1:], Role.AUDITOR)))
 
 
+def reads_network_cases(user: AnyUser | None) -> bool:
+    return reads_all_review_cases(user) or has_role(user, *net.NETWORK_READER_ROLES)
+
+
 def may_act(user: AnyUser | None) -> bool:
     """Whether the user may change anything at all (auditors never do)."""
     return bool(user and user.is_authenticated and user.is_active and not is_auditor(user))
@@ -174,6 +179,8 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
         parts.append(_prefixed(prefix, kind__in=REVIEW_KINDS))
     if reads_incidents(user):
         parts.append(_prefixed(prefix, kind=CaseKind.INCIDENT) & incident_tlp_q(user, prefix))
+    if has_role(user, *net.NETWORK_READER_ROLES) and not reads_all_review_cases(user):
+        parts.append(_prefixed(prefix, kind=CaseKind.NETWORK_CONNECTION))
     if is_department_staff(user) and not reads_all_review_cases(user):
         parts.append(_prefixed(prefix, department_id=user.department_id, kind__in=REVIEW_KINDS))
     direct = None
@@ -229,7 +236,9 @@ def can_view_case(user: AnyUser | None, case: Case) -> bool:
             return True
         if is_department_staff(user) and case.department_id == user.department_id:
             return True
-    elif case.kind == CaseKind.INCIDENT and reads_incidents(user):
+    if case.kind == CaseKind.NETWORK_CONNECTION and reads_network_cases(user):
+        return True
+    if case.kind == CaseKind.INCIDENT and reads_incidents(user):
         return reads_red(user) or Case.objects.filter(incident_tlp_q(user), pk=case.pk).exists()
     return scope_cases(user, Case.objects.filter(pk=case.pk)).exists()
 
@@ -242,6 +251,8 @@ def can_view_flow(user: AnyUser | None, kind: str) -> bool:
         return True
     if kind == CaseKind.INCIDENT:
         return is_csirt(user)
+    if kind == CaseKind.NETWORK_CONNECTION and has_role(user, *net.NETWORK_READER_ROLES):
+        return True
     return is_governance_staff(user) or is_department_staff(user)
 
 
@@ -260,7 +271,7 @@ def acting_error(user: AnyUser | None, case: Case, role: str) -> str | None:
         if case.department_id != getattr(user, "department_id", None):
             return OTHER_DEPARTMENT
     elif (role in GOVERNANCE_ROLES and case.kind not in REVIEW_KINDS) or (
-        role in CSIRT_ROLES and case.kind != CaseKind.INCIDENT
+        case.kind not in net.ROLE_KINDS.get(role, (case.kind,))
     ):
         return NOT_ALLOWED
     return segregation_error(user, case, role)
@@ -268,9 +279,14 @@ def acting_error(user: AnyUser | None, case: Case, role: str) -> str | None:
 
 def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
     """Segregation of duties: the requester never reviews or approves; nobody who reviewed the
-    case, in any round, approves it (``reviewed_by_q``), whatever roles they hold today."""
-    if role == Role.GOVERNANCE_REVIEWER and case.requester_id == user.pk:
+    case, in any round, approves it (``reviewed_by_q``), whatever roles they hold today (and
+    ``permissions_network`` for the network connection's own rules)."""
+    reviewing = (Role.GOVERNANCE_REVIEWER, Role.SECURITY_REVIEWER, Role.NETWORK_ADMIN)
+    if role in reviewing and case.requester_id == user.pk:
         return REQUESTER_CANNOT_REVIEW
+    network_error = net.network_segregation_error(user, case, role)
+    if network_error is not None:
+        return network_error
     if role == Role.GOVERNANCE_APPROVER:
         if case.requester_id == user.pk:
             return REQUESTER_CANNOT_APPROVE
@@ -299,6 +315,7 @@ REVIEW_ACTIONS = frozenset(
         "spec_review.scan.dismiss",
         "consultation.answer",
     }
+    | net.NETWORK_REVIEW_ACTIONS
 )
 
 
@@ -335,6 +352,7 @@ def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
                 )
             }
         )
+        | net.network_reviewed_by_q(user_pk, prefix)
     )
 
 
@@ -424,6 +442,7 @@ def task_queue_q(user: AnyUser | None) -> Q:
             parts.append(
                 Q(owner_permission=ACT_PERMISSION[role], process__case__kind=CaseKind.INCIDENT)
             )
+    parts.extend(net.network_queue_parts(user, held))
     if not parts:
         return nothing
     result = parts[0]
@@ -544,10 +563,7 @@ def reads_all_systems(user: AnyUser | None) -> bool:
         user
         and user.is_authenticated
         and user.is_active
-        and (
-            user.is_superuser
-            or has_role(user, *GOVERNANCE_ROLES, *CSIRT_ROLES, Role.AUDITOR, Role.ADMIN)
-        )
+        and (user.is_superuser or has_role(user, *GOVERNANCE_ROLES, *net.REGISTRY_READER_ROLES))
     )
 
 

@@ -19,6 +19,7 @@ from governance.integrations import views as integration_keys
 from governance.jobs import views as jobs
 from governance.karte import views as karte
 from governance.models import CaseKind
+from governance.network import views as network
 from governance.org import views as users
 
 
@@ -153,6 +154,27 @@ class IncidentsApp(ShinsaApp):
         return {"incidents_is_csirt": permissions.reads_incidents(request.user)}
 
 
+class NetworkApp(ShinsaApp):
+    """接続承認の管理: the approvals after their cases, their conditions and review tasks."""
+
+    app_name = "network"
+    title = _("接続承認の管理")
+    icon = "lan"
+    menu_template_name = "network/menu.html"
+
+    index_path = path("", network.ApprovalListView.as_view(), name="index")
+    export_path = path("export/", network.export_approvals, name="export")
+    approval_path = path("approvals/<int:pk>/", network.approval_detail, name="approval")
+    conditions_path = path("conditions/", network.ConditionListView.as_view(), name="conditions")
+    condition_path = path("conditions/<int:pk>/", network.condition_detail, name="condition")
+    suspend_system_path = path(
+        "systems/<int:pk>/suspend/", network.suspend_system, name="suspend_system"
+    )
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION)
+
+
 class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -172,6 +194,7 @@ def _viewsets() -> list[Any]:
     after_flow: dict[str, list[Any]] = {
         CaseKind.BUDGET_CHECK: [BudgetApp()],
         CaseKind.INCIDENT: [IncidentsApp()],
+        CaseKind.NETWORK_CONNECTION: [NetworkApp()],
     }
     viewsets: list[Any] = [HomeApp()]
     for entry in flows.flows():

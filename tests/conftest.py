@@ -26,7 +26,7 @@ from tests.second_factor import mark_verified, needs_code
 
 REQUIRE_SERVICES = os.environ.get("SHINSA_REQUIRE_SERVICES") == "1"
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.network_support"]
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +88,7 @@ def migration_seeds(transactional_db: None) -> None:
         "0004_seed_rules",
         "0009_seed_lock_in_terms",
         "0012_seed_clock_rules",
+        "0015_network_connection",
         "0016_incidents",
     ):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)

@@ -194,6 +194,9 @@ PK_KINDS: dict[str, str] = {
     "incidents:my_event": "event",
     # The incident page is probed on the TLP:RED incident (the flow pages show the others).
     "incidents:incident": "red_incident",
+    "network:approval": "approval",
+    "network:condition": "condition",
+    "network:suspend_system": "system",
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
@@ -406,8 +409,9 @@ def readable_text(response: HttpResponseBase) -> str:
 
 
 def departments_seen(text: str, numbers: dict[str, str]) -> frozenset[str]:
-    """Which departments' data the text shows: ``"A:case"``, ``"B:system"``, …; ``numbers``
-    maps each case number to its department's letter."""
+    """Which departments' data the text shows: ``"A:case"``, ``"B:system"``, ``"A:network"``
+    (a network connection: its strings are marked ``MX…NW``), …; ``numbers`` maps each case
+    number to its department's letter, or to ``"A:network"`` for a network connection."""
     seen = set()
     for token in set(_TOKEN.findall(_RANDOM.sub("", text))):
         if token.startswith("MX"):
@@ -416,10 +420,16 @@ def departments_seen(text: str, numbers: dict[str, str]) -> frozenset[str]:
                 seen.add(f"{letter}:system")
             elif rest.startswith("IN"):  # incidents and security events (matrix_world)
                 seen.add(f"{letter}:{'red' if rest.startswith('IN極秘') else 'incident'}")
+            elif rest.startswith("NW"):  # network connections (matrix_world)
+                seen.add(f"{letter}:network")
             else:
                 seen.add(f"{letter}:case")
         elif token in numbers:
-            seen.add(f"{numbers[token]}:{'incident' if token.startswith('IN-') else 'case'}")
+            owner = numbers[token]
+            if ":" in owner:
+                seen.add(owner)
+            else:
+                seen.add(f"{owner}:{'incident' if token.startswith('IN-') else 'case'}")
     return frozenset(seen)
 
 
@@ -567,7 +577,9 @@ class Sweep:
 
     def __post_init__(self) -> None:
         self.numbers = {
-            case.number: h.letter for h in self.world.holdings.values() for case in h.cases
+            case.number: f"{h.letter}:network" if case.kind == "network_connection" else h.letter
+            for h in self.world.holdings.values()
+            for case in h.cases
         }
 
     def seen(self, role: str, response: HttpResponseBase) -> frozenset[str]:

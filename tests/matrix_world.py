@@ -34,6 +34,8 @@ from governance.models import (
     Attachment,
     BudgetCheck,
     Case,
+    ConnectionApproval,
+    ConnectionCondition,
     Contract,
     Department,
     DocumentVersion,
@@ -51,6 +53,7 @@ from governance.models import (
 )
 from governance.roles import Role
 from governance.spec_review import services as spec_services
+from tests import network_support as nc
 from tests.audit_support import monthly_anchor
 from tests.budget_support import CHECKLIST_OK, facts, in_days, next_fiscal_year
 from tests.factories import (
@@ -151,6 +154,9 @@ def build_cast() -> dict[str, User]:
         "csirt2": make_user("csirt2", Role.CSIRT_MEMBER),
         "auditor": make_user("auditor", Role.AUDITOR),
         "admin": make_user("admin", Role.ADMIN),
+        # Not swept (``ROLES``): they drive the network connections of the world.
+        "security": make_user("security", Role.SECURITY_REVIEWER),
+        "netadmin": make_user("netadmin", Role.NETWORK_ADMIN),
     }
     for department in (dept_a, dept_b):
         department.liaison = people["reviewer"]
@@ -167,6 +173,7 @@ def _seed_rules() -> None:
         "0004_seed_rules",
         "0009_seed_lock_in_terms",
         "0012_seed_clock_rules",
+        "0015_network_connection",
         "0016_incidents",
     ):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
@@ -424,6 +431,33 @@ def _incidents(h: Holdings, cast: dict[str, User]) -> None:
     h.objects["red_incident"] = made["red"]
 
 
+def _network_connections(h: Holdings, cast: dict[str, User]) -> None:
+    """One connection through every step (sent back, revised, CISO, connected, acknowledged)
+    and one waiting for the approver. Their titles are marked ``MX…NW`` (network cases, which
+    the CSIRT roles read), their equipment is the department's own."""
+    letter = h.letter
+    closed = nc.through_every_step(
+        cast,
+        h.staff,
+        h.system,
+        title=f"MX{letter}NW接続・完了",
+        hostname=f"mx{letter.lower()}-web01",
+        condition=f"MX{letter}NW条件・ログを1年保存すること",
+    )
+    waiting = nc.review_through(
+        nc.apply(
+            h.staff,
+            h.system,
+            **nc.public_values(f"MX{letter}NW接続・決裁待ち", f"mx{letter.lower()}-web02"),
+        ),
+        cast,
+    )
+    h.cases += [closed, waiting]
+    approval = ConnectionApproval.objects.get(case=closed)
+    h.objects["approval"] = approval
+    h.objects["condition"] = ConnectionCondition.objects.get(case=closed)
+
+
 def _index_processes(h: Holdings) -> None:
     for case in h.cases:
         case.refresh_from_db()
@@ -478,6 +512,7 @@ def build_world() -> World:
         _budget_checks(h, reviewer, approver)
         _spec_reviews(h, reviewer, approver)
         _incidents(h, cast)
+        _network_connections(h, cast)
         holdings[letter] = h
     outbox.relay(force=True)  # documents are rendered and notices mailed by jobs
     for h in holdings.values():

@@ -411,7 +411,7 @@ def test_the_export_downloads_what_the_user_may_see(cast: Any, login: Any, syste
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="system_karte_')
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["システム", "契約", "経費", "監視"]
+    assert workbook.sheetnames == ["システム", "契約", "経費", "監視", "機器", "監視対象"]
     codes = [row[0] for row in workbook["システム"].iter_rows(min_row=2, values_only=True)]
     assert codes == ["A-1"]
     csv = login(cast["auditor"]).get(

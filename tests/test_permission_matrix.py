@@ -22,9 +22,11 @@ approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso
 - Department staff never see the other department's data (case numbers, titles, texts, file
   names, system names and codes) on any page, nor on the page a redirect leads to; a URL of
   the other department's object answers 302, 403, 404 or 405, never 200.
-- CSIRT roles never see any review case's data (they read the registry, not review cases).
+- CSIRT roles never see any review case's data (they read the registry, not review cases),
+  except network connections, which they read (strings marked ``MX…NW``, NEXT_WAVE §A.3).
 - Roles that never act on review cases or the registry (auditor, CSIRT roles): every action
-  page answers 403, 404 or 405, by GET and by POST, and nothing changes. Pages that only show
+  page answers 403, 404 or 405, by GET and by POST, and nothing changes (the CISO's own step
+  of a network connection aside: it may give back a task it held). Pages that only show
   something (``READ_NAMES``: lists, details, downloads, exports, a task's index) answer a POST
   as they answer a GET; ``ACTS_ON_POST`` pages show by GET and act by POST. Three kinds of
   page check their empty form before the service refuses the actor (``FORM_FIRST``): they
@@ -133,10 +135,13 @@ READ_NAMES = frozenset(
         "my_event",
         "event",
         "incident",
+        "approval",
+        "conditions",
+        "condition",
     }
 )
 #: Pages that show something by GET and act by POST.
-ACTS_ON_POST = frozenset({"terms", "event", "incident"})
+ACTS_ON_POST = frozenset({"terms", "event", "incident", "approval", "condition"})
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
 CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
@@ -144,6 +149,8 @@ INCIDENT_READERS = CSIRT | {"auditor"}
 #: Who sees every TLP:RED incident (the ``csirt`` member is named on none of the world's).
 RED_READERS = frozenset({"csirt_lead", "ciso", "auditor"})
 INCIDENT_APPS = frozenset({"incident", "incidents"})
+#: Network connections are read by the CSIRT roles too (NEXT_WAVE §A.3).
+NETWORK_APPS = frozenset({"network_connection", "network"})
 #: Who may open each application's lists and reports (the first part of a page's name).
 APP_READERS: dict[str, frozenset[str]] = {
     "": SIGNED_IN,
@@ -152,6 +159,8 @@ APP_READERS: dict[str, frozenset[str]] = {
     "consultation": FLOW_USERS,
     "budgetcheck": FLOW_USERS,
     "spec_review": FLOW_USERS,
+    "network_connection": FLOW_USERS | CSIRT,
+    "network": FLOW_USERS | CSIRT,
     "budget": FLOW_USERS | {"admin"},
     "audit": frozenset({"auditor", "admin"}),
     "jobs": frozenset({"reviewer", "approver", "auditor", "admin"}),
@@ -191,6 +200,8 @@ FORM_FIRST: dict[str, dict[str, frozenset[int]]] = {
     "case_unshare": {"get": frozenset({405}), "post": frozenset({302})},
     # The lock-in term list: an empty form is shown again with its error.
     "terms": {"post": frozenset({200})},
+    # 緊急遮断 of a system: the CSIRT may, but not without a reason (sent back to the registry).
+    "suspend_system": {"post": frozenset({302})},
 }
 
 
@@ -234,6 +245,8 @@ def reads(role: str, target: Target) -> bool:
         return role in API_READERS[last]
     if role == f"staff_{target.owner.lower()}":
         return True
+    if app_of(target.pattern) in NETWORK_APPS:
+        return role in CASE_READERS | CSIRT
     # The registry: its pages, and the API's systems (named by code).
     registry = app_of(target.pattern) == "karte" or "code" in target.pattern.kwargs
     return role in (SYSTEM_READERS if registry else CASE_READERS)
@@ -408,6 +421,8 @@ def test_auditors_and_csirt_roles_are_refused_every_action(matrix: Matrix) -> No
             or page_class(o.target.pattern, o.method) != "action"
         ):
             return ""
+        if o.role == "ciso" and app_of(o.target.pattern) in NETWORK_APPS:
+            return ""  # the CISO approves routed network connections (NEXT_WAVE §A.3)
         if o.changed:
             return f"changed {list(o.changed)}"
         last = o.target.pattern.name.rsplit(":", 1)[-1]

@@ -87,6 +87,7 @@ def _navigation(html: str) -> list[str]:
 #: the administrator's user page shows the person's e-mail address, which the admin needs.
 RECORDED = {
     ("audit:index", "Approve"),
+    # The network flow's recorded node names (security_review, network_review).
     ("audit:index", "Review"),
     ("users:detail", "an e-mail address"),
 }

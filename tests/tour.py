@@ -25,6 +25,8 @@ from governance.models import (
     AdvisoryDocument,
     Attachment,
     Case,
+    ConnectionApproval,
+    ConnectionCondition,
     Contract,
     DocumentVersion,
     GuidanceItem,
@@ -39,6 +41,7 @@ from governance.models import (
 )
 from governance.roles import Role
 from tests import budget_support as support
+from tests import network_support as nc
 from tests.audit_support import monthly_anchor
 from tests.factories import make_user
 from tests.incidents_support import incident_stages
@@ -49,6 +52,7 @@ from workflows.budget_check import BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
 from workflows.incident import IncidentFlow
 from workflows.models import CaseTask
+from workflows.network_connection import NetworkConnectionFlow
 from workflows.spec_review import SpecReviewFlow
 
 #: Patterns the tours leave out: Django's admin (its own translated pages, reached only by
@@ -78,6 +82,8 @@ class Objects:
     integration_key: Any = None
     key_request: Any = None
     incidents: dict[str, Any] = field(default_factory=dict)
+    approval: Any = None
+    condition: Any = None
 
 
 def _spec_checklist(**issues: str) -> dict[str, tuple[str, str]]:
@@ -244,6 +250,25 @@ def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     driver.complete(answered.process, ConsultationFlow.close, user=staff, data={"resolved": "yes"})
     objects.cases["consultation_closed"] = answered
     objects.cases["consultation_open"] = _consultation(staff, "テレワーク端末について")
+
+    # Network connections: one through every step (sent back, CISO, connected), one waiting
+    # for the approver.
+    people = dict(cast)
+    for name, role in (
+        ("security", Role.SECURITY_REVIEWER),
+        ("netadmin", Role.NETWORK_ADMIN),
+        ("ciso", Role.CISO),
+    ):
+        people.setdefault(name, make_user(f"tour_{name}", role))
+    network = nc.through_every_step(
+        people, staff, system, title="公開サーバの接続", hostname="web01", condition="ログを保存"
+    )
+    objects.cases["network_closed"] = network
+    objects.cases["network_awaiting_approval"] = nc.review_through(
+        nc.apply(staff, system, **nc.public_values("公開サーバの追加", "web02")), people
+    )
+    objects.approval = ConnectionApproval.objects.get(case=network)
+    objects.condition = ConnectionCondition.objects.get(case=network)
     run_jobs()
 
     objects.season = create_budget_season(
@@ -305,6 +330,7 @@ _FLOWS: dict[str, Any] = {
     "budgetcheck": BudgetCheckFlow,
     "spec_review": SpecReviewFlow,
     "incident": IncidentFlow,
+    "network_connection": NetworkConnectionFlow,
 }
 
 #: The case whose process the flows' process pages show.
@@ -313,6 +339,7 @@ _PROCESS_CASE = {
     "budgetcheck": "budget_closed",
     "spec_review": "spec_approved",
     "incident": "incident_closed",
+    "network_connection": "network_closed",
 }
 
 
@@ -357,6 +384,9 @@ _FILLERS: dict[str, Any] = {
     "users:unlock": lambda o: {"pk": o.cases["budget_closed"].requester_id},
     "users:reset_second_factor": lambda o: {"pk": o.cases["budget_closed"].requester_id},
     "users:assign_liaison": lambda o: {"pk": o.cases["budget_closed"].department_id},
+    "network:approval": lambda o: {"pk": o.approval.pk},
+    "network:condition": lambda o: {"pk": o.condition.pk},
+    "network:suspend_system": lambda o: {"pk": o.system.pk},
     "spec_review:ready_for_board": lambda o: {"case_pk": o.cases["spec_approved"].pk},
     "password_reset_confirm": lambda o: {"uidb64": "MQ", "token": "set-password"},
     "users:key_approve": lambda o: {"pk": o.key_request.pk},

@@ -10,9 +10,10 @@ from workflows.base import CaseFlowAppViewset
 from workflows.budget_check import BudgetCheckAppViewset, BudgetCheckFlow
 from workflows.consultation import ConsultationFlow
 from workflows.incident import IncidentFlow
+from workflows.network_connection import NetworkConnectionAppViewset, NetworkConnectionFlow
 from workflows.spec_review import SpecReviewAppViewset, SpecReviewFlow
 
-FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow, IncidentFlow]
+FLOWS = [ConsultationFlow, BudgetCheckFlow, SpecReviewFlow, NetworkConnectionFlow, IncidentFlow]
 
 
 def register() -> None:
@@ -30,6 +31,11 @@ def register() -> None:
         kind=CaseKind.SPEC_REVIEW,
         flow_class=SpecReviewFlow,
         viewset=SpecReviewAppViewset(SpecReviewFlow, icon="fact_check"),
+    )
+    flows.register(
+        kind=CaseKind.NETWORK_CONNECTION,
+        flow_class=NetworkConnectionFlow,
+        viewset=NetworkConnectionAppViewset(NetworkConnectionFlow, icon="lan"),
     )
     flows.register(
         kind=CaseKind.INCIDENT,

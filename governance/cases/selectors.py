@@ -25,6 +25,7 @@ from governance.models import (
     Consultation,
     Department,
     Incident,
+    NetworkConnection,
     Notification,
     SpecReview,
     User,
@@ -36,6 +37,7 @@ CASE_MODELS: dict[str, type[Case]] = {
     CaseKind.BUDGET_CHECK: BudgetCheck,
     CaseKind.SPEC_REVIEW: SpecReview,
     CaseKind.INCIDENT: Incident,
+    CaseKind.NETWORK_CONNECTION: NetworkConnection,
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +45,23 @@ logger = logging.getLogger(__name__)
 #: Clocks handled in one pass; the rest wait for the next pass a minute later.
 BATCH = 500
 MAIL_JOB = "deadline_notice_mails"
+
+#: What a breach means beyond the notices, per kind: an approval whose ``nc_expiry`` clock is
+#: missed has expired. Each hook runs in the pass's transaction after the clock turned
+#: ``missed`` (once per clock); sub-domains register theirs with ``on_breach``.
+BREACH_HOOKS: dict[str, Callable[[Deadline, dt.datetime], None]] = {}
+
+
+def on_breach(
+    kind: str,
+) -> Callable[[Callable[[Deadline, dt.datetime], None]], Callable[[Deadline, dt.datetime], None]]:
+    def register(
+        func: Callable[[Deadline, dt.datetime], None],
+    ) -> Callable[[Deadline, dt.datetime], None]:
+        BREACH_HOOKS[kind] = func
+        return func
+
+    return register
 
 
 def dedupe_key(deadline: Deadline, stage: str) -> str:
@@ -200,6 +218,10 @@ def run_deadlines(*, now: dt.datetime | None = None) -> int:
                 if stage == schedule.MISSED
             ],
         )
+        for deadline, stage, _roles in plan:
+            hook = BREACH_HOOKS.get(deadline.kind)
+            if stage == schedule.MISSED and hook is not None:
+                hook(deadline, now)
     return len(notices)
 
 

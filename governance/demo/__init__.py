@@ -19,6 +19,7 @@ STEPS: list[str] = [
     "governance.budget.demo",
     "governance.spec_review.demo",
     "governance.incidents.demo",
+    "governance.network.demo",
 ]
 
 

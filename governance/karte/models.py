@@ -239,3 +239,137 @@ class MonitoringEnrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system.code} {self.service} {'有' if self.enrolled else '無'}"
+
+
+# --- Equipment and monitored targets (NEXT_WAVE §A.4) ----------------------------------------
+
+
+class AssetKind(models.TextChoices):
+    """What a piece of equipment is (the kinds of network connection that are equipment)."""
+
+    SERVER = "server", _("サーバ")
+    TERMINAL = "terminal", _("端末（標準端末以外）")
+    NETWORK_DEVICE = "network_device", _("ネットワーク機器")
+    SPECIAL_DEVICE = "special_device", _("特定用途機器・IoT")
+
+
+class WirelessAuth(models.TextChoices):
+    """How a wireless LAN authenticates (the guideline's 6.1(13) asks for Enterprise in LGWAN)."""
+
+    WPA3_ENTERPRISE = "wpa3_enterprise", _("WPA3 エンタープライズ（IEEE802.1X）")
+    WPA2_ENTERPRISE = "wpa2_enterprise", _("WPA2 エンタープライズ（IEEE802.1X）")
+    PSK = "psk", _("事前共有鍵（PSK）")
+    OPEN = "open", _("認証なし（オープン）")
+
+
+class AssetLocation(models.TextChoices):
+    HEADQUARTERS = "headquarters", _("本庁")
+    BRANCH = "branch", _("出先機関")
+    DATA_CENTRE = "data_centre", _("データセンター")
+    CLOUD = "cloud", _("クラウド")
+
+
+class NetworkAsset(models.Model):
+    """One piece of equipment of an information system (a server, a switch, a 複合機): what
+    it is, where it sits on the network and how long its OS is supported. Network connection
+    approvals, incidents and the disposal of storage devices point at these rows.
+
+    ``mac_address`` is stored as ``aa:bb:cc:dd:ee:ff`` and is unique among active assets;
+    ``ip_address`` is a canonical address or CIDR. Rows are changed only through
+    ``governance.karte.services`` (each change audited against the system)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("使用中")
+        RETIRED = "retired", _("使用終了")
+        DISPOSED = "disposed", _("廃棄済")
+
+    system = models.ForeignKey(
+        InformationSystem,
+        verbose_name=_("情報システム"),
+        on_delete=models.PROTECT,
+        related_name="assets",
+    )
+    kind = models.CharField(_("機器の種類"), max_length=30, choices=AssetKind.choices)
+    hostname = models.CharField(_("ホスト名"), max_length=253)
+    asset_tag = models.CharField(_("備品番号"), max_length=50, blank=True)
+    ip_address = models.CharField(_("IP アドレス・CIDR"), max_length=50, blank=True)
+    mac_address = models.CharField(_("MAC アドレス"), max_length=17, blank=True)
+    maker = models.CharField(_("メーカー"), max_length=100, blank=True)
+    model_name = models.CharField(_("型番"), max_length=100, blank=True)
+    os_name = models.CharField(_("OS"), max_length=100, blank=True)
+    os_version = models.CharField(_("OS のバージョン"), max_length=50, blank=True)
+    os_eol_on = models.DateField(_("OS のサポート終了日"), null=True, blank=True)
+    firmware_version = models.CharField(_("ファームウェア"), max_length=50, blank=True)
+    has_storage = models.BooleanField(_("記憶媒体あり"), default=False)
+    wireless = models.BooleanField(_("無線LAN"), default=False)
+    wireless_auth = models.CharField(
+        _("無線LANの認証方式"), max_length=20, choices=WirelessAuth.choices, blank=True
+    )
+    location = models.CharField(
+        _("設置場所"), max_length=20, choices=AssetLocation.choices, blank=True
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    # The 廃棄証明書 (an attachment of the condition that asked for it), once disposed.
+    disposal_certificate = models.ForeignKey(
+        "governance.Attachment",
+        verbose_name=_("廃棄証明書"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("機器")
+        verbose_name_plural = _("機器")
+        ordering = ["system", "hostname", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mac_address"],
+                condition=models.Q(status="active") & ~models.Q(mac_address=""),
+                name="asset_unique_active_mac",
+            ),
+            models.UniqueConstraint(
+                fields=["system", "hostname"],
+                condition=models.Q(status="active"),
+                name="asset_unique_active_hostname",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}（{self.system.code}）"
+
+
+class MonitoredTarget(models.Model):
+    """One target (a URL or a CIDR) registered with one of the three monitoring services for a
+    system, from ``registered_on`` until ``removed_on``. Counting the rows active at a fiscal
+    year's end gives the yearly figures (seed 000: 177 / 88 / 75)."""
+
+    system = models.ForeignKey(
+        InformationSystem,
+        verbose_name=_("情報システム"),
+        on_delete=models.PROTECT,
+        related_name="monitored_targets",
+    )
+    service = models.CharField(_("サービス"), max_length=30, choices=MonitoringService.choices)
+    target = models.CharField(_("監視対象（URL・CIDR）"), max_length=300)
+    registered_on = models.DateField(_("登録日"))
+    removed_on = models.DateField(_("登録解除日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("監視対象")
+        verbose_name_plural = _("監視対象")
+        ordering = ["system", "service", "target"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "target"],
+                condition=models.Q(removed_on__isnull=True),
+                name="monitored_target_unique_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()}: {self.target}"

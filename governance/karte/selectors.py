@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
@@ -31,7 +32,9 @@ from governance.karte.rules import (
 )
 from governance.key_permissions import scope_systems_for_key
 from governance.models import (
+    ApprovalStatus,
     AuditEvent,
+    ConnectionApproval,
     Contract,
     CostCategory,
     CostKind,
@@ -39,8 +42,12 @@ from governance.models import (
     CostRecord,
     Department,
     InformationSystem,
+    LedgerStatus,
+    MonitoredTarget,
     MonitoringEnrolment,
     MonitoringService,
+    NetworkAsset,
+    NetworkSegment,
     Rule,
     RuleKey,
     SystemKind,
@@ -126,6 +133,9 @@ class SystemFilters:
     status: str = ""
     q: str = ""
     sort: str = "code"
+    # Systems with a network connection approval of this segment and status (接続承認一覧).
+    nc_segment: str = ""
+    nc_status: str = ""
 
     @classmethod
     def from_params(cls, params: Any) -> SystemFilters:
@@ -145,6 +155,12 @@ class SystemFilters:
             ),
             q=params.get("q", "").strip()[:100],
             sort=params.get("sort", "code") if params.get("sort") in SORTS else "code",
+            nc_segment=params.get("nc_segment", "")
+            if params.get("nc_segment") in NetworkSegment.values
+            else "",
+            nc_status=params.get("nc_status", "")
+            if params.get("nc_status") in ApprovalStatus.values
+            else "",
         )
 
 
@@ -176,6 +192,13 @@ def system_list(user: Any, filters: SystemFilters) -> QuerySet[InformationSystem
         queryset = queryset.filter(coverage=filters.coverage)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
+    if filters.nc_segment or filters.nc_status:
+        approvals = ConnectionApproval.objects.filter(system=OuterRef("pk"))
+        if filters.nc_segment:
+            approvals = approvals.filter(segment=filters.nc_segment)
+        if filters.nc_status:
+            approvals = approvals.filter(status=filters.nc_status)
+        queryset = queryset.filter(Exists(approvals))
     if filters.q:
         query = filters.q
         queryset = queryset.filter(
@@ -303,6 +326,9 @@ class SystemDetail:
     monitoring: list[tuple[str, MonitoringEnrolment | None]]
     history: list[AuditEvent]
     can_edit: bool
+    assets: list[NetworkAsset] = field(default_factory=list)
+    targets: list[MonitoredTarget] = field(default_factory=list)
+    connections: list[SystemConnection] = field(default_factory=list)
 
 
 def system_history(system: InformationSystem, limit: int = 50) -> list[AuditEvent]:
@@ -333,7 +359,49 @@ def system_detail(user: Any, system: InformationSystem) -> SystemDetail:
         ],
         history=system_history(system),
         can_edit=permissions.can_edit_system(user, system),
+        assets=list(NetworkAsset.objects.filter(system=system).order_by("status", "hostname")),
+        targets=list(
+            MonitoredTarget.objects.filter(system=system).order_by(
+                "removed_on", "service", "target"
+            )
+        ),
+        connections=system_connections(user, system),
     )
+
+
+@dataclass
+class SystemConnection:
+    """One network connection approval of a system as the registry words it."""
+
+    approval: ConnectionApproval
+    status_label: str
+    open_conditions: int
+
+
+def system_connections(
+    user: Any, system: InformationSystem, *, today: Any = None
+) -> list[SystemConnection]:
+    """Every approval of the system the user may see, newest first, with its status worded
+    for ``today`` (接続中 / 接続承認期限切れ / 更新審査中（従前の承認で継続）…). Two queries."""
+    today = today or timezone.localdate()
+    approvals = (
+        ConnectionApproval.objects.filter(
+            permissions.case_visibility_q(user, "case__"), system=system
+        )
+        .select_related("case", "document")
+        .prefetch_related("conditions")
+        .order_by("-valid_from", "-pk")
+    )
+    return [
+        SystemConnection(
+            approval=approval,
+            status_label=approval.status_label(today),
+            open_conditions=sum(
+                1 for c in approval.conditions.all() if c.status == LedgerStatus.OPEN
+            ),
+        )
+        for approval in approvals
+    ]
 
 
 # --- The lock-in report ---------------------------------------------------------------------

@@ -30,7 +30,14 @@ from governance.japanese import JapaneseInputError, parse_fiscal_year
 from governance.karte import io as karte_io
 from governance.karte import selectors, services
 from governance.karte.rules import Coverage
-from governance.models import CostRecord, InformationSystem, SystemKind
+from governance.models import (
+    ApprovalStatus,
+    CostRecord,
+    InformationSystem,
+    NetworkSegment,
+    SystemKind,
+)
+from governance.roles import Role
 from governance.uploads import UploadRejected, check_upload
 
 
@@ -58,6 +65,8 @@ class SystemListView(generic.ListView):
             kinds=SystemKind.choices,
             coverages=Coverage.choices,
             statuses=InformationSystem.Status.choices,
+            nc_segments=NetworkSegment.choices,
+            nc_statuses=ApprovalStatus.choices,
             sorts=[
                 ("code", _("システムコード")),
                 ("name", _("システム名")),
@@ -74,7 +83,15 @@ class SystemListView(generic.ListView):
 def system_detail(request: Any, pk: int) -> HttpResponse:
     system = selectors.access_system(request.user, pk)
     detail = selectors.system_detail(request.user, system)
-    return render(request, "karte/detail.html", {"detail": detail, "system": system})
+    # 緊急遮断: the network admin, or the CSIRT from an incident (governance.network.permissions).
+    can_suspend = permissions.may_act(request.user) and permissions.has_role(
+        request.user, Role.NETWORK_ADMIN, Role.CSIRT_MEMBER, Role.CSIRT_LEAD
+    )
+    return render(
+        request,
+        "karte/detail.html",
+        {"detail": detail, "system": system, "can_suspend": can_suspend},
+    )
 
 
 def _system_values(form: SystemForm) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0014_list_indexes'),
+        ('governance', '0015_network_connection'),
     ]
 
     operations = [

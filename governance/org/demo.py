@@ -61,6 +61,8 @@ DEPARTMENTS: list[tuple[str, str, str, list[str]]] = [
 USERS: list[tuple[str, str, str, str, str, str]] = [
     ("staff_somu", "佐藤", "花子", Role.DEPARTMENT_STAFF, "somu", "人事課"),
     ("staff_zaimu", "鈴木", "一郎", Role.DEPARTMENT_STAFF, "zaimu", "税務局税政課"),
+    ("staff_fukushi", "山田", "陽子", Role.DEPARTMENT_STAFF, "fukushi", "障がい福祉室"),
+    ("staff_kenko", "森", "健一", Role.DEPARTMENT_STAFF, "kenko", "保健医療室"),
     ("reviewer", "高橋", "健太", Role.GOVERNANCE_REVIEWER, "smartcity", "行政DX推進課"),
     ("reviewer2", "田中", "美咲", Role.GOVERNANCE_REVIEWER, "smartcity", "行政DX推進課"),
     ("approver", "伊藤", "誠", Role.GOVERNANCE_APPROVER, "smartcity", "行政DX推進課"),

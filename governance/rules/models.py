@@ -44,6 +44,20 @@ class RuleKey(models.TextChoices):
         "nc_disconnect_confirm_business_days",
         _("接続解除の確認期限（開庁日）"),
     )
+    # Network connection approval: assumptions of NEXT_WAVE §A built as rules (migration 0013).
+    NC_CISO_ROUTING = "nc_ciso_routing", _("CISO 承認を要する接続の判定基準（版）")
+    NC_RENEWAL_CONTINUES = (
+        "nc_renewal_continues",
+        _("更新審査中は従前の承認で継続する（1: する、0: しない）"),
+    )
+    NC_CLOUD_ISMAP_REQUIRED = (
+        "nc_cloud_ismap_required",
+        _("クラウドサービスに ISMAP 登録を求める（1: 必須、0: 指摘のみ）"),
+    )
+    NC_REVOCATION_TRIGGER_BUSINESS_DAYS = (
+        "nc_revocation_trigger_business_days",
+        _("承認条件の期限超過から見直しを求めるまでの開庁日数"),
+    )
 
 
 class Rule(models.Model):

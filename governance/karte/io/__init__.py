@@ -1,7 +1,7 @@
 """Reading and writing the registry as an Excel workbook (or one sheet as CSV).
 
-The layout is the office's: four sheets with Japanese header rows, column order free, extra
-columns ignored.
+The layout is the office's: six sheets with Japanese header rows, column order free, extra
+columns ignored (the two equipment sheets are described in ``equipment``).
 
 - ``システム``: システムコード, システム名, 部局, 所属, 区分, 初期運用開始年度,
   インターネット公開, サーバ設置場所, 職員数, うち情報系職員数, 常駐委託業者人数, 課題, 更新計画
@@ -18,13 +18,16 @@ database: names of departments and sections are resolved, and the rows applied, 
 ``governance.karte.services.import_systems``.
 """
 
+from governance.karte.io.equipment import AssetRow, TargetRow
 from governance.karte.io.layout import (
     COMMAND_LIMITS,
     MAX_ISSUES,
+    SHEET_ASSETS,
     SHEET_CONTRACTS,
     SHEET_COSTS,
     SHEET_MONITORING,
     SHEET_SYSTEMS,
+    SHEET_TARGETS,
     SHEETS,
     UNREADABLE_CSV,
     UNREADABLE_FILE,
@@ -50,13 +53,16 @@ __all__ = [
     "COMMAND_LIMITS",
     "MAX_ISSUES",
     "SHEETS",
+    "SHEET_ASSETS",
     "SHEET_CONTRACTS",
     "SHEET_COSTS",
     "SHEET_MONITORING",
     "SHEET_SYSTEMS",
+    "SHEET_TARGETS",
     "UNREADABLE_CSV",
     "UNREADABLE_FILE",
     "UPLOAD_LIMITS",
+    "AssetRow",
     "CellError",
     "ContractRow",
     "CostRow",
@@ -66,6 +72,7 @@ __all__ = [
     "MonitoringRow",
     "ParsedImport",
     "SystemRow",
+    "TargetRow",
     "clean_text",
     "export_rows",
     "normalise_name",

@@ -8,6 +8,7 @@ raises ``CellError`` with a Japanese reason.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from governance.japanese import (
     parse_amount,
     parse_fiscal_year,
 )
+from governance.karte.io import equipment
 from governance.models import (
     CostCategory,
     CostKind,
@@ -36,7 +38,7 @@ SHEET_SYSTEMS = "システム"
 SHEET_CONTRACTS = "契約"
 SHEET_COSTS = "経費"
 SHEET_MONITORING = "監視"
-SHEETS = (SHEET_SYSTEMS, SHEET_CONTRACTS, SHEET_COSTS, SHEET_MONITORING)
+SHEETS: tuple[str, ...] = (SHEET_SYSTEMS, SHEET_CONTRACTS, SHEET_COSTS, SHEET_MONITORING)
 
 # Messages; tests assert on these.
 MISSING_SHEET = "シート「{sheet}」がありません。"
@@ -220,6 +222,8 @@ class ParsedImport:
     contracts: list[ContractRow] | None = None
     costs: list[CostRow] | None = None
     monitoring: list[MonitoringRow] | None = None
+    assets: list[Any] | None = None  # equipment.AssetRow
+    targets: list[Any] | None = None  # equipment.TargetRow
     issues: list[ImportIssue] = field(default_factory=list)
 
 
@@ -477,3 +481,14 @@ def sheet_for(text: str) -> str:
 def normalise_name(text: str) -> str:
     """How department and section names from a file are matched against the registry."""
     return unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "").strip()
+
+
+# --- The equipment sheets (``equipment``), appended so the four above keep their columns ----
+
+SHEET_ASSETS = equipment.SHEET_ASSETS
+SHEET_TARGETS = equipment.SHEET_TARGETS
+ASSET_COLUMNS, TARGET_COLUMNS = equipment.columns(sys.modules[__name__])
+SHEETS = (*SHEETS, SHEET_ASSETS, SHEET_TARGETS)
+LAYOUTS.update({SHEET_ASSETS: ASSET_COLUMNS, SHEET_TARGETS: TARGET_COLUMNS})
+# Checked first: the 監視対象 sheet also has the 監視 sheet's サービス column.
+DISTINCTIVE_HEADERS = {SHEET_ASSETS: "ホスト名", SHEET_TARGETS: "監視対象", **DISTINCTIVE_HEADERS}

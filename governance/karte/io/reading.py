@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from governance.karte.io import equipment
 from governance.karte.io.calamine_reading import workbook_sheets
 from governance.karte.io.layout import (
     DISTINCTIVE_HEADERS,
@@ -27,10 +28,12 @@ from governance.karte.io.layout import (
     MISSING_COLUMN,
     NO_HEADER,
     NO_KNOWN_SHEET,
+    SHEET_ASSETS,
     SHEET_CONTRACTS,
     SHEET_COSTS,
     SHEET_MONITORING,
     SHEET_SYSTEMS,
+    SHEET_TARGETS,
     SHEETS,
     STAFF_IT_EXCEEDS,
     TOO_MANY_ROWS,
@@ -205,7 +208,13 @@ def _complete(values: dict[str, Any], keys: Iterable[str]) -> bool:
 def _build(sheet: str, records: list[dict[str, Any]], parsed: ParsedImport) -> None:
     required = [column.key for column in LAYOUTS[sheet] if column.required]
     complete = [values for values in records if _complete(values, required)]
-    if sheet == SHEET_SYSTEMS:
+    if sheet in (SHEET_ASSETS, SHEET_TARGETS):
+        rows = equipment.build_rows(sheet, complete)
+        if sheet == SHEET_ASSETS:
+            parsed.assets = rows
+        else:
+            parsed.targets = rows
+    elif sheet == SHEET_SYSTEMS:
         system_rows = []
         for values in complete:
             row = values.pop("_row")

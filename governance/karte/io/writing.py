@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 from openpyxl import Workbook
 
+from governance.karte.io import equipment, layout
 from governance.karte.io.layout import (
     CONTRACT_COLUMNS,
     COST_COLUMNS,
@@ -130,6 +131,7 @@ def export_rows(systems: QuerySet[InformationSystem]) -> dict[str, Iterator[list
         SHEET_CONTRACTS: contract_rows(),
         SHEET_COSTS: cost_rows(),
         SHEET_MONITORING: monitoring_rows(),
+        **equipment.export_rows(ids, layout),
     }
 
 

@@ -36,16 +36,19 @@ from governance import permissions
 from governance.audit.services import PendingEvent, record_event, record_events
 from governance.bulk import insert_rows
 from governance.karte.io import (
+    SHEET_ASSETS,
     SHEET_CONTRACTS,
     SHEET_COSTS,
     SHEET_MONITORING,
     SHEET_SYSTEMS,
+    SHEET_TARGETS,
     ImportIssue,
     KarteImportError,
     ParsedImport,
     normalise_name,
 )
 from governance.karte.rules import refresh_tenures
+from governance.karte.services import equipment
 from governance.karte.services.systems import _audit_value, _values_of
 from governance.models import (
     Contract,
@@ -113,6 +116,8 @@ def _resolve(parsed: ParsedImport) -> tuple[_Resolved, list[ImportIssue]]:
         (SHEET_CONTRACTS, parsed.contracts or []),
         (SHEET_COSTS, parsed.costs or []),
         (SHEET_MONITORING, parsed.monitoring or []),
+        (SHEET_ASSETS, parsed.assets or []),
+        (SHEET_TARGETS, parsed.targets or []),
     ]
     for _sheet, rows in child_sheets:
         codes.update(row.code for row in rows)
@@ -295,7 +300,7 @@ def import_systems(*, actor: Any, parsed: ParsedImport, source: str = "") -> Imp
     permissions.require(permissions.can_import_systems(actor))
     with transaction.atomic():
         resolved, issues = _resolve(parsed)
-        issues = parsed.issues + issues
+        issues = parsed.issues + issues + equipment.check(parsed)
         if issues:
             raise KarteImportError(issues)
         return _apply(actor, parsed, resolved, source)
@@ -392,6 +397,11 @@ def _apply(actor: Any, parsed: ParsedImport, resolved: _Resolved, source: str) -
         result.rows_removed[spec.sheet] = removed_total
 
     refresh_tenures(touched_contracts)
+    equipment_changes, equipment_added, equipment_removed = equipment.apply(parsed, systems)
+    for code, changes in equipment_changes.items():
+        child_changes[code].update(changes)
+    result.rows_added.update(equipment_added)
+    result.rows_removed.update(equipment_removed)
 
     events: list[PendingEvent] = []
     reason = f"一括取込: {source}" if source else "一括取込"
