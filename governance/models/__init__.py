@@ -39,6 +39,7 @@ from governance.clocks.models import (
     DeadlineStatus,
 )
 from governance.consultation.models import Consultation
+from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.jobs.models import Job
 from governance.karte.models import (
     CUSTOMISABLE_KINDS,
@@ -104,8 +105,10 @@ __all__ = [
     "Deadline",
     "DeadlineKind",
     "DeadlineStatus",
+    "DecisionRecord",
     "Department",
     "DocumentVersion",
+    "EvidenceAccess",
     "Finding",
     "GuidanceItem",
     "InformationSystem",

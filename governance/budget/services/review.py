@@ -28,6 +28,7 @@ from governance.cases.services import (
 )
 from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
+from governance.decisions.services import Fact, record_decision
 from governance.japanese import fiscal_year_of
 from governance.models import (
     CHECKLIST_FIELDS,
@@ -194,6 +195,30 @@ def request_fiscal_years(today: dt.date | None = None) -> tuple[int, int]:
     return current, current + 2
 
 
+def _decision_facts(check: BudgetCheck) -> list[Fact]:
+    """What the review and approval pages show beside the case's columns: the checklist and
+    the guidance items (worded in Japanese, for the decision record)."""
+    with translation.override("ja"):
+        facts = [
+            Fact(
+                label=str(BudgetPerspective(perspective).label),
+                value=str(CheckOutcome(value).label) if value in CheckOutcome.values else "",
+            )
+            for perspective, field in CHECKLIST_FIELDS.items()
+            if (value := getattr(check, field))
+        ]
+        for item in check.guidanceitems.order_by("sequence"):
+            facts.append(
+                Fact(
+                    label=_("指導事項{number}").format(number=item.sequence),
+                    value=_("{text}（期限 {due}）").format(
+                        text=item.text, due=item.due_date.isoformat() if item.due_date else "—"
+                    ),
+                )
+            )
+    return facts
+
+
 # --- Routing ------------------------------------------------------------------------------
 
 
@@ -272,6 +297,15 @@ def send_back_budget_check(
             action="budget_check.send_back",
             reason=questions,
             extra_changes=changes,
+        )
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.send_back",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=questions,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.review",
         )
         with translation.override("ja"):  # records stay Japanese
             notify(
@@ -435,6 +469,15 @@ def record_budget_result(
             action="budget_check.record_result",
             extra_changes=changes,
         )
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.record_result",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=check.review_notes,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.review",
+        )
     budget_check.refresh_from_db()
     return budget_check
 
@@ -473,6 +516,15 @@ def approve_budget_check(
             action="budget_check.approve",
             reason=comment,
             extra_changes={"approver": [None, actor.pk], "document": [None, document.number]},
+        )
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.approve",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=comment,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.approve",
         )
         with translation.override("ja"):  # records stay Japanese
             notify(
@@ -517,6 +569,15 @@ def return_budget_check_to_reviewer(
                     check.approval_return_count,
                 ]
             },
+        )
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.return_from_approval",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=reason,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.approve",
         )
         with translation.override("ja"):  # records stay Japanese
             notify(
