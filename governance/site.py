@@ -13,6 +13,7 @@ from governance import flows, home, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
+from governance.decisions import views as decisions
 from governance.jobs import views as jobs
 from governance.karte import views as karte
 from governance.models import CaseKind
@@ -34,6 +35,7 @@ class HomeApp(ShinsaApp):
     index_path = path("", home.InboxView.as_view(), name="index")
     cases_path = path("cases/", cases.CaseListView.as_view(), name="cases")
     case_path = path("cases/<int:pk>/", cases.case_redirect, name="case")
+    case_trace_path = path("cases/<int:pk>/trace/", decisions.case_trace, name="case_trace")
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
     )
