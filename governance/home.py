@@ -11,18 +11,33 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from governance import permissions
 from governance.cases import selectors
 from governance.cases.services import notifications
 from governance.clocks.selectors import attach_clock_badges
+from governance.decisions.selectors import auditor_home
 from governance.models import Notification
 
 
 class InboxView(generic.TemplateView):
+    """The home page: tasks, queue and notices; for auditors, who never act, the state of the
+    audit chain and the latest decisions instead (read only: POST is refused)."""
+
     template_name = "home/inbox.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_template_names(self) -> list[str]:
+        if permissions.is_auditor(self.request.user):
+            return ["decisions/auditor_home.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         context = super().get_context_data(**kwargs)
+        if permissions.is_auditor(user):
+            context["audit_home"] = auditor_home(user, verify=bool(self.request.GET.get("verify")))
+            context["notices"] = list(selectors.unread_notifications(user)[:20])
+            return context
         context["inbox"] = attach_clock_badges(_with_urls(selectors.inbox_tasks(user)[:200]))
         context["queue"] = attach_clock_badges(_with_urls(selectors.queue_tasks(user)[:200]))
         context["notices"] = list(selectors.unread_notifications(user)[:20])

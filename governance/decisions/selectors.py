@@ -468,3 +468,45 @@ def _deadline_entry(deadline: Deadline) -> Entry:
             Row(_("根拠"), deadline.basis),
         ],
     )
+
+
+# --- The auditor's home --------------------------------------------------------------------------
+
+
+@dataclass
+class AuditorHome:
+    """What the auditor's home shows: the chain's head and last anchor, the anchors' check,
+    the full verification when asked for, and the latest decisions."""
+
+    head: AuditEvent | None
+    last_anchor: Any
+    anchors: Any
+    chain: Any
+    seals: Any
+    decisions: list[DecisionRecord]
+    decision_count: int
+    sod_breaches: int
+
+
+def auditor_home(user: Any, *, verify: bool = False, limit: int = 20) -> AuditorHome:
+    """For auditors (and whoever reads the audit trail); ``verify`` walks the whole chain and
+    every decision record's seal, which takes a while on a long chain."""
+    from governance.audit.anchors import check_anchors
+    from governance.audit.services import verify_chain
+    from governance.decisions.services import verify_decision_seals
+    from governance.models import AuditAnchor
+
+    permissions.require(permissions.can_view_audit_trail(user))
+    visible = DecisionRecord.objects.filter(
+        case__in=permissions.scope_cases(user, Case.objects.all())
+    )
+    return AuditorHome(
+        head=AuditEvent.objects.order_by("-sequence").first(),
+        last_anchor=AuditAnchor.objects.order_by("-period").first(),
+        anchors=check_anchors(),
+        chain=verify_chain() if verify else None,
+        seals=verify_decision_seals() if verify else None,
+        decisions=list(visible.select_related("case").order_by("-decided_at", "-pk")[:limit]),
+        decision_count=visible.count(),
+        sod_breaches=visible.filter(sod__ok=False).count(),
+    )
