@@ -179,6 +179,12 @@ class Entry:
 # --- Formatting values with the case page's labels -------------------------------------------
 
 
+def _tr(text: str) -> str:
+    """A label recorded in Japanese, in the page's language when the catalog knows it (the
+    record keeps the Japanese; ``gettext("")`` would be the catalog's header)."""
+    return _(text) if text else ""
+
+
 def _moment_text(value: dt.datetime) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{japanese.era_date(local)} {local:%H:%M}"
@@ -426,8 +432,11 @@ def _decision_entry(
         reason=record.reason,
         rows=rows,
         record=record,
-        facts=[Row(fact["label"], fact["value"]) for fact in inputs.get("facts") or []],
-        clocks=list(inputs.get("clocks") or []),
+        facts=[Row(_tr(fact["label"]), _tr(fact["value"])) for fact in inputs.get("facts") or []],
+        clocks=[
+            {key: _tr(str(value)) for key, value in clock.items()}
+            for clock in inputs.get("clocks") or []
+        ],
         evidence=evidence,
         viewed=[item for item in evidence if item.viewed_at] if details else [],
         roles="、".join(role["label"] for role in record.decided_by_roles) if details else "",

@@ -86,6 +86,9 @@ ITEM_NOT_ISSUED = gettext_noop(
     "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"
 )
 
+#: The label of a guidance item in a decision record (translated where it is shown).
+GUIDANCE_FACT = gettext_noop("指導事項")
+
 #: The Word master of the advisory document (templates/documents/budget_check_result.docx).
 RESULT_TEMPLATE = "budget_check_result"
 RESULT_TITLE = "予算確認結果通知（技術的助言）"
@@ -210,9 +213,11 @@ def _decision_facts(check: BudgetCheck) -> list[Fact]:
         for item in check.guidanceitems.order_by("sequence"):
             facts.append(
                 Fact(
-                    label=_("指導事項{number}").format(number=item.sequence),
-                    value=_("{text}（期限 {due}）").format(
-                        text=item.text, due=item.due_date.isoformat() if item.due_date else "—"
+                    label=GUIDANCE_FACT,
+                    value=_("{number}. {text}（期限 {due}）").format(
+                        number=item.sequence,
+                        text=item.text,
+                        due=item.due_date.isoformat() if item.due_date else "—",
                     ),
                 )
             )

@@ -49,6 +49,8 @@ from governance.models import (
 from governance.roles import Role
 
 DOCUMENT_TEMPLATE = "spec_review_result"
+#: The label of a finding in a decision record (translated where it is shown).
+FINDING_FACT = gettext_noop("指摘事項")
 DOCUMENT_TITLE = "仕様書確認結果"
 
 # Refusal messages; tests assert on these.
@@ -437,8 +439,8 @@ def _decision_facts(review: SpecReview) -> list[Fact]:
         for finding in Finding.objects.filter(case=review).order_by("number"):
             facts.append(
                 Fact(
-                    label=_("指摘事項 {status}").format(status=finding.get_status_display()),
-                    value=finding.text,
+                    label=FINDING_FACT,
+                    value=f"{finding.number}.【{finding.get_status_display()}】{finding.text}",
                 )
             )
     return facts
