@@ -284,7 +284,7 @@ def test_postgresql_refuses_truncate_of_the_audit_table_even_for_a_superuser() -
         with (
             pytest.raises(
                 DatabaseError,
-                match="append-only: TRUNCATE refused|referenced in a foreign key constraint",
+                match=r"append-only: TRUNCATE refused|referenced in a foreign key constraint",
             ),
             transaction.atomic(),
             connection.cursor() as cursor,
