@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from governance import permissions
 from governance.budget.selectors import season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
 from governance.clocks.selectors import attach_clock_badges, nearest_owed_due
+from governance.decisions.selectors import auditor_home
 from governance.models import Notification
 
 #: Rows per page of the inbox and of the queue.
@@ -85,16 +87,27 @@ def task_page(
 
 
 class InboxView(generic.TemplateView):
-    """The tasks the user holds and those they may pick up, 25 a page each with the true
-    total, what is due first on top; and the unread notices. The same number of queries
-    whatever the number of tasks."""
+    """The home page: the tasks the user holds and those they may pick up, 25 a page each with
+    the true total, what is due first on top, and the unread notices (the same number of queries
+    whatever the number of tasks); for auditors, who never act, the state of the audit chain
+    and the latest decisions instead (read only: POST is refused)."""
 
     template_name = "home/inbox.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_template_names(self) -> list[str]:
+        if permissions.is_auditor(self.request.user):
+            return ["decisions/auditor_home.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         params = self.request.GET
         context = super().get_context_data(**kwargs)
+        if permissions.is_auditor(user):
+            context["audit_home"] = auditor_home(user, verify=bool(self.request.GET.get("verify")))
+            context["notices"] = list(selectors.unread_notifications(user)[:20])
+            return context
         season = season_due("process__case__")
         inbox = task_page(
             selectors.inbox_tasks(user), params.get("inbox"), param="inbox", season=season

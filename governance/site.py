@@ -13,6 +13,7 @@ from governance import flows, home, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
+from governance.decisions import views as decisions
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import views as incidents
 from governance.integrations import views as integration_keys
@@ -38,6 +39,7 @@ class HomeApp(ShinsaApp):
     index_path = path("", home.InboxView.as_view(), name="index")
     cases_path = path("cases/", cases.CaseListView.as_view(), name="cases")
     case_path = path("cases/<int:pk>/", cases.case_redirect, name="case")
+    case_trace_path = path("cases/<int:pk>/trace/", decisions.case_trace, name="case_trace")
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
     )

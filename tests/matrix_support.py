@@ -162,6 +162,7 @@ class Target:
 PK_KINDS: dict[str, str] = {
     "home:case": "case",
     "home:case_share": "case",
+    "home:case_trace": "case",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
     "home:document_download": "document_version",

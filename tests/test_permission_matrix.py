@@ -107,6 +107,7 @@ READ_NAMES = frozenset(
         "archive",
         "cases",
         "case",
+        "case_trace",
         "notifications",
         "document_download",
         "attachment_download",

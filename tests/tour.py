@@ -358,6 +358,7 @@ def _task_kwargs(app: str, node_name: str, action: str) -> dict[str, Any]:
 _FILLERS: dict[str, Any] = {
     "home:case": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_share": lambda o: {"pk": o.cases["budget_closed"].pk},
+    "home:case_trace": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_unshare": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:notification_read": lambda o: {"pk": o.notification.pk},
     "home:document_download": lambda o: {"pk": o.version.pk},

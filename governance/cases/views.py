@@ -17,6 +17,7 @@ from governance import japanese
 from governance.cases import selectors
 from governance.cases import services as case_services
 from governance.cases.services import documents
+from governance.cases.services.evidence import record_evidence_access
 from governance.conflicts import retry_once_on_conflict
 from governance.models import (
     AdvisoryDocument,
@@ -82,6 +83,9 @@ def case_redirect(request: Any, pk: int) -> HttpResponseRedirect:
 def download_document(request: Any, pk: int) -> FileResponse:
     version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=pk)
     selectors.access_case(request.user, version.document.case_id)
+    record_evidence_access(
+        user=request.user, case_id=version.document.case_id, document_version=version
+    )
     filename = f"{version.document.number}_{version.document.title}_v{version.version}.docx"
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=filename)
 
@@ -137,6 +141,7 @@ def download_attachment(request: Any, pk: int) -> FileResponse:
     selectors.access_case(request.user, attachment.case_id)
     if not attachment.file:
         raise Http404
+    record_evidence_access(user=request.user, case_id=attachment.case_id, attachment=attachment)
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
     )

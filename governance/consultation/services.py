@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from governance import permissions
 from governance.audit.services import record_event
 from governance.cases.services import assign_case_number, set_status
+from governance.decisions.services import record_decision
 from governance.japanese import fiscal_year_of
 from governance.models import (
     CaseKind,
@@ -96,6 +97,14 @@ def answer_consultation(*, actor: User, consultation: Consultation, answer: str)
             status=CaseStatus.AWAITING_ACKNOWLEDGEMENT,
             action="consultation.answer",
             extra_changes={"reviewer": [old_reviewer, actor.pk]},
+        )
+        record_decision(
+            actor=actor,
+            case=consultation,
+            decision="consultation.answer",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=answer.strip(),
+            node="consultation/ConsultationFlow.answer",
         )
     return consultation
 

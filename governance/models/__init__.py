@@ -39,6 +39,7 @@ from governance.clocks.models import (
     DeadlineStatus,
 )
 from governance.consultation.models import Consultation
+from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.incidents.models import (
     EventReport,
     Incident,
@@ -178,10 +179,12 @@ __all__ = [
     "Deadline",
     "DeadlineKind",
     "DeadlineStatus",
+    "DecisionRecord",
     "Department",
     "Direction",
     "DocumentVersion",
     "EventReport",
+    "EvidenceAccess",
     "Finding",
     "GuidanceItem",
     "Incident",

@@ -31,6 +31,7 @@ from governance.cases.services import (
 )
 from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
+from governance.decisions.services import Fact, record_decision
 from governance.japanese import fiscal_year_of
 from governance.models import (
     CHECKLIST_FIELDS,
@@ -87,6 +88,9 @@ ITEM_NOT_OPEN = gettext_noop("この指導事項はすでに対応済みまた�
 ITEM_NOT_ISSUED = gettext_noop(
     "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"
 )
+
+#: The label of a guidance item in a decision record (translated where it is shown).
+GUIDANCE_FACT = gettext_noop("指導事項")
 
 #: The Word master of the advisory document (templates/documents/budget_check_result.docx).
 RESULT_TEMPLATE = "budget_check_result"
@@ -197,6 +201,32 @@ def request_fiscal_years(today: dt.date | None = None) -> tuple[int, int]:
     return current, current + 2
 
 
+def _decision_facts(check: BudgetCheck) -> list[Fact]:
+    """What the review and approval pages show beside the case's columns: the checklist and
+    the guidance items (worded in Japanese, for the decision record)."""
+    with translation.override("ja"):
+        facts = [
+            Fact(
+                label=str(BudgetPerspective(perspective).label),
+                value=str(CheckOutcome(value).label) if value in CheckOutcome.values else "",
+            )
+            for perspective, field in CHECKLIST_FIELDS.items()
+            if (value := getattr(check, field))
+        ]
+        for item in check.guidanceitems.order_by("sequence"):
+            facts.append(
+                Fact(
+                    label=GUIDANCE_FACT,
+                    value=_("{number}. {text}（期限 {due}）").format(
+                        number=item.sequence,
+                        text=item.text,
+                        due=item.due_date.isoformat() if item.due_date else "—",
+                    ),
+                )
+            )
+    return facts
+
+
 # --- Routing ------------------------------------------------------------------------------
 
 
@@ -277,6 +307,15 @@ def send_back_budget_check(
             save=False,
         )
         check.save()
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.send_back",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=questions,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.review",
+        )
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.requester],
@@ -439,6 +478,15 @@ def record_budget_result(
             save=False,
         )
         check.save()
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.record_result",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=check.review_notes,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.review",
+        )
     return refresh_from(budget_check, check)
 
 
@@ -478,6 +526,15 @@ def approve_budget_check(
             save=False,
         )
         check.save(update_fields=["approver", "approved_at", *STATUS_FIELDS])
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.approve",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=comment,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.approve",
+        )
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.requester, check.reviewer],
@@ -522,6 +579,15 @@ def return_budget_check_to_reviewer(
             save=False,
         )
         check.save(update_fields=["approval_return_count", *STATUS_FIELDS])
+        record_decision(
+            actor=actor,
+            case=check,
+            decision="budget_check.return_from_approval",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=reason,
+            facts=_decision_facts(check),
+            node="budget_check/BudgetCheckFlow.approve",
+        )
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.reviewer],

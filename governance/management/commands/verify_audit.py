@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from governance.audit.anchors import check_anchors
 from governance.audit.services import verify_chain
+from governance.decisions.services import verify_decision_seals
 from governance.models import AuditEvent
 
 
@@ -42,6 +43,12 @@ class Command(BaseCommand):
                 f"BROKEN at event #{report.broken_sequence}: {report.problem} "
                 f"({report.verified} events verified before it)"
             )
+        seals = verify_decision_seals()
+        if not seals.ok:
+            raise CommandError(
+                "BROKEN: decision records no longer match the hashes sealed in the chain:\n  "
+                + "\n  ".join(seals.problems)
+            )
         anchors = check_anchors(Path(options["anchors"]) if options.get("anchors") else None)
         if not anchors.ok:
             raise CommandError(
@@ -63,5 +70,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"OK: {report.verified} events verified. head {report.head_sequence}:{report.head_hash}"
             f" ({anchors.from_file} anchors from the file, {anchors.monthly} monthly anchors"
-            " checked)"
+            f" checked; {seals.verified} decision records match their seals)"
         )

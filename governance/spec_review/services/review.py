@@ -30,6 +30,7 @@ from governance.audit.services import record_event
 from governance.cases.services import set_status
 from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
+from governance.decisions.services import Fact, record_decision
 from governance.models import (
     CaseMessage,
     CaseStatus,
@@ -48,6 +49,8 @@ from governance.models import (
 from governance.roles import Role
 
 DOCUMENT_TEMPLATE = "spec_review_result"
+#: The label of a finding in a decision record (translated where it is shown).
+FINDING_FACT = gettext_noop("指摘事項")
 DOCUMENT_TITLE = "仕様書確認結果"
 
 # Refusal messages; tests assert on these.
@@ -393,6 +396,16 @@ def complete_review(
                 "open_findings": [None, open_findings],
             },
         )
+        record_decision(
+            actor=actor,
+            case=review,
+            decision="spec_review.round_returned" if returned else "spec_review.round_to_approval",
+            role=Role.GOVERNANCE_REVIEWER,
+            reason=comment.strip(),
+            facts=_decision_facts(review),
+            subject=review_round,
+            node="spec_review/SpecReviewFlow.review",
+        )
         if returned:
             with translation.override("ja"):  # records stay Japanese
                 notify(
@@ -405,6 +418,32 @@ def complete_review(
                     case=review,
                 )
     return review_round
+
+
+def _decision_facts(review: SpecReview) -> list[Fact]:
+    """What the round and approval pages show beside the case's columns: the latest version,
+    the checklist and the findings (worded in Japanese, for the decision record)."""
+    facts: list[Fact] = []
+    with translation.override("ja"):
+        version = review.versions.select_related("attachment").order_by("-number").first()
+        if version is not None:
+            facts.append(Fact(label=_("確認した版"), value=str(version)))
+        for entry in review.checklist.order_by("perspective"):
+            note = f"（{entry.note}）" if entry.note else ""
+            facts.append(
+                Fact(
+                    label=str(entry.get_perspective_display()),
+                    value=f"{entry.get_result_display()}{note}",
+                )
+            )
+        for finding in Finding.objects.filter(case=review).order_by("number"):
+            facts.append(
+                Fact(
+                    label=FINDING_FACT,
+                    value=f"{finding.number}.【{finding.get_status_display()}】{finding.text}",
+                )
+            )
+    return facts
 
 
 # --- Four-eyes approval ---------------------------------------------------------------------
@@ -436,6 +475,15 @@ def approve_spec_review(*, actor: User, review: SpecReview, comment: str = "") -
             reason=comment.strip(),
             extra_changes={"approver": [None, actor.pk]},
         )
+        record_decision(
+            actor=actor,
+            case=review,
+            decision="spec_review.approve",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=comment.strip(),
+            facts=_decision_facts(review),
+            node="spec_review/SpecReviewFlow.approve",
+        )
         issue_document(actor=actor, case=review, template=DOCUMENT_TEMPLATE, title=DOCUMENT_TITLE)
         with translation.override("ja"):  # records stay Japanese
             notify(
@@ -464,6 +512,15 @@ def return_to_reviewer(*, actor: User, review: SpecReview, reason: str) -> SpecR
             status=CaseStatus.UNDER_REVIEW,
             action="spec_review.return_to_reviewer",
             reason=reason.strip(),
+        )
+        record_decision(
+            actor=actor,
+            case=review,
+            decision="spec_review.return_to_reviewer",
+            role=Role.GOVERNANCE_APPROVER,
+            reason=reason.strip(),
+            facts=_decision_facts(review),
+            node="spec_review/SpecReviewFlow.approve",
         )
         with translation.override("ja"):  # records stay Japanese
             notify(

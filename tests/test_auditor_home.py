@@ -1,0 +1,78 @@
+"""The auditor's home shows the chain's state, its last anchor and the latest decisions, read
+only (every POST refused), in a constant number of queries; others keep their inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from governance.models import DecisionRecord
+from tests.audit_support import monthly_anchor
+from tests.spec_cases import approved_review
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_auditor_sees_chain_status_and_recent_decisions(cast: Any, login: Any) -> None:
+    review = approved_review(cast)
+    monthly_anchor("2026-10")
+    page = login(cast["auditor"]).get("/home/").content.decode()
+    assert "監査記録の状態" in page
+    assert "2026-10" in page  # the last monthly anchor
+    assert "改ざん検証を実行" in page
+    assert review.number in page
+    approval = DecisionRecord.objects.get(case=review, decision="spec_review.approve")
+    assert f"/home/cases/{review.pk}/trace/#decision-{approval.pk}" in page
+    assert "職務分離に反する決定 0件" in page
+
+
+def test_the_verification_runs_on_request_and_reports_a_tampered_record(
+    cast: Any, login: Any
+) -> None:
+    review = approved_review(cast)
+    client = login(cast["auditor"])
+    page = client.get("/home/?verify=1").content.decode()
+    assert "件の記録を検証しました" in page
+    assert "決定記録 3 件の内容が封印されたハッシュと一致しました。" in page
+    record = DecisionRecord.objects.filter(case=review).first()
+    assert record is not None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "UPDATE governance_decisionrecord SET reason = 'x' WHERE id = %s", [record.pk]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+    page = client.get("/home/?verify=1").content.decode()
+    assert f"決定記録 {record.pk}" in page
+
+
+def test_every_post_to_the_auditors_home_is_refused(cast: Any, login: Any) -> None:
+    client = login(cast["auditor"])
+    assert client.post("/home/").status_code == 405
+    assert client.post("/home/?verify=1").status_code == 405
+
+
+def test_department_staff_keep_their_inbox_and_see_no_chain_status(cast: Any, login: Any) -> None:
+    page = login(cast["staff_a"]).get("/home/").content.decode()
+    assert "監査記録の状態" not in page
+    assert "担当中のタスク" in page
+
+
+def test_the_auditors_home_costs_the_same_queries_with_more_decisions(
+    cast: Any, login: Any
+) -> None:
+    client = login(cast["auditor"])
+    approved_review(cast)
+    client.get("/home/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/home/").status_code == 200
+    approved_review(cast, title="二件目", fiscal_year=2026)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/home/").status_code == 200
+    assert len(many) == len(few)
+    assert len(many) <= 20
