@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from governance import permissions
+from governance import home_roles, permissions
 from governance.budget.selectors import season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
@@ -120,6 +120,9 @@ class InboxView(generic.TemplateView):
         context["queue"] = queue
         context["notices"] = list(selectors.unread_notifications(user)[:20])
         context["start_links"] = selectors.start_links(user)
+        context["role_blocks"] = home_roles.role_blocks(
+            user, inbox_count=inbox.count, queue_count=queue.count
+        )
         return context
 
 
