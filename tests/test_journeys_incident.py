@@ -16,7 +16,12 @@ from governance.roles import Role
 from tests.browser import sign_in, sign_out, submit, wait_for_page
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # An earlier transactional test flushes the seeded rows (the intake sources among them).
+    pytest.mark.usefixtures("migration_seeds"),
+]
 
 INCIDENT_PAGE = re.compile(r"/incidents/\d+/$")
 TASK_PAGE = re.compile(r"/incident/\d+/\w+/\d+/(execute|assign)/$")

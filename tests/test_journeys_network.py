@@ -51,7 +51,7 @@ def take(page: Any, case_number: str) -> None:
     """Open the case's task from the inbox or the queue, picking it up if it waits there."""
     open_task_from_inbox(page, case_number, TASK_PAGE)
     if page.url.endswith("/assign/"):
-        page.click("button[name=_continue]")
+        page.click("#claim-button")
         wait_for_page(page, EXECUTE_PAGE)
 
 
