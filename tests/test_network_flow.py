@@ -47,10 +47,12 @@ PUBLIC = {
 
 
 def actions_of(case: Any) -> list[str]:
-    """The case's audit trail, without viewflow's own task assignments."""
+    """The case's audit trail, without viewflow's own task assignments and the seals of the
+    decision records (tests/test_decision_records_network.py)."""
     return list(
         AuditEvent.objects.filter(case_id=case.pk)
         .exclude(action__startswith="task.")
+        .exclude(action="decision.record")
         .order_by("sequence")
         .values_list("action", flat=True)
     )

@@ -22,7 +22,8 @@ from governance.incidents.services.common import (
     require_open,
     write_timeline,
 )
-from governance.incidents.services.triage import meet_clock
+from governance.incidents.services.records import held_role, record_incident_decision
+from governance.incidents.services.triage import meet_clock, severity_reasons
 from governance.models import (
     CaseStatus,
     Deadline,
@@ -165,7 +166,14 @@ def review_closure(
     on to the CISO) or sends it back to the handler."""
     permissions.require_act(actor, incident, Role.CSIRT_LEAD)
     require_csirt(actor, incident, Role.CSIRT_LEAD)
-    return _decide(actor, incident, approve, comment, final=incident.severity not in ("L3", "L4"))
+    return _decide(
+        actor,
+        incident,
+        approve,
+        comment,
+        final=incident.severity not in ("L3", "L4"),
+        role=Role.CSIRT_LEAD,
+    )
 
 
 def ciso_closure(*, actor: User, incident: Incident, approve: bool, comment: str = "") -> Incident:
@@ -173,12 +181,24 @@ def ciso_closure(*, actor: User, incident: Incident, approve: bool, comment: str
     permissions.require_act(actor, incident, Role.CISO)
     if incident.severity not in ("L3", "L4"):
         raise ValueError(_(NOT_L3))
-    return _decide(actor, incident, approve, comment, final=True)
+    return _decide(actor, incident, approve, comment, final=True, role=Role.CISO)
+
+
+def _record(actor: User, incident: Incident, decision: str, role: str, reason: str) -> None:
+    record_incident_decision(
+        actor=actor,
+        incident=incident,
+        decision=decision,
+        role=role,
+        reason=reason,
+        severity_reasons=severity_reasons(incident),
+    )
 
 
 def _decide(
-    actor: User, incident: Incident, approve: bool, comment: str, *, final: bool
+    actor: User, incident: Incident, approve: bool, comment: str, *, final: bool, role: str
 ) -> Incident:
+    by_ciso = role == Role.CISO
     with transaction.atomic():
         incident = locked(incident)
         require_open(incident, allow_pending=True)
@@ -202,6 +222,10 @@ def _decide(
                 action="incident.closure_send_back",
                 reason=comment.strip(),
             )
+            returned = (
+                "incident.ciso_closure_send_back" if by_ciso else "incident.closure_send_back"
+            )
+            _record(actor, incident, returned, role, comment.strip())
             return incident
         errors = closure_errors(incident)
         if errors:
@@ -214,6 +238,7 @@ def _decide(
         )
         if final:
             _close(actor, incident, Phase.CLOSED, "incident.close", comment.strip())
+            decision = "incident.ciso_close" if by_ciso else "incident.close"
         else:
             record_event(
                 actor=actor,
@@ -222,6 +247,8 @@ def _decide(
                 changes={"reviewed_by": [None, str(actor)]},
                 reason=comment.strip(),
             )
+            decision = "incident.closure_reviewed"
+        _record(actor, incident, decision, role, comment.strip())
     return incident
 
 
@@ -234,10 +261,13 @@ def dismiss_incident(
         incident = locked(incident)
         if not incident.dismiss_reason:
             raise ValueError(_(NOT_DISMISSED))
+        old_reason = incident.dismiss_reason
         if incident.pd_involved != "no" or actor.pk != incident.triaged_by_id:
             permissions.require_act(actor, incident, Role.CSIRT_LEAD)
+            role: str = Role.CSIRT_LEAD
         else:
             require_csirt(actor, incident)
+            role = held_role(actor, Role.CSIRT_LEAD, Role.CSIRT_MEMBER)
         if not confirm:
             if not comment.strip():
                 raise ValueError(_(SEND_BACK_NEEDS_REASON))
@@ -251,10 +281,12 @@ def dismiss_incident(
                 changes={"dismiss_reason": [old, ""]},
                 reason=comment.strip(),
             )
+            _record(actor, incident, "incident.dismissal_refused", role, comment.strip())
             return incident
         incident.resolution = Incident.Resolution.FALSE_POSITIVE
         incident.save()
         _close(actor, incident, Phase.DISMISSED, "incident.dismiss", comment.strip())
+        _record(actor, incident, "incident.dismiss", role, comment.strip() or old_reason)
     return incident
 
 

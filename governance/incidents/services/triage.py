@@ -30,6 +30,7 @@ from governance.incidents.services.common import (
     write_timeline,
 )
 from governance.incidents.services.events import absorb_event
+from governance.incidents.services.records import held_role, record_incident_decision
 from governance.japanese import add_business_days, fiscal_year_of
 from governance.models import (
     CaseKind,
@@ -227,6 +228,11 @@ def facts_of(incident: Incident) -> matrix.Facts:
     )
 
 
+def severity_reasons(incident: Incident) -> tuple[str, ...]:
+    """Why the matrix derives the incident's level (as the triage page shows it)."""
+    return matrix.derive(facts_of(incident), version=incident.severity_matrix_version).reasons
+
+
 def recompute_severity(*, actor: Any, incident: Incident) -> None:
     """After a fact changed: the matrix's level; if it rises above the current one the
     incident is raised and the people concerned told (inside the caller's transaction)."""
@@ -351,6 +357,14 @@ def triage_incident(
                 **{key: [None, value] for key, value in factors.items()},
             },
         )
+        record_incident_decision(
+            actor=actor,
+            incident=incident,
+            decision="incident.triage_dismiss" if dismiss_reason else "incident.triage",
+            role=held_role(actor, Role.CSIRT_LEAD, Role.CSIRT_MEMBER, Role.CISO),
+            reason=dismiss_reason,
+            severity_reasons=severity_reasons(incident),
+        )
         if dismiss_reason:
             return incident
         IncidentMember.objects.get_or_create(
@@ -422,6 +436,14 @@ def set_severity(*, actor: User, incident: Incident, level: str, reason: str = "
             obj=incident,
             changes={"severity": [old or None, level]},
             reason=reason.strip(),
+        )
+        record_incident_decision(
+            actor=actor,
+            incident=incident,
+            decision="incident.severity_override",
+            role=held_role(actor, Role.CSIRT_LEAD, Role.CISO, Role.CSIRT_MEMBER),
+            reason=reason.strip(),
+            severity_reasons=severity_reasons(incident),
         )
         if not lowering and incident.phase != Phase.TRIAGE:
             start_level_clocks(actor=actor, incident=incident)

@@ -24,6 +24,8 @@ from governance.models import (
 )
 from governance.network import messages as msg
 from governance.network import permissions as network_permissions
+from governance.network.services.records import held_role, record_network_decision
+from governance.roles import Role
 from governance.uploads import check_upload, store_attachment
 
 CONDITION_TYPES = ("pdf", "png", "jpg", "xlsx", "docx")
@@ -102,6 +104,14 @@ def verify_condition(
             changes={"status": [LedgerStatus.OPEN, LedgerStatus.RESOLVED]},
             reason=condition.resolution,
         )
+        record_network_decision(
+            actor=actor,
+            case=condition.case,
+            decision="network.condition.verify",
+            role=held_role(actor, Role.SECURITY_REVIEWER, Role.GOVERNANCE_APPROVER),
+            reason=condition.resolution,
+            subject=condition,
+        )
     return condition
 
 
@@ -124,6 +134,14 @@ def reopen_condition(
             obj=condition,
             changes={"evidence": [old, ""]},
             reason=reason.strip(),
+        )
+        record_network_decision(
+            actor=actor,
+            case=condition.case,
+            decision="network.condition.reopen",
+            role=held_role(actor, Role.SECURITY_REVIEWER, Role.GOVERNANCE_APPROVER),
+            reason=reason.strip(),
+            subject=condition,
         )
         with translation.override("ja"):  # records stay Japanese
             notify(
@@ -164,5 +182,13 @@ def waive_condition(
             obj=condition,
             changes={"status": [LedgerStatus.OPEN, LedgerStatus.WAIVED]},
             reason=reason.strip(),
+        )
+        record_network_decision(
+            actor=actor,
+            case=condition.case,
+            decision="network.condition.waive",
+            role=held_role(actor, Role.GOVERNANCE_APPROVER, Role.CISO),
+            reason=reason.strip(),
+            subject=condition,
         )
     return condition

@@ -47,6 +47,7 @@ from governance.models import (
 from governance.network import checks
 from governance.network import messages as msg
 from governance.network.services.lifecycle import end_renewed_approval, expire_if_past
+from governance.network.services.records import record_network_decision
 from governance.roles import Role
 from governance.rules.services import rule_in_force
 
@@ -202,6 +203,13 @@ def approve_connection(
                 action="network.approval_return",
                 reason=comment,
             )
+            record_network_decision(
+                actor=actor,
+                case=connection,
+                decision="network.approval_return",
+                role=Role.GOVERNANCE_APPROVER,
+                reason=comment,
+            )
             return connection
         connection.approver = actor
         connection.decided_at = timezone.now()
@@ -209,6 +217,13 @@ def approve_connection(
         _meet_review_clock(actor, connection)
         if decision == "reject":
             _reject(actor, connection, comment, "network.reject")
+            record_network_decision(
+                actor=actor,
+                case=connection,
+                decision="network.reject",
+                role=Role.GOVERNANCE_APPROVER,
+                reason=comment,
+            )
             return connection
         outcome = Outcome.APPROVED if decision == "approve" else Outcome.APPROVED_WITH_CONDITIONS
         connection.outcome = outcome
@@ -248,6 +263,17 @@ def approve_connection(
                 ],
                 "requires_ciso": [None, connection.requires_ciso],
             },
+            reason=comment,
+        )
+        record_network_decision(
+            actor=actor,
+            case=connection,
+            decision=(
+                "network.approve"
+                if outcome == Outcome.APPROVED
+                else "network.approve_with_conditions"
+            ),
+            role=Role.GOVERNANCE_APPROVER,
             reason=comment,
         )
         if connection.requires_ciso:
@@ -290,6 +316,13 @@ def ciso_decide(
         connection.save(update_fields=["ciso", "ciso_decided_at", "updated_at"])
         if not approve:
             _reject(actor, connection, comment, "network.ciso_reject")
+            record_network_decision(
+                actor=actor,
+                case=connection,
+                decision="network.ciso_reject",
+                role=Role.CISO,
+                reason=comment,
+            )
             return connection
         if comment:
             CaseMessage.objects.create(
@@ -300,6 +333,13 @@ def ciso_decide(
             action="network.ciso_approve",
             obj=connection,
             changes={"ciso": [None, actor.pk]},
+            reason=comment,
+        )
+        record_network_decision(
+            actor=actor,
+            case=connection,
+            decision="network.ciso_approve",
+            role=Role.CISO,
             reason=comment,
         )
     return connection

@@ -48,6 +48,7 @@ from governance.models import (
 )
 from governance.network import messages as msg
 from governance.network import permissions as network_permissions
+from governance.network.services.records import held_role, record_network_decision
 from governance.roles import Role
 from governance.rules.services import rule_in_force
 
@@ -75,6 +76,27 @@ def _audit(
 ) -> None:
     record_event(
         actor=actor, action=action, obj=approval, case=approval.case, changes=changes, reason=reason
+    )
+
+
+_DECIDERS = (Role.GOVERNANCE_APPROVER, Role.CISO, Role.NETWORK_ADMIN, Role.SECURITY_REVIEWER)
+
+
+def _record(
+    actor: User,
+    approval: ConnectionApproval,
+    decision: str,
+    reason: str,
+    roles: tuple[str, ...] = _DECIDERS,
+) -> None:
+    """The decision record of a person's decision on an approval after the case."""
+    record_network_decision(
+        actor=actor,
+        case=approval.case,
+        decision=decision,
+        role=held_role(actor, *roles),
+        reason=reason,
+        approval=approval,
     )
 
 
@@ -309,6 +331,13 @@ def suspend_approvals(
                     "緊急遮断 {number}（{system}）: 復旧又は取消の判断をお願いします",
                     reason,
                 )
+            _record(
+                actor,
+                item,
+                "network.approval.suspend",
+                reason,
+                (Role.NETWORK_ADMIN, Role.CSIRT_LEAD, Role.CSIRT_MEMBER, Role.CISO),
+            )
             suspended.append(item)
     return suspended
 
@@ -367,6 +396,7 @@ def restore_approval(
             only=ReviewTrigger.SUSPENSION,
         )
         expire_if_past(approval, now=timezone.now())
+        _record(actor, approval, "network.approval.restore", reason)
     return approval
 
 
@@ -418,6 +448,7 @@ def revoke_approval(
             "接続承認の取消 {number}（{system}）",
             reason,
         )
+        _record(actor, approval, "network.approval.revoke", reason)
     return approval
 
 
@@ -441,6 +472,7 @@ def settle_review(*, actor: User, review: ApprovalReview, note: str) -> Approval
             {"review": [None, review.pk], "resolution": [None, review.resolution]},
             reason=review.note,
         )
+        _record(actor, approval, "network.approval.review_settle", review.note)
     return review
 
 
@@ -509,6 +541,7 @@ def confirm_decommission(
             },
             reason=note.strip(),
         )
+        _record(actor, approval, "network.approval.decommission", note.strip())
     return approval
 
 
@@ -569,6 +602,7 @@ def confirm_disconnection(
             {"disconnected_at": [None, timezone.localtime(approval.disconnected_at)]},
             reason=note.strip(),
         )
+        _record(actor, approval, "network.approval.disconnect", note.strip())
     return approval
 
 

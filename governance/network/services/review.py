@@ -37,6 +37,7 @@ from governance.models import (
     User,
 )
 from governance.network import messages as msg
+from governance.network.services.records import record_network_decision
 from governance.roles import Role
 
 
@@ -257,6 +258,13 @@ def complete_security_review(
         with transaction.atomic():
             _take(actor, connection)
             _send_back(actor, connection, ReviewStage.SECURITY, message, "network.security_return")
+            record_network_decision(
+                actor=actor,
+                case=connection,
+                decision="network.security_return",
+                role=Role.SECURITY_REVIEWER,
+                reason=message,
+            )
         return connection
     pending = ConnectionFinding.objects.filter(case=connection, proposal=Proposal.PENDING).count()
     if pending:
@@ -297,6 +305,13 @@ def complete_security_review(
             },
             reason=message,
         )
+        record_network_decision(
+            actor=actor,
+            case=connection,
+            decision="network.security_review",
+            role=Role.SECURITY_REVIEWER,
+            reason=message,
+        )
     return connection
 
 
@@ -321,6 +336,13 @@ def complete_network_review(
             raise ValueError(_(msg.MESSAGE_REQUIRED))
         with transaction.atomic():
             _send_back(actor, connection, ReviewStage.NETWORK, message, "network.technical_return")
+            record_network_decision(
+                actor=actor,
+                case=connection,
+                decision="network.technical_return",
+                role=Role.NETWORK_ADMIN,
+                reason=message,
+            )
         return connection
     if not assigned_vlan.strip() or not assigned_addresses.strip():
         raise ValueError(_(msg.VLAN_PLAN_REQUIRED))
@@ -363,5 +385,12 @@ def complete_network_review(
                 "assigned_addresses": [old[1], connection.assigned_addresses],
                 "fw_change_ref": [old[2], connection.fw_change_ref],
             },
+        )
+        record_network_decision(
+            actor=actor,
+            case=connection,
+            decision="network.technical_review",
+            role=Role.NETWORK_ADMIN,
+            reason=message,
         )
     return connection
