@@ -48,6 +48,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from bench.sessions import signed_in_client  # noqa: E402
+
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -225,8 +227,7 @@ def main() -> int:
         people = _cast()
         clients = {}
         for name in ("staff", "reviewer", "approver"):
-            clients[name] = Client()
-            clients[name].force_login(people[name])
+            clients[name] = signed_in_client(people[name])
 
         _driver_flow(people, 0)  # warm-up: imports, template compilation, URL resolvers
         _http_flow(people, clients, 0)
