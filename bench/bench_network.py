@@ -22,11 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -49,7 +46,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench.sessions import signed_in_client  # noqa: E402
+from bench.common import report_flow_and_document, signed_in_client  # noqa: E402
 
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -61,21 +58,6 @@ ROLES = {
     "approver": "governance_approver",
     "ciso": "ciso",
 }
-
-
-def _summary(label: str, samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return (
-        f"{label:<36} n={len(samples):>3}  median {statistics.median(samples):8.1f} ms"
-        f"  mean {statistics.fmean(samples):8.1f} ms  p95 {p95:8.1f} ms"
-    )
-
-
-def _timed(func: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    func()
-    return (time.perf_counter() - start) * 1000
 
 
 def _cast() -> dict[str, Any]:
@@ -210,50 +192,20 @@ def main() -> int:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         import governance.urls  # noqa: F401  (flow nodes reverse their URLs)
-        from governance.documents import render_docx
-        from governance.jobs.outbox import run
-        from governance.models import AdvisoryDocument, DocumentVersion, Job
         from governance.network.services import APPROVAL_TEMPLATE, build_approval_document
 
         people = _cast()
-        clients = {}
-        for name in ROLES:
-            clients[name] = signed_in_client(people[name])
-
-        _driver_flow(people, 0)  # warm-up: imports, template compilation, URL resolvers
-        _http_flow(people, clients, 0)
-        driven = [_timed(partial(_driver_flow, people, i)) for i in range(1, args.flows + 1)]
-        web = [_timed(partial(_http_flow, people, clients, i)) for i in range(1, args.flows + 1)]
-
-        document = AdvisoryDocument.objects.filter(template=APPROVAL_TEMPLATE).first()
-        assert document is not None
-        context = build_approval_document(document.case).context
-        render = [
-            _timed(lambda: render_docx(APPROVAL_TEMPLATE, context)) for _ in range(args.documents)
-        ]
-        jobs = []
-        for _ in range(args.documents):
-            job = Job.objects.create(
-                kind="render_document",
-                payload={"document_id": document.pk},
-                case=document.case,
-                available_at=document.created_at,
-            )
-            jobs.append(_timed(partial(run, job.pk)))
-        versions = DocumentVersion.objects.filter(document=document).count()
-        size = DocumentVersion.objects.filter(document=document).last()
-
-        print(f"database: {connection.vendor}  (jobs inline; {versions} versions of one 承認書)")
-        if size is not None:
-            print(f"document size: {size.file.size:,} bytes")
-        print(_summary("render (docxtpl only)", render))
-        print(_summary("document job (render+store+audit)", jobs))
-        print(_summary("flow via driver (7 steps + doc)", driven))
-        print(_summary("flow via HTTP (13 posts + doc)", web))
-        print(
-            "ratios: document job / driver flow = "
-            f"{statistics.median(jobs) / statistics.median(driven):.2f}; "
-            f"HTTP flow / driver flow = {statistics.median(web) / statistics.median(driven):.2f}"
+        clients = {name: signed_in_client(people[name]) for name in ROLES}
+        report_flow_and_document(
+            flows=args.flows,
+            documents=args.documents,
+            driver_flow=partial(_driver_flow, people),
+            http_flow=partial(_http_flow, people, clients),
+            template=APPROVAL_TEMPLATE,
+            build_context=lambda case: build_approval_document(case).context,
+            document_name="one 承認書",
+            driver_label="flow via driver (7 steps + doc)",
+            http_label="flow via HTTP (13 posts + doc)",
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
