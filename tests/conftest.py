@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import pkgutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,24 +75,49 @@ def _flush_past_the_audit_guard() -> Iterator[None]:
         yield
 
 
+def _seeding_migrations() -> list[Any]:
+    """Every migration of ``governance`` that seeds rows (it sets ``SEEDS_ROWS = True``)."""
+    import governance.migrations as package
+
+    modules = [
+        importlib.import_module(f"governance.migrations.{info.name}")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name)
+    ]
+    return [module for module in modules if getattr(module, "SEEDS_ROWS", False)]
+
+
+def _is_transactional(request: Any) -> bool:
+    names = request.fixturenames
+    if {"transactional_db", "live_server", "django_db_reset_sequences"} & set(names):
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    return bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+
+
 @pytest.fixture
 def migration_seeds(transactional_db: None) -> None:
-    """The rows data migrations seed: the rules in force and the lock-in term list.
+    """The rows data migrations seed: the rules in force, the lock-in term list, the
+    incident intake sources and task templates, the network checklist.
 
     A transactional test ends by flushing every table, seeded rows included, so a later
-    transactional test (the browser journeys) would find no threshold or lock-in rule.
-    The seeds use get_or_create, so running them again is harmless.
+    transactional test would find no threshold or lock-in rule. Every transactional test
+    gets them back (``_reseed_after_flush``); the seeds use get_or_create, so running them
+    again is harmless.
     """
     from django.apps import apps
 
-    for migration in (
-        "0004_seed_rules",
-        "0009_seed_lock_in_terms",
-        "0012_seed_clock_rules",
-        "0015_network_connection",
-        "0016_incidents",
-    ):
-        importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
+    for module in _seeding_migrations():
+        module.forward(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request: Any) -> None:
+    """Transactional tests (browser journeys, races, real workers) run after the others and
+    each starts from a flushed database: seed it as the migrations did."""
+    if _is_transactional(request):
+        request.getfixturevalue("migration_seeds")
 
 
 @pytest.fixture

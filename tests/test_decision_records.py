@@ -256,8 +256,6 @@ def test_postgresql_refuses_update_and_delete_of_decision_records_and_accesses(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-# An earlier transactional test flushes the seeded rules the spec review reads.
-@pytest.mark.usefixtures("migration_seeds")
 def test_postgresql_refuses_truncate_of_decision_records(cast: Any) -> None:
     approved_review(cast)
     for statement in ("TRUNCATE governance_decisionrecord", "TRUNCATE governance_evidenceaccess"):

@@ -113,7 +113,6 @@ def test_demo_refuses_to_load_with_debug_off(settings: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("migration_seeds")
 def test_demo_notices_are_kept_as_files_not_printed_over_the_logins(tmp_path: Any) -> None:
     """Committed for real, so the demo cases' jobs run and send their notices as in make demo."""
     out = StringIO()

@@ -19,7 +19,6 @@ from workflows.budget_check import BudgetCheckFlow
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 WIDTH = 800

@@ -28,7 +28,6 @@ from workflows.models import CaseProcess
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 CASE_PAGE = re.compile(r"/budgetcheck/\d+/$")

@@ -18,7 +18,6 @@ from workflows.consultation import ConsultationFlow
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 

@@ -19,8 +19,6 @@ from tests.factories import make_user
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # An earlier transactional test flushes the seeded rows (the intake sources among them).
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 INCIDENT_PAGE = re.compile(r"/incidents/\d+/$")

@@ -18,7 +18,6 @@ from tests.karte_files import SYSTEM_HEADER, basic_workbook, system_row, workboo
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -29,7 +29,6 @@ from tests.factories import InformationSystemFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 CASE_PAGE = re.compile(r"/network_connection/\d+/$")

@@ -29,7 +29,6 @@ from workflows.models import CaseProcess
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 START_PAGE = re.compile(r"/spec_review/start/$")

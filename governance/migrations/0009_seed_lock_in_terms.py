@@ -67,6 +67,11 @@ REQUIRED_CLAUSES = [
 ]
 
 
+#: The rows ``forward`` seeds are seeded again by the tests after a transactional test's flush
+#: (tests/conftest.py); ``forward`` must stay idempotent (get_or_create).
+SEEDS_ROWS = True
+
+
 def forward(apps, schema_editor):
     LockInTerm = apps.get_model("governance", "LockInTerm")
     rows = [("brand", phrase, "", "") for phrase in BRANDS]

@@ -47,6 +47,11 @@ RULES = [
 ]
 
 
+#: The rows ``forward`` seeds are seeded again by the tests after a transactional test's flush
+#: (tests/conftest.py); ``forward`` must stay idempotent (get_or_create).
+SEEDS_ROWS = True
+
+
 def forward(apps, schema_editor):
     Rule = apps.get_model("governance", "Rule")
     for key, effective_from, value, basis in RULES:

@@ -49,6 +49,11 @@ PLAYBOOKS = {
 }
 
 
+#: The rows ``forward`` seeds are seeded again by the tests after a transactional test's flush
+#: (tests/conftest.py); ``forward`` must stay idempotent (get_or_create).
+SEEDS_ROWS = True
+
+
 def forward(apps, schema_editor):
     IntakeSource = apps.get_model("governance", "IntakeSource")
     TaskTemplate = apps.get_model("governance", "TaskTemplate")
