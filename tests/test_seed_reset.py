@@ -25,12 +25,12 @@ SEEDED = {
 
 def test_every_seeding_migration_is_found_by_its_marker() -> None:
     names = {module.__name__.rsplit(".", 1)[1] for module in _seeding_migrations()}
-    assert SEEDED <= names
+    assert names >= SEEDED
 
 
 def _row_counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_app_config("governance").get_models()
     }
 
