@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
@@ -128,6 +128,20 @@ def reads_red(user: AnyUser | None) -> bool:
     return bool(user and (user.is_superuser or has_role(user, *CSIRT_ROLES[1:], Role.AUDITOR)))
 
 
+def sees_every_case(user: AnyUser | None) -> bool:
+    """Whether every case of every kind, TLP:RED incidents included, is in the user's scope
+    (auditors read everything): their lists need no filter at all, where an OR of every kind
+    with the guardian grants made PostgreSQL check each row against sub-queries."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    covered = set(REVIEW_KINDS) if reads_all_review_cases(user) else set()
+    if reads_incidents(user) and reads_red(user):
+        covered.add(CaseKind.INCIDENT)
+    return covered >= set(CaseKind.values)
+
+
 def reads_network_cases(user: AnyUser | None) -> bool:
     return reads_all_review_cases(user) or has_role(user, *net.NETWORK_READER_ROLES)
 
@@ -172,7 +186,7 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return None, None
-    if user.is_superuser:
+    if sees_every_case(user):
         return _prefixed(prefix, pk__isnull=False), None
     parts: list[Q] = []
     if reads_all_review_cases(user):
@@ -327,31 +341,22 @@ def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
     ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks).
 
     The audit chain is the record of who did what and is append-only, so a later result by
-    someone else, or a role granted afterwards, does not wash out an earlier review."""
+    someone else, or a role granted afterwards, does not wash out an earlier review.
+
+    Each source is an ``EXISTS`` correlated with the case, so a queue that excludes them
+    (``~reviewed_by_q``) is planned as anti-joins on their indexes; ``NOT IN`` sub-queries
+    made PostgreSQL guess the exclusions and scan every case (0.4 s at 100,000 cases)."""
+    case = OuterRef(f"{prefix}pk")
     return (
         Q(**{f"{prefix}reviewer": user_pk})
         | Q(
-            **{
-                f"{prefix}pk__in": AuditEvent.objects.filter(
-                    actor_id=user_pk, action__in=REVIEW_ACTIONS, case__isnull=False
-                ).values("case_id")
-            }
+            Exists(
+                AuditEvent.objects.filter(case_id=case, actor_id=user_pk, action__in=REVIEW_ACTIONS)
+            )
         )
-        | Q(
-            **{
-                f"{prefix}pk__in": SpecReviewRound.objects.filter(reviewer_id=user_pk).values(
-                    "review_id"
-                )
-            }
-        )
-        | Q(**{f"{prefix}pk__in": Finding.objects.filter(created_by_id=user_pk).values("case_id")})
-        | Q(
-            **{
-                f"{prefix}pk__in": SpecScanResult.objects.filter(decided_by_id=user_pk).values(
-                    "version__review_id"
-                )
-            }
-        )
+        | Q(Exists(SpecReviewRound.objects.filter(review_id=case, reviewer_id=user_pk)))
+        | Q(Exists(Finding.objects.filter(case_id=case, created_by_id=user_pk)))
+        | Q(Exists(SpecScanResult.objects.filter(version__review_id=case, decided_by_id=user_pk)))
         | net.network_reviewed_by_q(user_pk, prefix)
     )
 

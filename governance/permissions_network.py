@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_noop
 
 from governance.models import CaseKind, ConnectionFinding, ConnectionReview, ReviewStage
@@ -69,11 +69,12 @@ def network_segregation_error(user: Any, case: Any, role: str) -> str | None:
 def network_reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
     """Network cases ``user_pk`` reviewed: a round of the security review or the technical
     check, a finding they raised by hand, or one they accepted or dismissed."""
-    rounds = ConnectionReview.objects.filter(reviewer_id=user_pk).values("connection_id")
-    findings = ConnectionFinding.objects.filter(
+    case = OuterRef(f"{prefix}pk")
+    rounds = ConnectionReview.objects.filter(connection_id=case, reviewer_id=user_pk)
+    findings = ConnectionFinding.objects.filter(case_id=case).filter(
         Q(created_by_id=user_pk, check_code="") | Q(decided_by_id=user_pk)
-    ).values("case_id")
-    return Q(**{f"{prefix}pk__in": rounds}) | Q(**{f"{prefix}pk__in": findings})
+    )
+    return Q(Exists(rounds)) | Q(Exists(findings))
 
 
 def network_queue_parts(user: Any, held: frozenset[str]) -> list[Q]:

@@ -54,7 +54,13 @@ class AuditEvent(models.Model):
         verbose_name = _("監査記録")
         verbose_name_plural = _("監査記録")
         ordering = ["sequence"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # Who reviewed a case (``permissions.reviewed_by_q``, asked by every approver's
+            # queue): one range of this index, where the actor's and the action's own indexes
+            # made PostgreSQL recheck every page of an approver's events (1.8 s at 100k cases).
+            models.Index(fields=["actor", "action", "case"], name="audit_actor_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.actor_name} {self.action} {self.object_repr}"

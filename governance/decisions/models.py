@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,6 +75,15 @@ class DecisionRecord(models.Model):
         verbose_name = _("決定記録")
         verbose_name_plural = _("決定記録")
         ordering = ["decided_at", "pk"]
+        indexes = [
+            # The latest decisions and this month's count on the auditor's home.
+            models.Index(fields=["decided_at", "id"], name="decision_decided_at_idx"),
+            # Decisions that broke segregation of duties: there should be none, so the index
+            # holds none, and counting them over all history costs nothing.
+            models.Index(
+                fields=["case"], condition=Q(sod__ok=False), name="decision_sod_breach_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.decision_label} {self.decided_by_name}"
