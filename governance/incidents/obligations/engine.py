@@ -58,8 +58,8 @@ CYBER_CATEGORIES = frozenset(
         "vulnerability",
     }
 )
-#: Categories that are leaks of what they carry: with personal data not yet known to be
-#: involved, an unknown count is still a possible reportable leak.
+#: Categories that are leaks of what they carry (the simulator reads a fact set of these as
+#: involving personal data unless it says otherwise).
 LEAK_CATEGORIES = frozenset(
     {"misdelivery_email", "misdelivery_post", "loss_theft", "mispublication"}
 )
@@ -262,10 +262,9 @@ def _exemption(facts: ObligationFacts) -> str:
 
 
 def possible_leak(facts: ObligationFacts) -> bool:
-    """Personal data is involved, or may be in a category that is a leak by nature."""
-    return facts.personal_data == "yes" or (
-        facts.personal_data == "unknown" and facts.category in LEAK_CATEGORIES
-    )
+    """Personal data is known to be involved (an unknown count then may exceed the threshold);
+    while it is not known whether any is, only the facts given trigger a report."""
+    return facts.personal_data == "yes"
 
 
 def _persons(facts: ObligationFacts, threshold: int) -> tuple[str, str]:

@@ -143,18 +143,30 @@ def _start_clock(
 
 
 def _move_clock(
-    *, actor: Any, obligation: ReportingObligation, required: engine.Required, rule: Rule | None
+    *,
+    actor: Any,
+    incident: Incident,
+    obligation: ReportingObligation,
+    required: engine.Required,
+    rule: Rule | None,
 ) -> None:
+    """覚知 corrected, or the facts call for another length: the clock is computed anew."""
     deadline, due = obligation.deadline, _clock_due(required)
     if deadline is None or not deadline.is_open or due is None:
         return
-    if timezone.localtime(deadline.due_at).date() == due and deadline.basis == required.basis:
+    start = clock_start(incident)
+    if (
+        timezone.localtime(deadline.due_at).date() == due
+        and deadline.basis == required.basis
+        and deadline.starts_at == start
+    ):
         return
     reschedule_deadline(
         actor=actor,
         deadline=deadline,
         reason=_("事実の変更による期限の再計算"),
-        due_on=due,
+        starts_at=start,
+        due_on=max(due, timezone.localtime(start).date()),
         unrolled_due_on=required.unrolled_due,
         rule=rule,
         basis=required.basis,
@@ -302,7 +314,9 @@ def _update(
             actor=actor, incident=incident, obligation=obligation, required=required, rule=rule
         )
     else:
-        _move_clock(actor=actor, obligation=obligation, required=required, rule=rule)
+        _move_clock(
+            actor=actor, incident=incident, obligation=obligation, required=required, rule=rule
+        )
 
 
 def reconcile_obligations(*, actor: Any, incident: Incident) -> list[ReportingObligation]:

@@ -262,7 +262,8 @@ def recompute_severity(*, actor: Any, incident: Incident) -> None:
             changes={"severity": [old or None, incident.severity]},
             reason="、".join(result.reasons),
         )
-        if incident.phase != Phase.TRIAGE:
+        # Raised after triage (a count crossing 100 at any phase): notify at once.
+        if incident.phase != Phase.TRIAGE or incident.triaged_by_id is not None:
             start_level_clocks(actor=actor, incident=incident)
 
 
