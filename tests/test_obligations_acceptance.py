@@ -55,7 +55,7 @@ def leak(
     return services.update_facts(actor=people["csirt"], incident=incident, aware_at=AWARE, **facts)
 
 
-def owed(incident: Incident) -> dict[tuple[str, str], ReportingObligation]:
+def owed(incident: Incident) -> dict[tuple[str, str], Any]:
     return {
         (o.recipient, o.stage): o
         for o in ReportingObligation.objects.filter(incident=incident).select_related("deadline")
