@@ -416,7 +416,7 @@ def waive_obligation(
         raise ValueError(_(WAIVE_NEEDS_REASON))
     with transaction.atomic():
         obligation = (
-            ReportingObligation.objects.select_for_update()
+            ReportingObligation.objects.select_for_update(of=("self",))
             .select_related("deadline", "incident")
             .get(pk=obligation.pk)
         )

@@ -167,7 +167,9 @@ def approve_submission(
         if submission.approval == ObligationSubmission.Approval.APPROVED:
             raise ValueError(_(ALREADY_APPROVED))
         rows = list(
-            submission.obligations.select_for_update().select_related("deadline").order_by("pk")
+            submission.obligations.select_for_update(of=("self",))
+            .select_related("deadline")
+            .order_by("pk")
         )
         for row in rows:
             if row.status != ObligationStatus.PENDING:
