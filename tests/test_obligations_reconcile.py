@@ -209,3 +209,20 @@ def test_reconcile_twice_changes_nothing(csirt_cast, dept_a, frozen) -> None:
     reconcile_obligations(actor=csirt_cast["csirt"], incident=incident)
     assert list(ReportingObligation.objects.filter(incident=incident).values()) == before
     assert Deadline.objects.filter(case=incident).count() == clocks
+
+
+def test_a_tlp_downgrade_is_a_decision_record_and_a_member_is_refused(
+    csirt_cast, dept_a, frozen
+) -> None:
+    from governance.models import DecisionRecord
+
+    people = csirt_cast
+    incident = leak(people, dept_a, persons="3")
+    services.set_tlp(actor=people["csirt"], incident=incident, tlp="red")
+    assert not DecisionRecord.objects.filter(decision="incident.tlp_downgrade").exists()
+    with pytest.raises(Refused):
+        services.set_tlp(actor=people["csirt"], incident=incident, tlp="green", reason="公表済み")
+    services.set_tlp(actor=people["lead"], incident=incident, tlp="green", reason="公表済み")
+    record = DecisionRecord.objects.get(decision="incident.tlp_downgrade")
+    assert record.reason == "公表済み" and record.decided_by == people["lead"]
+    assert "TLP:RED → TLP:GREEN" in str(record.inputs)
