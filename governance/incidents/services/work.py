@@ -18,6 +18,7 @@ from governance.incidents import facts as fact_rules
 from governance.incidents import observables as obs
 from governance.incidents import permissions as incident_permissions
 from governance.incidents.models import HANDLING_PHASES, TLP_ORDER
+from governance.incidents.obligations.services import reconcile_obligations
 from governance.incidents.services.common import (
     locked,
     require_csirt,
@@ -25,6 +26,7 @@ from governance.incidents.services.common import (
     status_for,
     write_timeline,
 )
+from governance.incidents.services.records import held_role, record_incident_decision
 from governance.incidents.services.triage import meet_clock, recompute_severity
 from governance.models import (
     DeadlineKind,
@@ -296,6 +298,16 @@ def set_tlp(*, actor: User, incident: Incident, tlp: str, reason: str = "") -> I
             changes={"tlp": [old, tlp]},
             reason=reason.strip(),
         )
+        if TLP_ORDER.index(Tlp(tlp)) < TLP_ORDER.index(Tlp(old)):
+            # A downgrade widens who may read it: a decision with what the decider saw.
+            record_incident_decision(
+                actor=actor,
+                incident=incident,
+                decision="incident.tlp_downgrade",
+                role=held_role(actor, Role.CSIRT_LEAD, Role.CISO),
+                reason=reason.strip(),
+                severity_reasons=(f"TLP: {Tlp(old).label} → {Tlp(tlp).label}",),
+            )
     return incident
 
 
@@ -323,6 +335,12 @@ FACT_FIELDS = (
     "pd_recovered_unviewed",
     "pd_recovery_evidence",
     "pd_my_number",
+    "pd_my_number_system",
+    "pd_ordinance_sensitive",
+    "pd_publicly_viewable",
+    "pd_reporting_body",
+    "vendor_notice_received_at",
+    "segments_hit",
     "root_cause",
     "recurrence_prevention",
     "lessons_learned",
@@ -368,6 +386,7 @@ def update_facts(*, actor: User, incident: Incident, **facts: Any) -> Incident:
         if changes:
             record_event(actor=actor, action="incident.facts", obj=incident, changes=changes)
             recompute_severity(actor=actor, incident=incident)
+            reconcile_obligations(actor=actor, incident=incident)
     return incident
 
 
