@@ -208,7 +208,7 @@ def test_the_reports_export_to_xlsx(
     book = _workbook(client.get("/home/dashboards/export/coverage.xlsx"))
     summary = [tuple(row) for row in book["集計"].iter_rows(min_row=2, values_only=True)]
     assert summary[:3] == [
-        ("システム数", 246),
+        ("システム数", 245),
         ("うちインターネット公開", 67),
         ("うち監視サービス未登録", 35),
     ]
