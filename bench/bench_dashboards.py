@@ -217,16 +217,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the test database and reuse its data next time"
+    )
     args = parser.parse_args()
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
     try:
         from django.test import RequestFactory
 
         from bench.common import signed_in_client
+        from governance.models import Case, User
 
-        people = build(args.cases)
+        if args.keep and Case.objects.exists():
+            people = {user.username: user for user in User.objects.all()}
+            print(f"{Case.objects.count():,} cases kept from the last run ({connection.vendor})")
+        else:
+            people = build(args.cases)
         bare = _bare_views()
         factory = RequestFactory()
         print(
@@ -250,7 +258,8 @@ def main() -> int:
                 f" {len(bare_queries):>6}"
             )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not args.keep:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(_TMP, ignore_errors=True)
     return 0
 

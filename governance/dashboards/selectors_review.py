@@ -301,7 +301,36 @@ def reviewer_board(user: Any, *, today: dt.date | None = None) -> ReviewerBoard:
         [(label, n, "danger" if index < 2 else "") for index, (label, n) in enumerate(spec_rows)],
         _("件"),
     )
-    return ReviewerBoard(season, burndown, liaisons, queue_age, spec_days, days_left)
+    board = ReviewerBoard(season, burndown, liaisons, queue_age, spec_days, days_left)
+    board.extra["topics"] = consultation_topics(user)
+    return board
+
+
+def consultation_topics(user: Any) -> charts.BarChart | None:
+    """Open consultations by topic, once consultations have a topic (issue 18's annual report
+    adds it); None until then, and the widget is not shown (one query when it is)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from governance.models import Consultation
+
+    try:
+        field = Consultation._meta.get_field("topic")
+    except FieldDoesNotExist:
+        return None
+    labels = dict(getattr(field, "choices", None) or [])
+    rows = (
+        Consultation.objects.filter(permissions.case_visibility_q(user))
+        .exclude(status__in=DONE_STATUSES)
+        .values_list("topic")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    return charts.bar_chart(
+        "consultation-topics",
+        _("相談（テーマ別・進行中）"),
+        [(str(labels.get(topic, topic) or "—"), n) for topic, n in rows],
+        _("件"),
+    )
 
 
 # --- Governance approver ----------------------------------------------------------------------

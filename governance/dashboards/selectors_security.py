@@ -141,6 +141,7 @@ class SecurityBoard:
 def security_board(user: Any, *, today: dt.date | None = None) -> SecurityBoard:
     """Network connection cases by state, approvals by segment × status, approvals expiring
     within 30/60/90 days, end-of-life assets, and the coverage donut: five queries."""
+    permissions.require(permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION))
     today = today or timezone.localdate()
     open_connections = dict(
         _cases(user)
