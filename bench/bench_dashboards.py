@@ -6,9 +6,10 @@ ratio to a bare Django view over the same tables.
 Runs on a throw-away test database: SQLite by default, PostgreSQL when DATABASE_URL is set
 (the test database ``test_<name>`` is created and dropped). The data is
 ``tests/dashboard_world.py``'s: a few cases through the real flows, then copied with COPY to
-``--cases`` (half budget checks, a third incidents with a legal clock each, the rest network
-connections with their approvals, plus security events), and seed 001's registry of 245
-systems.
+``--cases`` (by default a third incidents, each with an open legal clock, a sixth network
+connections with their approvals, the rest budget checks, plus as many security events as
+incidents: a stress mix; ``--incident-share 0.03 --network-share 0.07`` is closer to the
+office's), and seed 001's registry of 245 systems.
 
 For each dashboard it prints the median time of the page (GET through the test client, with
 the middleware, session, permission scoping, charts and template) and its query count, then
@@ -174,7 +175,7 @@ def _median(func: Callable[[], Any], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def build(cases: int) -> dict[str, Any]:
+def build(cases: int, incident_share: float, network_share: float) -> dict[str, Any]:
     from governance.models import Case, ConnectionApproval, Deadline, SecurityEvent
     from governance.roles import Role
     from tests.dashboard_world import (
@@ -200,7 +201,7 @@ def build(cases: int) -> dict[str, Any]:
     people = dashboard_cast(cast)
     world = build_world(people, dept_a)
     started = time.perf_counter()
-    grow(world, cases, dept_b)
+    grow(world, cases, dept_b, incident_share=incident_share, network_share=network_share)
     coverage_registry(dept_a)
     reset_sequences(Case, ConnectionApproval, Deadline, SecurityEvent)
     if connection.vendor == "postgresql":
@@ -218,6 +219,13 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
+        "--incident-share",
+        type=float,
+        default=1 / 3,
+        help="share of incidents (each with an open legal clock); 0.03 is closer to an office",
+    )
+    parser.add_argument("--network-share", type=float, default=1 / 6)
+    parser.add_argument(
         "--keep", action="store_true", help="keep the test database and reuse its data next time"
     )
     args = parser.parse_args()
@@ -234,7 +242,7 @@ def main() -> int:
             people = {user.username: user for user in User.objects.all()}
             print(f"{Case.objects.count():,} cases kept from the last run ({connection.vendor})")
         else:
-            people = build(args.cases)
+            people = build(args.cases, args.incident_share, args.network_share)
         bare = _bare_views()
         factory = RequestFactory()
         print(

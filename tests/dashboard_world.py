@@ -230,12 +230,22 @@ def build_world(people: dict[str, Any], dept_a: Any) -> dict[str, Any]:
     return {"check": check, "incident": incident, "event": event, "approval": approval}
 
 
-def grow(world: dict[str, Any], total: int, dept_b: Any) -> None:
-    """Bring the number of cases to about ``total``: budget checks in every state (a third of
-    another department), incidents in every severity and phase with legal clocks, network
-    connections with approvals expiring at different times, and security events."""
+def grow(
+    world: dict[str, Any],
+    total: int,
+    dept_b: Any,
+    *,
+    incident_share: float = 1 / 3,
+    network_share: float = 1 / 6,
+) -> None:
+    """Bring the number of cases to about ``total``: incidents (``incident_share`` of them) in
+    every severity and phase, each with a legal clock (a third missed); network connections
+    (``network_share``) with approvals expiring at different times; budget checks in every
+    state for the rest (a third of another department); as many security events as
+    incidents."""
     n = max(0, total - 3)
-    budget, incidents, network = n // 2, n // 3, n - n // 2 - n // 3
+    incidents, network = int(n * incident_share), int(n * network_share)
+    budget = n - incidents - network
     statuses = [
         CaseStatus.SUBMITTED,
         CaseStatus.UNDER_REVIEW,
@@ -243,12 +253,17 @@ def grow(world: dict[str, Any], total: int, dept_b: Any) -> None:
         CaseStatus.CLOSED,
         CaseStatus.RETURNED,
     ]
+    # Many checks spread over up to ten budget years (as ten years of an office would be):
+    # only the current season's are still open.
+    years = min(10, 1 + budget // 1000)
+    season = world["check"].fiscal_year
     clone_cases(
         world["check"],
         budget,
-        lambda i: days_ago(i % 120),
+        lambda i: days_ago((i % years) * 365 + i % 120),
         case={
-            "status": lambda i: statuses[i % 5],
+            "fiscal_year": lambda i: season - i % years,
+            "status": lambda i: statuses[i % 5] if i % years == 0 else CaseStatus.CLOSED,
             "department_id": lambda i: dept_b.pk if i % 3 == 0 else world["check"].department_id,
         },
     )
@@ -291,7 +306,7 @@ def grow(world: dict[str, Any], total: int, dept_b: Any) -> None:
     )
     clone_rows(
         world["event"],
-        n // 3,
+        incidents,
         lambda i, new_id: {
             "number": f"EV-X{new_id}",
             "received_at": days_ago(i % 20),

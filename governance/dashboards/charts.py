@@ -29,6 +29,14 @@ BAR_GAP = 6
 LABEL_WIDTH = 150
 
 
+#: Characters of a label drawn beside a bar (the data table and the tooltip show it whole).
+LABEL_CHARS = 12
+
+
+def short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
 def _scale(maximum: int) -> float:
     return BAR_WIDTH / maximum if maximum > 0 else 0.0
 
@@ -40,6 +48,10 @@ class Bar:
     y: int
     width: float
     tone: str = ""
+
+    @property
+    def short_label(self) -> str:
+        return short(self.label)
 
     @property
     def value_x(self) -> float:
@@ -97,6 +109,10 @@ class StackedRow:
     y: int
     segments: list[Segment]
     values: list[int]
+
+    @property
+    def short_label(self) -> str:
+        return short(self.label)
 
 
 @dataclass

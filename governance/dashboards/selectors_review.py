@@ -303,6 +303,10 @@ def reviewer_board(user: Any, *, today: dt.date | None = None) -> ReviewerBoard:
     )
     board = ReviewerBoard(season, burndown, liaisons, queue_age, spec_days, days_left)
     board.extra["topics"] = consultation_topics(user)
+    if season is not None:
+        from governance.japanese import fiscal_year_label
+
+        board.extra["season_label"] = fiscal_year_label(season.fiscal_year)
     return board
 
 
