@@ -1,6 +1,7 @@
 """The dashboards work in a real browser: each role opens its dashboard from the home page's
 あなたの役割 block (auditors from their home), sees its charts, and opens a chart's data table
-(a <details> element: no script, so nothing for the Content-Security-Policy to block)."""
+(a <details> element: no script, so nothing for the Content-Security-Policy to block), in a
+window 800 pixels wide without scrolling sideways."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def test_each_role_opens_its_dashboard_and_a_charts_table(
     grow(world, 60, dept_b)
     coverage_registry(dept_a)
     base = live_server.url
+    page.set_viewport_size({"width": 800, "height": 900})  # the desk layout's narrow window
     for username, role, chart in JOURNEYS:
         sign_in(page, base, username)
         link = (
@@ -48,6 +50,7 @@ def test_each_role_opens_its_dashboard_and_a_charts_table(
         )
         page.click(link)
         wait_for_page(page, re.compile(rf"/home/dashboards/{role}/$"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800, role
         figure = page.locator(f"#chart-{chart}")
         assert figure.is_visible(), role
         table = figure.locator("details table")
