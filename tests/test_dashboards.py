@@ -266,3 +266,34 @@ def test_every_dashboard_speaks_japanese_and_english(
         assert "Show the data as a table" in english, role
         problems += [("en", role, t) for t in japanese_in_navigation(english, data)]
     assert not problems, problems
+
+
+def test_the_ciso_and_security_dashboards_show_the_demo_registrys_seed_figures(
+    settings: Any, tmp_path: Any, login: Any
+) -> None:
+    """On the demo registry (seed 000–002): the coverage donut prints seed 001's 245 / 67 / 35
+    / 26 / 9, and the CISO's lock-in list seed 002's 39 systems with their 2,987,046 thousand
+    yen, the same as the registry's own lock-in report."""
+    from governance.karte import demo as karte
+    from governance.karte.selectors import lock_in_report
+    from governance.models import User
+    from governance.org import demo as org
+
+    settings.VAR_DIR = tmp_path  # the demo keeps its passwords there
+    org.load(io.StringIO())
+    karte.load(io.StringIO())
+    people = {user.username: user for user in User.objects.all()}
+    ciso = next(user for user in people.values() if "ciso" in permissions_roles(user))
+    page = login(ciso).get("/home/dashboards/ciso/").content.decode()
+    chart = page[page.index('id="chart-coverage"') :]
+    assert re.findall(r'<dd data-figure="\d">(\d+)</dd>', chart) == ["245", "67", "35", "26", "9"]
+    lock_in = page[page.index('id="lock-in-table"') :]
+    assert lock_in.count('href="/karte/') == 39
+    assert re.search(r'id="lock-in-total">2,987,046<', lock_in)
+    assert lock_in_report(ciso).total_budget == 2_987_046
+
+
+def permissions_roles(user: Any) -> frozenset[str]:
+    from governance import permissions
+
+    return permissions.roles_of(user)
