@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from governance import permissions
+from governance.dashboards import permissions as dashboard_permissions
 from governance.incidents import permissions as incident_permissions
 from governance.models import CaseKind, SecurityEvent
 from governance.roles import Role
@@ -112,6 +113,9 @@ def _links(
             links.append(RoleLink(_("監査記録"), reverse("audit:index")))
         if permissions.can_view_jobs_page(user):
             links.append(RoleLink(_("バックグラウンドジョブ"), reverse("jobs:index")))
+    board = dashboard_permissions.DASHBOARD_OF_ROLE.get(role)
+    if board and dashboard_permissions.can_view_dashboard(user, board):
+        links.append(RoleLink(_("ダッシュボード"), reverse("home:dashboard", args=[board])))
     return links
 
 

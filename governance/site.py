@@ -13,6 +13,7 @@ from governance import flows, home, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
+from governance.dashboards import views as dashboards
 from governance.decisions import views as decisions
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import views as incidents
@@ -60,6 +61,12 @@ class HomeApp(ShinsaApp):
     # The case page's 再実行 button, here so that it does not depend on who may open the
     # jobs application: whoever sees the case reaches it, and the service decides.
     job_retry_path = path("jobs/<uuid:pk>/retry/", jobs.retry, name="job_retry")
+    # ダッシュボード per role (NEXT_WAVE §C.5); each page checks its role, each widget scopes.
+    dashboards_path = path("dashboards/", dashboards.index, name="dashboards")
+    dashboard_export_path = path(
+        "dashboards/export/<slug:report>.xlsx", dashboards.export, name="dashboard_export"
+    )
+    dashboard_path = path("dashboards/<slug:role>/", dashboards.dashboard, name="dashboard")
 
 
 class KarteApp(ShinsaApp):

@@ -201,6 +201,8 @@ PK_KINDS: dict[str, str] = {
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
+    "role": "dashboard_role",
+    "report": "dashboard_report",
     "process_pk": "process",
     "task_pk": "task",
     "case_pk": "case",
@@ -290,6 +292,10 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return world.shared["season"].pk
     if kind == "app_label":
         return "governance"
+    if kind == "dashboard_role":
+        return "department"
+    if kind == "dashboard_report":
+        return "coverage"
     if kind == "missing_path":
         return "matrix/no-such-page/"
     if kind == "anchor":

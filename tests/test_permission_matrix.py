@@ -139,6 +139,10 @@ READ_NAMES = frozenset(
         "approval",
         "conditions",
         "condition",
+        # ダッシュボード (the matrix opens the department's) and its .xlsx exports.
+        "dashboards",
+        "dashboard",
+        "dashboard_export",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -175,6 +179,11 @@ APP_READERS: dict[str, frozenset[str]] = {
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {
     "incidents:my_reports": INCIDENT_READERS | {"staff_a", "staff_b"},
+    # The dashboards: the first one of the user's roles (administrators hold none), the
+    # department's for its staff, the coverage workbook for whoever opens the registry.
+    "home:dashboards": SIGNED_IN - {"admin"},
+    "home:dashboard": frozenset({"staff_a", "staff_b"}),
+    "home:dashboard_export": SIGNED_IN,
 }
 #: The API answers for itself: an anonymous caller gets 401 in JSON, not the login page.
 API_APPS = frozenset({"v1"})

@@ -406,6 +406,10 @@ _FILLERS: dict[str, Any] = {
     "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},
+    # One dashboard for the tour's roles (tests/test_dashboards.py renders all seven in both
+    # languages); the export is a workbook, not a page.
+    "home:dashboard": lambda o: {"role": "reviewer"},
+    "home:dashboard_export": lambda o: {"report": "coverage"},
 }
 
 
