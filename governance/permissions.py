@@ -550,9 +550,7 @@ def deadline_visibility_q(user: AnyUser | None) -> Q:
         # PostgreSQL built in full before reading a clock (0.2-0.4 s at 100k cases).
         cases = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
     return (
-        cases
-        | Q(holder_id=user.pk)
-        | Q(case__isnull=True, holder_role__in=sorted(roles_of(user)))
+        cases | Q(holder_id=user.pk) | Q(case__isnull=True, holder_role__in=sorted(roles_of(user)))
     )
 
 
