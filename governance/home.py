@@ -119,6 +119,7 @@ class InboxView(generic.TemplateView):
         context["inbox"] = inbox
         context["queue"] = queue
         context["notices"] = list(selectors.unread_notifications(user)[:20])
+        context["newest_unread"] = max((n.pk for n in context["notices"]), default=None)
         context["start_links"] = selectors.start_links(user)
         context["role_blocks"] = home_roles.role_blocks(
             user, inbox_count=inbox.count, queue_count=queue.count
@@ -134,6 +135,11 @@ class NotificationListView(generic.ListView):
     def get_queryset(self) -> Any:
         user: Any = self.request.user
         return Notification.objects.filter(recipient=user).select_related("case")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["newest_unread"] = selectors.newest_unread_notification(self.request.user)
+        return context
 
 
 @require_POST

@@ -17,12 +17,15 @@ def can_set_delegation(actor: Any, principal: Any) -> bool:
     return bool(actor.pk == principal.pk or rules.has_role(actor, Role.GOVERNANCE_APPROVER))
 
 
-def can_reassign_task(actor: Any, task: Any) -> bool:
-    """An approver who may see the task's case hands it to someone else."""
-    case = getattr(task.process, "case", None)
+def can_reassign_on_case(actor: Any, case: Any) -> bool:
+    """An approver who may see the case hands its open tasks to someone else."""
     return bool(
         case is not None
         and rules.may_act(actor)
         and rules.has_role(actor, Role.GOVERNANCE_APPROVER)
         and rules.can_view_case(actor, case)
     )
+
+
+def can_reassign_task(actor: Any, task: Any) -> bool:
+    return can_reassign_on_case(actor, getattr(task.process, "case", None))

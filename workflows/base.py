@@ -35,7 +35,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
 from forms.cases import ShareCaseForm
-from governance import permissions
+from governance import permissions, permissions_tasks
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
 from governance.cases.services import assignments, flow_actions, written_by_step
@@ -355,6 +355,7 @@ class ScopedDetailProcessView(views.DetailProcessView):
             # One per page shown: the same form posted twice (a double click) acts once.
             request_token=uuid.uuid4().hex,
             can_share=permissions.can_share_case(user, case),
+            can_reassign=permissions_tasks.can_reassign_on_case(user, case),
             shared_departments=selectors.case_shared_departments(user, case),
             share_form=ShareCaseForm(case=case),
         )

@@ -67,6 +67,19 @@ def inbox_tasks(user: Any) -> QuerySet[Any]:
     return permissions.scope_tasks(user, queryset).select_related("process__case")
 
 
+def reassignable_task(user: Any, task_pk: int) -> Any:
+    """A human task of a case the user may see, with its case and holder; 404 otherwise."""
+    queryset = case_tasks().filter(pk=task_pk, flow_task_type="HUMAN")
+    task = (
+        permissions.scope_tasks(user, queryset)
+        .select_related("process__case", "owner__department")
+        .first()
+    )
+    if task is None:
+        raise Http404
+    return task
+
+
 def queue_tasks(user: Any) -> QuerySet[Any]:
     """Unassigned tasks the user could pick up, across every case flow."""
     queryset = case_tasks().filter(status=STATUS.NEW).user_queue(user)
@@ -167,6 +180,16 @@ def unread_notifications(user: Any) -> QuerySet[Notification]:
     """The user's unread notices, with the columns the home page shows."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).only(
         "pk", "subject", "created_at"
+    )
+
+
+def newest_unread_notification(user: Any) -> int | None:
+    """The id of the user's newest unread notice (what 「すべて既読にする」 marks up to)."""
+    return (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 
