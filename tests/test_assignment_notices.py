@@ -40,7 +40,7 @@ def _subjects(user: Any) -> list[str]:
 
 
 def _mail_to(user: Any) -> list[str]:
-    return [m.subject for m in mail.outbox if m.to == [user.email]]
+    return [str(m.subject) for m in mail.outbox if m.to == [user.email]]
 
 
 def test_a_new_request_notifies_the_assigned_reviewer_in_app_and_by_mail(
