@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce, Least
-from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST

@@ -21,7 +21,6 @@ from governance.models import (
 )
 from governance.spec_review.services import ready_for_board_error
 
-
 #: Spec reviews whose contract board date still matters (not closed, not withdrawn).
 OPEN_STATUSES = [
     status
