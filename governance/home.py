@@ -71,7 +71,7 @@ def _page_number(raw: str | None) -> int:
 #: oldest first (longest waiting), the newest first.
 SORTS = {"due": _("期限の近い順"), "age": _("経過の長い順"), "new": _("新しい順")}
 #: What each kind's own due date is called in the 期限 column, when no clock row runs.
-DUE_LABELS = {
+DUE_LABELS: dict[str, Any] = {
     CaseKind.BUDGET_CHECK: _("予算要求の締切"),
     CaseKind.SPEC_REVIEW: _("契約局審査会"),
 }
@@ -164,7 +164,7 @@ class InboxView(generic.TemplateView):
             context["notices"] = list(selectors.unread_notifications(user)[:20])
             return context
         season = season_due("process__case__")
-        sort = params.get("sort") if params.get("sort") in SORTS else "due"
+        sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
         kind = _kind_filter(params.get("kind"))
         inbox_tasks, queue_tasks = selectors.inbox_tasks(user), selectors.queue_tasks(user)
         if kind:
