@@ -126,9 +126,9 @@ def end_delegation(request: Any) -> HttpResponse:
     return redirect("home:delegations")
 
 
-def reassign_task(request: Any, task_pk: int) -> HttpResponse:
+def reassign_task(request: Any, pk: int) -> HttpResponse:
     """An approver hands an open task to someone else who may work it, with a reason."""
-    task = selectors.reassignable_task(request.user, task_pk)
+    task = selectors.reassignable_task(request.user, pk)
     if not permissions_tasks.can_reassign_task(request.user, task):
         raise PermissionDenied
     is_open = task.status in (STATUS.NEW, STATUS.ASSIGNED)

@@ -56,7 +56,7 @@ class HomeApp(ShinsaApp):
         "delegations/end/", home_notify.end_delegation, name="delegation_end"
     )
     task_reassign_path = path(
-        "tasks/<int:task_pk>/reassign/", home_notify.reassign_task, name="task_reassign"
+        "tasks/<int:pk>/reassign/", home_notify.reassign_task, name="task_reassign"
     )
     notification_read_path = path(
         "notifications/<int:pk>/read/", home.mark_notification_read, name="notification_read"
