@@ -79,7 +79,7 @@ def notify_task(task: Any, *, to: list[User] | None = None) -> list[Notification
     title = task.flow_task.task_title
     if task.owner_id is not None:
         people = to if to is not None else [task.owner]
-        subject = _("【担当】「{task}」が割り当てられました: {number}").format(
+        subject = _("【担当】「{task}」をお願いします: {number}").format(
             task=title, number=case.number
         )
         url = task_page_url(task)
