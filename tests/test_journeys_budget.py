@@ -110,9 +110,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # Staff follow the notice to the case, answer the question and resubmit with a revised
     # running cost.
     sign_in(page, base, "staff_a")
-    page.locator(".shinsa-notices button", has_text=check.number).filter(
-        has_text="差戻し"
-    ).click()
+    page.locator(".shinsa-notices button", has_text=check.number).filter(has_text="差戻し").click()
     wait_for_page(page, CASE_PAGE)
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)

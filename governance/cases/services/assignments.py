@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from viewflow.workflow.status import STATUS
@@ -53,6 +53,12 @@ TASK_ROLES = (
 )
 
 
+def _japanese(text: str) -> str:
+    """``text`` (a Japanese msgid) as records keep it, whatever the request's language."""
+    with translation.override("ja"):
+        return _(text)
+
+
 # --- Who hears of a task --------------------------------------------------------------------
 
 
@@ -75,6 +81,11 @@ def task_page_url(task: Any) -> str:
 
 def notify_task(task: Any, *, to: list[User] | None = None) -> list[Notification]:
     """Tell the task's holder (or the queue's members) that it waits for them."""
+    with translation.override("ja"):  # records stay Japanese
+        return _notify_task(task, to=to)
+
+
+def _notify_task(task: Any, *, to: list[User] | None) -> list[Notification]:
     case = task.process.case
     title = task.flow_task.task_title
     if task.owner_id is not None:
@@ -108,7 +119,7 @@ def task_created(*, task: Any) -> None:
                 "task": [None, f"{task.flow_task.task_title} #{task.pk}"],
                 "owner": [principal.username, task.owner.username],
             },
-            reason=_("代理（{principal} → {delegate}）").format(
+            reason=_japanese("代理（{principal} → {delegate}）").format(
                 principal=principal.display_name, delegate=task.owner.display_name
             ),
         )
@@ -199,9 +210,9 @@ def set_delegation(
         )
         notify(
             recipients=[delegate],
-            subject=_("【代理】{principal}さんの代理に設定されました（{start}〜{end}）").format(
-                principal=principal.display_name, start=starts_on, end=ends_on
-            ),
+            subject=_japanese(
+                "【代理】{principal}さんの代理に設定されました（{start}〜{end}）"
+            ).format(principal=principal.display_name, start=starts_on, end=ends_on),
             body=delegation.reason,
             url=reverse("home:delegations"),
             dedupe_key=f"delegation:{delegation.pk}",
@@ -280,8 +291,8 @@ def reassign_task(*, actor: User, activation: Any, to_user: User, reason: str) -
         )
         notify(
             recipients=[to_user],
-            subject=_("【担当変更】「{task}」の担当になりました: {number}").format(
-                task=task.flow_task.task_title, number=case.number
+            subject=_japanese("【担当変更】「{task}」の担当になりました: {number}").format(
+                task=_japanese(str(task.flow_task.task_title)), number=case.number
             ),
             body=reason.strip(),
             url=task_page_url(task),
