@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce, Least
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
@@ -17,9 +19,14 @@ from governance import home_roles, permissions
 from governance.budget.selectors import season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
-from governance.clocks.selectors import attach_clock_badges, nearest_owed_due
+from governance.clocks import schedule
+from governance.clocks.models import Counting
+from governance.clocks.selectors import ClockBadge, attach_clock_badges, nearest_owed_due
 from governance.decisions.selectors import auditor_home
-from governance.models import Notification
+from governance.japanese import business_days_until, era_date
+from governance.labels import choice_label
+from governance.models import CaseKind, Notification
+from governance.spec_review.selectors import board_due
 
 #: Rows per page of the inbox and of the queue.
 TASKS_PER_PAGE = 25
@@ -60,19 +67,42 @@ def _page_number(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**6 else 1
 
 
-def relevant_due_order(queryset: QuerySet[Any], season: Any) -> QuerySet[Any]:
+#: How the task lists may be sorted (``?sort=``): what is due first (overdue on top), the
+#: oldest first (longest waiting), the newest first.
+SORTS = {"due": _("期限の近い順"), "age": _("経過の長い順"), "new": _("新しい順")}
+#: What each kind's own due date is called in the 期限 column, when no clock row runs.
+DUE_LABELS: dict[str, Any] = {
+    CaseKind.BUDGET_CHECK: _("予算要求の締切"),
+    CaseKind.SPEC_REVIEW: _("契約局審査会"),
+}
+
+
+def _earliest(*expressions: Any) -> Any:
+    """The earliest of several moments, NULLs ignored (SQLite's MIN() would return NULL)."""
+    present = [e for e in expressions if e is not None]
+    if len(present) == 1:
+        return present[0]
+    rotations = [Coalesce(*present[i:], *present[:i]) for i in range(len(present))]
+    return Least(*rotations)
+
+
+def relevant_due_order(queryset: QuerySet[Any], season: Any, *, sort: str = "due") -> QuerySet[Any]:
     """Tasks ordered by what is due first, then newest first: the nearest owed clock of the
-    case or, for an undecided budget check, its season's finance deadline, whichever is
-    sooner; tasks with neither follow, newest first."""
-    clock = nearest_owed_due("process__case__id")
-    due = clock if season is None else Least(Coalesce(clock, season), Coalesce(season, clock))
-    return queryset.annotate(relevant_due=due).order_by(
-        F("relevant_due").asc(nulls_last=True), "-created", "-pk"
-    )
+    case, for an undecided budget check its season's finance deadline, for a spec review not
+    yet ready for the board its contract board date, whichever is soonest (an overdue one is
+    the soonest of all); tasks with none follow, newest first. ``sort="age"``: the longest
+    waiting first; ``"new"``: the newest first."""
+    due = _earliest(nearest_owed_due("process__case__id"), season, board_due("process__case__id"))
+    queryset = queryset.annotate(relevant_due=due)
+    if sort == "age":
+        return queryset.order_by("created", "pk")
+    if sort == "new":
+        return queryset.order_by("-created", "-pk")
+    return queryset.order_by(F("relevant_due").asc(nulls_last=True), "-created", "-pk")
 
 
 def task_page(
-    queryset: QuerySet[Any], raw_number: str | None, *, param: str, season: Any
+    queryset: QuerySet[Any], raw_number: str | None, *, param: str, season: Any, sort: str = "due"
 ) -> TaskPage:
     """One page of ``queryset`` (two queries: the count, and the page's columns)."""
     count = queryset.count()
@@ -81,9 +111,34 @@ def task_page(
     rows = []
     if count:
         rows = selectors.task_rows(
-            relevant_due_order(queryset, season)[start : start + TASKS_PER_PAGE]
+            relevant_due_order(queryset, season, sort=sort)[start : start + TASKS_PER_PAGE]
         )
     return TaskPage(rows=rows, number=number, count=count, param=param)
+
+
+def attach_age_and_due(rows: list[selectors.TaskRow], *, now: dt.datetime | None = None) -> None:
+    """Each row's age in business days since the task arrived, and, where no clock row runs,
+    a badge for its kind's own due date (season deadline, contract board date). No query."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    for row in rows:
+        row.age_days = max(0, business_days_until(timezone.localtime(row.created).date(), today))
+        if row.clock is None and row.due is not None and row.kind in DUE_LABELS:
+            day = timezone.localtime(row.due).date()
+            end_of_day = dt.datetime.combine(
+                day, dt.time(23, 59, 59), timezone.get_default_timezone()
+            )
+            left = schedule.time_left(end_of_day, now, counting=Counting.CALENDAR_DAYS)
+            row.clock = ClockBadge(
+                kind_label=str(DUE_LABELS[row.kind]),
+                due_text=era_date(day),
+                left_text=left.text,
+                overdue=left.overdue,
+            )
+
+
+def _kind_filter(raw: str | None) -> str:
+    return raw if raw in CaseKind.values else ""
 
 
 class InboxView(generic.TemplateView):
@@ -109,16 +164,23 @@ class InboxView(generic.TemplateView):
             context["notices"] = list(selectors.unread_notifications(user)[:20])
             return context
         season = season_due("process__case__")
-        inbox = task_page(
-            selectors.inbox_tasks(user), params.get("inbox"), param="inbox", season=season
-        )
-        queue = task_page(
-            selectors.queue_tasks(user), params.get("queue"), param="queue", season=season
-        )
+        sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
+        kind = _kind_filter(params.get("kind"))
+        inbox_tasks, queue_tasks = selectors.inbox_tasks(user), selectors.queue_tasks(user)
+        if kind:
+            inbox_tasks = inbox_tasks.filter(process__case__kind=kind)
+            queue_tasks = queue_tasks.filter(process__case__kind=kind)
+        inbox = task_page(inbox_tasks, params.get("inbox"), param="inbox", season=season, sort=sort)
+        queue = task_page(queue_tasks, params.get("queue"), param="queue", season=season, sort=sort)
         attach_clock_badges(inbox.rows + queue.rows)
+        attach_age_and_due(inbox.rows + queue.rows)
+        context["sort"], context["kind"] = sort, kind
+        context["sorts"] = list(SORTS.items())
+        context["kinds"] = [(value, choice_label(CaseKind, value)) for value in CaseKind.values]
         context["inbox"] = inbox
         context["queue"] = queue
         context["notices"] = list(selectors.unread_notifications(user)[:20])
+        context["newest_unread"] = max((n.pk for n in context["notices"]), default=None)
         context["start_links"] = selectors.start_links(user)
         context["role_blocks"] = home_roles.role_blocks(
             user, inbox_count=inbox.count, queue_count=queue.count
@@ -134,6 +196,11 @@ class NotificationListView(generic.ListView):
     def get_queryset(self) -> Any:
         user: Any = self.request.user
         return Notification.objects.filter(recipient=user).select_related("case")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["newest_unread"] = selectors.newest_unread_notification(self.request.user)
+        return context
 
 
 @require_POST

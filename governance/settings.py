@@ -237,6 +237,11 @@ JOBS_QUEUE = env_str("JOBS_QUEUE", "celery")
 # More modules that register job handlers, imported with governance.jobs.handlers (the test suite's
 # probe jobs, a deployment's own work).
 JOBS_EXTRA_MODULES = env_list("SHINSA_EXTRA_JOB_MODULES", [])
+# How notices reach by e-mail those who have not chosen: each at once, or one daily digest.
+# CSIRT roles get theirs at once whatever this says (governance.cases.services.notifications).
+NOTIFICATION_DEFAULT_DIGEST = env_choice(
+    "NOTIFICATION_DEFAULT_DIGEST", "immediate", ("immediate", "daily")
+)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ACKS_LATE = True

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from governance import flows, home, permissions
+from governance import flows, home, home_notify, permissions
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
@@ -43,6 +43,21 @@ class HomeApp(ShinsaApp):
     case_trace_path = path("cases/<int:pk>/trace/", decisions.case_trace, name="case_trace")
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
+    )
+    notifications_read_all_path = path(
+        "notifications/read-all/", home_notify.mark_all_read, name="notifications_read_all"
+    )
+    notification_settings_path = path(
+        "notifications/settings/",
+        home_notify.notification_settings,
+        name="notification_settings",
+    )
+    delegations_path = path("delegations/", home_notify.delegations, name="delegations")
+    delegation_end_path = path(
+        "delegations/end/", home_notify.end_delegation, name="delegation_end"
+    )
+    task_reassign_path = path(
+        "tasks/<int:pk>/reassign/", home_notify.reassign_task, name="task_reassign"
     )
     notification_read_path = path(
         "notifications/<int:pk>/read/", home.mark_notification_read, name="notification_read"

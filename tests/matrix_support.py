@@ -165,6 +165,7 @@ PK_KINDS: dict[str, str] = {
     "home:case_trace": "case",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
+    "home:task_reassign": "open_task",
     "home:document_download": "document_version",
     "home:document_regenerate": "document",
     "home:attachment_download": "attachment",
@@ -307,6 +308,10 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk
+    if kind == "open_task":  # the department's first open human task (担当者の変更)
+        return min(
+            (t for t in h.tasks.values() if t.status in ("NEW", "ASSIGNED")), key=lambda t: t.pk
+        ).pk
     if kind == "process":
         if "task_pk" in pattern.kwargs:  # the task's own process
             return h.tasks[(pattern.flow_class, str(pattern.node))].process_id

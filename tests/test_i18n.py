@@ -189,7 +189,10 @@ def test_the_inbox_is_in_english_with_the_english_cookie(
     html = _text(_english(login(cast["reviewer"])).get("/home/", follow=True))
     for words in ("My tasks", "Home", "System register", "Budget check", "Tasks you can take"):
         assert words in html, words
-    _assert_no_japanese_in_navigation(html, allowed=("太郎", "試験"))
+    # A notice is a record, written in Japanese when it was made (the review's assignment).
+    notices = tuple(Notification.objects.values_list("subject", flat=True))
+    assert notices
+    _assert_no_japanese_in_navigation(html, allowed=("太郎", "試験", *notices))
 
 
 def test_a_budget_check_case_page_is_in_english_with_the_english_cookie(
@@ -294,8 +297,11 @@ def test_notices_and_documents_made_during_an_english_request_are_japanese(
     with translation.override("en"):
         run_jobs()
 
-    notice = Notification.objects.get(recipient=cast["staff_a"])
+    notice = Notification.objects.get(recipient=cast["staff_a"], subject__contains="予算確認の結果")
     assert notice.subject == f"{check.number}: 予算確認の結果が通知されました"
+    # The acknowledgement's assignment notice, made in the same English request.
+    assigned = Notification.objects.get(recipient=cast["staff_a"], subject__startswith="【担当】")
+    assert assigned.subject == f"【担当】「結果の確認」をお願いします: {check.number}"
     assert notice.body == "確認結果: 確認済（指導事項あり）。指導事項を確認してください。"
     version = DocumentVersion.objects.get(document__case=check)
     assert version.document.title == "予算確認結果通知（技術的助言）"

@@ -9,6 +9,7 @@ from typing import Any
 
 import docx
 import pytest
+from django.core import mail
 
 from governance.japanese import INVALID_NUMBER, NEGATIVE_NUMBER
 from governance.models import (
@@ -41,6 +42,14 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def system(dept_a: Any) -> InformationSystem:
     return InformationSystemFactory.create(
         code="SOMU-001", name="総務事務システム", department=dept_a
+    )
+
+
+def _mailed(person: User, number: str, word: str) -> bool:
+    """Whether an e-mail to ``person`` names the case ``number`` and ``word`` (the step)."""
+    return any(
+        message.to == [person.email] and number in message.subject and word in message.subject
+        for message in mail.outbox
     )
 
 
@@ -84,8 +93,12 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "見積書.pdf" in page.inner_text("main")
     sign_out(page)
 
-    # The liaison finds it in the inbox and sends it back with a question.
+    # The liaison was told of the new request on their home page and by e-mail.
     sign_in(page, base, "reviewer")
+    assert check.number in page.inner_text(".shinsa-notices")
+    assert _mailed(cast["reviewer"], check.number, "審査")
+
+    # The liaison finds it in the inbox and sends it back with a question.
     assert check.number in page.inner_text("main")
     open_task_from_inbox(page, check.number, TASK_PAGE)
     page.check("input[name=decision][value=send_back]")
@@ -97,7 +110,7 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # Staff follow the notice to the case, answer the question and resubmit with a revised
     # running cost.
     sign_in(page, base, "staff_a")
-    page.locator(".shinsa-notices button", has_text=check.number).click()
+    page.locator(".shinsa-notices button", has_text=check.number).filter(has_text="差戻し").click()
     wait_for_page(page, CASE_PAGE)
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)
@@ -126,8 +139,14 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "複数事業者から見積を取得すること" in page.inner_text("#guidance-items")
     sign_out(page)
 
-    # An approver (not the reviewer) picks it up from the queue and approves it.
+    # Every approver who may take it was told it awaits approval, on the home page and by
+    # e-mail; the approver's home lists the notice.
     sign_in(page, base, "approver")
+    approver_notices = page.inner_text(".shinsa-notices")
+    assert check.number in approver_notices and "決裁" in approver_notices
+    assert _mailed(cast["approver"], check.number, "決裁")
+
+    # An approver (not the reviewer) picks it up from the queue and approves it.
     open_task_from_inbox(page, check.number, TASK_PAGE)
     assert page.url.endswith("/assign/")
     # The claim page shows what is being taken, and says 引き受ける like the home page.

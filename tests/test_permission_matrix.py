@@ -143,10 +143,23 @@ READ_NAMES = frozenset(
         "dashboards",
         "dashboard",
         "dashboard_export",
+        # One's own e-mail choice and delegations (代理): shown to everyone signed in.
+        "notification_settings",
+        "delegations",
     }
 )
 #: Pages that show something by GET and act by POST.
-ACTS_ON_POST = frozenset({"terms", "event", "incident", "approval", "condition"})
+ACTS_ON_POST = frozenset(
+    {
+        "terms",
+        "event",
+        "incident",
+        "approval",
+        "condition",
+        "notification_settings",
+        "delegations",
+    }
+)
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
 CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
@@ -212,6 +225,11 @@ FORM_FIRST: dict[str, dict[str, frozenset[int]]] = {
     "terms": {"post": frozenset({200})},
     # 緊急遮断 of a system: the CSIRT may, but not without a reason (sent back to the registry).
     "suspend_system": {"post": frozenset({302})},
+    # One's own notices, e-mail choice and delegation: everyone signed in has them (CSIRT
+    # roles included); an empty form changes nothing (the notices page, or the form again).
+    "notifications_read_all": {"post": frozenset({302})},
+    "notification_settings": {"post": frozenset({200})},
+    "delegations": {"post": frozenset({200})},
 }
 
 

@@ -355,12 +355,25 @@ def _task_kwargs(app: str, node_name: str, action: str) -> dict[str, Any]:
     return {"process_pk": task.process_id, "task_pk": task.pk}
 
 
+def _open_task_pk() -> int:
+    """An open human task (the approver's 担当者の変更 page)."""
+    task = (
+        CaseTask.objects.filter(status__in=["NEW", "ASSIGNED"], flow_task_type="HUMAN")
+        .order_by("pk")
+        .first()
+    )
+    if task is None:
+        raise Unfilled("home:task_reassign: the tour made no open task")
+    return int(task.pk)
+
+
 _FILLERS: dict[str, Any] = {
     "home:case": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_share": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_trace": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_unshare": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:notification_read": lambda o: {"pk": o.notification.pk},
+    "home:task_reassign": lambda o: {"pk": _open_task_pk()},
     "home:document_download": lambda o: {"pk": o.version.pk},
     "home:document_regenerate": lambda o: {"pk": o.document.pk},
     "home:attachment_download": lambda o: {"pk": o.attachment.pk},

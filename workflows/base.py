@@ -31,13 +31,14 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import views
 from viewflow.workflow.flow.viewset import FlowAppViewset
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
 from forms.cases import ShareCaseForm
-from governance import permissions
+from governance import permissions, permissions_tasks
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
-from governance.cases.services import flow_actions, written_by_step
+from governance.cases.services import assignments, flow_actions, written_by_step
 from governance.clocks import selectors as clock_selectors
 from governance.conflicts import retry_once_on_conflict
 from governance.jobs import selectors as job_reads
@@ -232,10 +233,25 @@ class CaseStart(flow.Start):
         return _guarded(url, retry_once_on_conflict(url.callback))
 
 
+class CaseViewActivation(ViewActivation):
+    """A human step's activation: the new task's holder (or the queue's members) is notified
+    in the transaction that created it (``assignments.task_created``)."""
+
+    @classmethod
+    def create(
+        cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None
+    ) -> Any:
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        assignments.task_created(task=activation.task)
+        return activation
+
+
 class CaseView(flow.View):
     """A human step of a case flow, guarded by role, department and segregation of duties;
-    a step done meanwhile answers ``ALREADY_HANDLED`` instead of viewflow's English 403."""
+    a step done meanwhile answers ``ALREADY_HANDLED`` instead of viewflow's English 403.
+    A task the flow assigns to someone on leave goes to their delegate (代理)."""
 
+    activation_class = CaseViewActivation
     assign_view_class = ClaimTaskView
     unassign_view_class = GiveBackTaskView
     cancel_view_class = AuditedCancelTaskView
@@ -254,6 +270,10 @@ class CaseView(flow.View):
     def unassign_path(self) -> URLPattern:
         url = super().unassign_path
         return _guarded(url, guarded_step_view(self, url.callback, "unassign"))
+
+    def calc_owner(self, activation: Any) -> Any:
+        case_of(activation.process)
+        return assignments.route_owner(super().calc_owner(activation), activation.task)
 
     def can_assign(self, user: Any, task: Any) -> bool:
         case_of(task.process)  # the kind's model with its people, once, for the step too
@@ -335,6 +355,7 @@ class ScopedDetailProcessView(views.DetailProcessView):
             # One per page shown: the same form posted twice (a double click) acts once.
             request_token=uuid.uuid4().hex,
             can_share=permissions.can_share_case(user, case),
+            can_reassign=permissions_tasks.can_reassign_on_case(user, case),
             shared_departments=selectors.case_shared_departments(user, case),
             share_form=ShareCaseForm(case=case),
         )

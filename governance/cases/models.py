@@ -365,6 +365,10 @@ class Notification(models.Model):
     dedupe_key = models.CharField(_("重複防止キー"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
+    # The notice's e-mail waits for the recipient's daily digest (``EmailDigest.DAILY``);
+    # ``digested_at`` is when that digest went out.
+    in_digest = models.BooleanField(_("日次まとめで送信"), default=False)
+    digested_at = models.DateTimeField(_("まとめ送信日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("お知らせ")
@@ -380,3 +384,69 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class EmailDigest(models.TextChoices):
+    IMMEDIATE = "immediate", _("その都度送信")
+    DAILY = "daily", _("1日1回まとめて送信")
+
+
+class NotificationSetting(models.Model):
+    """One person's choice of how their notices reach them by e-mail. Without a row the role's
+    default applies (``governance.cases.services.notifications.digest_choice``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("利用者"),
+        on_delete=models.CASCADE,
+        related_name="notification_setting",
+    )
+    email_digest = models.CharField(
+        _("メール通知"), max_length=20, choices=EmailDigest.choices, default=EmailDigest.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知設定")
+        verbose_name_plural = _("通知設定")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_email_digest_display()}"
+
+
+class Delegation(models.Model):
+    """代理: while it runs (``starts_on``–``ends_on``, both included, unless ended early), the
+    tasks assigned to ``principal`` go to ``delegate`` (when the delegate may work them)."""
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("本人"),
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代理者"),
+        on_delete=models.PROTECT,
+        related_name="delegations_taken",
+    )
+    starts_on = models.DateField(_("開始日"))
+    ends_on = models.DateField(_("終了日"))
+    reason = models.CharField(_("理由"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("設定者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("設定日時"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("終了操作日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("代理")
+        verbose_name_plural = _("代理")
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["principal", "ends_on"], name="delegation_principal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.delegate} ({self.starts_on}–{self.ends_on})"

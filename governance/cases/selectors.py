@@ -67,6 +67,19 @@ def inbox_tasks(user: Any) -> QuerySet[Any]:
     return permissions.scope_tasks(user, queryset).select_related("process__case")
 
 
+def reassignable_task(user: Any, task_pk: int) -> Any:
+    """A human task of a case the user may see, with its case and holder; 404 otherwise."""
+    queryset = case_tasks().filter(pk=task_pk, flow_task_type="HUMAN")
+    task = (
+        permissions.scope_tasks(user, queryset)
+        .select_related("process__case", "owner__department")
+        .first()
+    )
+    if task is None:
+        raise Http404
+    return task
+
+
 def queue_tasks(user: Any) -> QuerySet[Any]:
     """Unassigned tasks the user could pick up, across every case flow."""
     queryset = case_tasks().filter(status=STATUS.NEW).user_queue(user)
@@ -94,7 +107,9 @@ TASK_ROW_COLUMNS = (
 @dataclass
 class TaskRow:
     """One task as a list shows it, with its case's number, title, kind, state and department,
-    and the addresses of the task and the case. ``clock`` is set by the clocks' selectors."""
+    and the addresses of the task and the case. ``clock`` is set by the clocks' selectors;
+    ``due`` is the moment the list was ordered by (the nearest clock, season deadline or
+    contract board date), when the queryset was annotated with ``relevant_due``."""
 
     pk: int
     process_id: int
@@ -109,6 +124,9 @@ class TaskRow:
     task_url: str
     case_url: str
     clock: Any = None
+    kind: str = ""
+    due: dt.datetime | None = None
+    age_days: int = 0
 
 
 # Placeholders reversed once per view and then filled in (``reverse`` costs ~30 µs a call).
@@ -142,8 +160,12 @@ def case_page_url(case_id: int) -> str:
 def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
     """The rows of a (sliced, ordered) task queryset: one query for the columns shown."""
     rows = []
-    for values in queryset.values_list(*TASK_ROW_COLUMNS):
-        pk, process_id, node, created, case_id, number, title, kind, status, name, name_en = values
+    annotated = "relevant_due" in queryset.query.annotations
+    columns = (*TASK_ROW_COLUMNS, "relevant_due") if annotated else TASK_ROW_COLUMNS
+    for values in queryset.values_list(*columns):
+        pk, process_id, node, created, case_id, number, title, kind, status, name, name_en = values[
+            : len(TASK_ROW_COLUMNS)
+        ]
         rows.append(
             TaskRow(
                 pk=pk,
@@ -158,6 +180,8 @@ def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
                 created=created,
                 task_url=task_url(node, process_id, pk) if node is not None else "",
                 case_url=case_page_url(case_id),
+                kind=kind,
+                due=values[-1] if annotated else None,
             )
         )
     return rows
@@ -167,6 +191,16 @@ def unread_notifications(user: Any) -> QuerySet[Notification]:
     """The user's unread notices, with the columns the home page shows."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).only(
         "pk", "subject", "created_at"
+    )
+
+
+def newest_unread_notification(user: Any) -> int | None:
+    """The id of the user's newest unread notice (what 「すべて既読にする」 marks up to)."""
+    return (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -4,18 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import DateField, DateTimeField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from governance import permissions
 from governance.karte.rules import lock_in_status
 from governance.models import (
+    CaseStatus,
     Finding,
     Perspective,
+    SpecReview,
     SpecReviewRound,
     SpecScanResult,
     SpecVersion,
 )
 from governance.spec_review.services import ready_for_board_error
+
+#: Spec reviews whose contract board date still matters (not closed, not withdrawn).
+OPEN_STATUSES = [
+    status
+    for status in CaseStatus.values
+    if status not in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
+]
+
+
+def board_due(case_ref: str) -> Any:
+    """An SQL expression: the contract board date of the spec review ``OuterRef(case_ref)``
+    points at while it is not yet ready for the board (NULL for anything else), as a moment
+    for ordering with the other clocks (the day's start; pages show the day itself)."""
+    board = Subquery(
+        SpecReview.objects.filter(
+            pk=OuterRef(case_ref),
+            ready_for_board_at__isnull=True,
+            status__in=OPEN_STATUSES,
+        ).values("contract_board_date")[:1],
+        output_field=DateField(),
+    )
+    return Cast(board, output_field=DateTimeField())
 
 
 def spec_review_overview(user: Any, review: Any) -> dict[str, Any]:
