@@ -90,6 +90,7 @@ def migration_seeds(transactional_db: None) -> None:
         "0012_seed_clock_rules",
         "0015_network_connection",
         "0016_incidents",
+        "0022_activity_figures",
     ):
         importlib.import_module(f"governance.migrations.{migration}").forward(apps, None)
 
