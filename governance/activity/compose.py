@@ -115,7 +115,7 @@ def compose(fiscal_year: int, report: AnnualReport | None = None) -> dict[str, A
             tables[row.table].append(entry)
     years = [fiscal_year - 2, fiscal_year - 1, fiscal_year]
     tables["settlement"] = [
-        {"label": label, "values": [values.get(year, "") for year in years]}
+        {"label": label, "amounts": [values.get(year, "") for year in years]}
         for label, values in sorted(settlement.items())
         if fiscal_year in values
     ]

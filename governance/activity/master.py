@@ -62,7 +62,7 @@ def build(path: Path) -> None:
     _table(
         document,
         ["", "{{ table_years[0] }}", "{{ table_years[1] }}", "{{ table_years[2] }}"],
-        ["{{ r.label }}", "{{ r.values[0] }}", "{{ r.values[1] }}", "{{ r.values[2] }}"],
+        ["{{ r.label }}", "{{ r.amounts[0] }}", "{{ r.amounts[1] }}", "{{ r.amounts[2] }}"],
         "tables.settlement",
     )
     add("{%p endif %}")

@@ -113,7 +113,7 @@ def xlsx_bytes(snapshot: dict[str, Any], issue_line: str = "") -> bytes:
         sheet = workbook.create_sheet("決算額")
         sheet.append(xlsx_row(sheet, ["", *snapshot["table_years"]]))
         for row in tables["settlement"]:
-            sheet.append(xlsx_row(sheet, [row["label"], *row["values"]]))
+            sheet.append(xlsx_row(sheet, [row["label"], *row["amounts"]]))
     if tables["contract"]:
         sheet = workbook.create_sheet("契約")
         sheet.append(xlsx_row(sheet, ["名称", "委託先", "契約期間", "契約金額（円）"]))

@@ -22,9 +22,16 @@ def full_width_digits(text: str) -> str:
 
 
 def zenkaku_era(text: str) -> str:
-    """Era years in full-width digits, the rest untouched: 令和6年12月 → 令和６年12月 (as the
-    seed prints it), 令和6年度 → 令和６年度."""
-    return _ERA_YEAR.sub(lambda m: m.group(1) + full_width_digits(m.group(2)) + m.group(3), text)
+    """One-digit era years in full-width digits, the rest untouched, as the seeds print them:
+    令和6年12月 → 令和６年12月, 令和6年度 → 令和６年度, but 平成30年度 (two digits stay ASCII)."""
+
+    def year(match: re.Match[str]) -> str:
+        digits = match.group(2)
+        if len(digits) == 1:
+            digits = full_width_digits(digits)
+        return match.group(1) + digits + match.group(3)
+
+    return _ERA_YEAR.sub(year, text)
 
 
 def number(value: Decimal | int) -> str:
