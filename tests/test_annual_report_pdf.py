@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess  # noqa: S404  (runs LibreOffice, a fixed program with fixed arguments)
+import subprocess
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ def test_the_report_of_fiscal_2024_converts_to_pdf_with_libreoffice(
     # Its own profile directory: a second LibreOffice (a developer's, another test run) would
     # otherwise hand the conversion to the running instance or refuse the locked profile.
     profile = (tmp_path / "lo-profile").as_uri()
-    result = subprocess.run(  # noqa: S603  (fixed program, our own file names)
+    result = subprocess.run(
         [
             soffice,
             f"-env:UserInstallation={profile}",
