@@ -139,6 +139,9 @@ READ_NAMES = frozenset(
         "approval",
         "conditions",
         "condition",
+        # 事務事業実績: 「内訳を見る」 and the report's files.
+        "breakdown",
+        "download",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -171,6 +174,8 @@ APP_READERS: dict[str, frozenset[str]] = {
     "v1": SIGNED_IN,
     "incident": INCIDENT_READERS,
     "incidents": INCIDENT_READERS,
+    # 事務事業実績: governance staff draft and approve it, auditors read it (NEXT_WAVE §C.5b).
+    "reports": frozenset({"reviewer", "approver", "auditor"}),
 }
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {

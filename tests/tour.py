@@ -406,6 +406,10 @@ _FILLERS: dict[str, Any] = {
     "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},
+    "reports:detail": lambda o: {"year": 2024},
+    "reports:breakdown": lambda o: {"year": 2024, "key": "consultations"},
+    "reports:download": lambda o: {"year": 2024, "fmt": "docx"},
+    "reports:act": lambda o: {"year": 2024, "action": "submit"},
 }
 
 
