@@ -117,6 +117,9 @@ def test_the_workbook_holds_every_figure_with_source_basis_and_the_numbers_behin
     assert len(consultations) == 19
     assert all(str(number).startswith("CS-2024-") for number in consultations)
     assert len([row for row in basis if row[0] == "monitor_web_malware"]) == 177
+    topics = dict(book["相談の分類"].iter_rows(min_row=2, values_only=True))
+    assert sum(int(str(n)) for n in topics.values()) == 19
+    assert topics["調達・仕様"] == 3
 
 
 @pytest.fixture
@@ -158,6 +161,23 @@ def test_withdrawn_and_synthetic_cases_and_optional_reviews_are_left_out(
     assert counts["consultations"] == [counted.number]
     assert counts["spec_reviews"] == [mandatory[0].number]
     assert counts["spec_reviews_optional"] == [optional[0].number]
+
+
+def test_consultations_are_counted_by_topic(people: dict[str, User]) -> None:
+    from governance.consultation.services import classify_consultation, open_consultation
+
+    consultation = open_consultation(
+        actor=people["staff_a"], title="調達の相談", question="仕様書の書き方", topic="procurement"
+    )
+    assert consultation.topic == "procurement"
+    with pytest.raises(ValueError):
+        open_consultation(actor=people["staff_a"], title="x", question="y", topic="weather")
+    with pytest.raises(Refused):
+        classify_consultation(actor=people["staff_a"], consultation=consultation, topic="budget")
+    classify_consultation(actor=people["reviewer"], consultation=consultation, topic="budget")
+    year = consultation.fiscal_year
+    topics = counting.consultations_by_topic(year)
+    assert topics["予算"] == 1 and topics["調達・仕様"] == 0 and len(topics) == 8
 
 
 def test_an_empty_year_prints_zero_not_blanks(people: dict[str, User]) -> None:

@@ -133,6 +133,7 @@ def compose(fiscal_year: int, report: AnnualReport | None = None) -> dict[str, A
             section.key: narratives.get(section.key, section.text) for section in catalog.SECTIONS
         },
         "tables": tables,
+        "consultation_topics": counting.consultations_by_topic(fiscal_year),
     }
 
 

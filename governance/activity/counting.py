@@ -12,13 +12,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from governance.japanese import JST
 from governance.models import (
     Case,
     CaseKind,
     CaseStatus,
+    Consultation,
+    ConsultationTopic,
     InformationSystem,
     MonitoredTarget,
     MonitoringService,
@@ -191,6 +193,20 @@ AUTO_ITEMS: tuple[AutoItem, ...] = (
     ),
 )
 AUTO_BY_KEY = {item.key: item for item in AUTO_ITEMS}
+
+
+def consultations_by_topic(fiscal_year: int) -> dict[str, int]:
+    """相談件数 by topic (「うち調達・仕様 5件」), every topic listed, zeros included; the seed
+    prints the total only, so this goes to the workbook."""
+    counted = dict(
+        Consultation.objects.filter(
+            pk__in=received_cases(CaseKind.CONSULTATION, fiscal_year).values("pk")
+        )
+        .values_list("topic")
+        .annotate(n=Count("pk"))
+        .values_list("topic", "n")
+    )
+    return {str(label): counted.get(value, 0) for value, label in ConsultationTopic.choices}
 
 
 def count_all(fiscal_year: int) -> dict[str, list[str]]:

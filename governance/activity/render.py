@@ -142,6 +142,10 @@ def xlsx_bytes(snapshot: dict[str, Any], issue_line: str = "") -> bytes:
                     {2: "#,##0", 3: "#,##0"},
                 )
             )
+    topics = workbook.create_sheet("相談の分類")
+    topics.append(xlsx_row(topics, ["分類", "件数"]))
+    for topic, count in (snapshot.get("consultation_topics") or {}).items():
+        topics.append(xlsx_row(topics, [topic, count]))
     texts = workbook.create_sheet("本文")
     texts.append(xlsx_row(texts, ["項目", "見出し", "本文（［ ］は実績値）"]))
     for section in catalog.SECTIONS:
