@@ -117,8 +117,11 @@ def test_the_workbook_holds_every_figure_with_source_basis_and_the_numbers_behin
     assert len(consultations) == 19
     assert all(str(number).startswith("CS-2024-") for number in consultations)
     assert len([row for row in basis if row[0] == "monitor_web_malware"]) == 177
-    topics = dict(book["相談の分類"].iter_rows(min_row=2, values_only=True))
-    assert sum(int(str(n)) for n in topics.values()) == 19
+    topics = {
+        str(row[0]): int(str(row[1]))
+        for row in book["相談の分類"].iter_rows(min_row=2, values_only=True)
+    }
+    assert sum(topics.values()) == 19
     assert topics["調達・仕様"] == 3
 
 
