@@ -376,3 +376,30 @@ def test_the_command_refuses_other_formats(tmp_path: Path) -> None:
         call_command("annual_report", "2024", "-o", str(tmp_path / "x.pdf"), stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("annual_report", "そのうち", "-o", str(tmp_path / "x.docx"), stdout=StringIO())
+
+
+def test_the_report_is_drafted_approved_and_issued_through_its_pages(
+    people: dict[str, User], login: Any
+) -> None:
+    import hashlib
+
+    reviewer, approver = login(people["reviewer"]), login(people["approver"])
+    assert reviewer.post("/reports/2024/create/").status_code == 302
+    page = reviewer.get("/reports/2024/")
+    assert page.status_code == 200 and "内訳を見る" in page.content.decode()
+    assert reviewer.post("/reports/2024/submit/").status_code == 302
+    assert approver.post("/reports/2024/approve/").status_code == 302
+    report = AnnualReport.objects.get(fiscal_year=2024)
+    assert report.status == ReportStatus.ISSUED and report.number.endswith("号")
+    version = report.versions.get()
+    download = reviewer.get("/reports/2024/download/docx/?version=1")
+    assert download.status_code == 200
+    assert hashlib.sha256(download.content).hexdigest() == version.sha256
+    workbook = reviewer.get("/reports/2024/download/xlsx/")
+    assert hashlib.sha256(workbook.content).hexdigest() == version.xlsx_sha256
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="annual_report.")
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["annual_report.create", "annual_report.submit", "annual_report.issue"]
