@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from governance import flows, home, home_notify, permissions
+from governance.activity import permissions as report_permissions
+from governance.activity import views as reports
 from governance.audit import views as audit
 from governance.budget import views as budget
 from governance.cases import views as cases
@@ -199,6 +201,26 @@ class NetworkApp(ShinsaApp):
         return permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION)
 
 
+class ReportsApp(ShinsaApp):
+    """事務事業実績: the annual activity report of each fiscal year, its figures and 内訳."""
+
+    app_name = "reports"
+    title = _("事務事業実績")
+    icon = "summarize"
+    menu_template_name = "activity/menu.html"
+
+    index_path = path("", reports.report_list, name="index")
+    detail_path = path("<int:year>/", reports.report_detail, name="detail")
+    breakdown_path = path(
+        "<int:year>/figures/<slug:key>/", reports.figure_breakdown, name="breakdown"
+    )
+    download_path = path("<int:year>/download/<slug:fmt>/", reports.download, name="download")
+    act_path = path("<int:year>/<slug:action>/", reports.act, name="act")
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return report_permissions.can_view_reports(user)
+
+
 class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -224,7 +246,7 @@ def _viewsets() -> list[Any]:
     for entry in flows.flows():
         viewsets.append(entry.viewset)
         viewsets.extend(after_flow.get(entry.kind, []))
-    return [*viewsets, KarteApp(), AuditApp(), JobsApp(), UsersApp()]
+    return [*viewsets, KarteApp(), ReportsApp(), AuditApp(), JobsApp(), UsersApp()]
 
 
 class UsersApp(Application):

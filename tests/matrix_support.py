@@ -220,9 +220,33 @@ KWARG_KINDS: dict[str, str] = {
     "number": "case_number",
     # Integration keys by prefix (their page is the administrators').
     "prefix": "integration_key",
+    # The annual report (事務事業実績) by fiscal year, a figure by key, a file by format and
+    # the report's actions by name.
+    "year": "report_year",
+    "key": "report_figure",
+    "fmt": "report_format",
+    "action": "report_action",
 }
 #: Kinds that belong to no department: the pattern is requested once.
-SHARED_KINDS = {"season", "app_label", "missing_path", "anchor", "integration_key", "key_request"}
+SHARED_KINDS = {
+    "season",
+    "app_label",
+    "missing_path",
+    "anchor",
+    "integration_key",
+    "key_request",
+    "report_year",
+    "report_figure",
+    "report_format",
+    "report_action",
+}
+#: The annual report's arguments: FY2024's report, its 相談件数, the Word file, 決裁に回す.
+REPORT_KWARGS = {
+    "report_year": 2024,
+    "report_figure": "consultations",
+    "report_format": "docx",
+    "report_action": "submit",
+}
 
 
 class Unfillable(LookupError):
@@ -305,6 +329,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return world.shared["integration_key"].prefix
     if kind == "key_request":
         return world.shared["key_request"].pk
+    if kind in REPORT_KWARGS:
+        return REPORT_KWARGS[kind]
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk

@@ -146,6 +146,9 @@ READ_NAMES = frozenset(
         # One's own e-mail choice and delegations (代理): shown to everyone signed in.
         "notification_settings",
         "delegations",
+        # 事務事業実績: 「内訳を見る」 and the report's files.
+        "breakdown",
+        "download",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -188,6 +191,8 @@ APP_READERS: dict[str, frozenset[str]] = {
     "v1": SIGNED_IN,
     "incident": INCIDENT_READERS,
     "incidents": INCIDENT_READERS,
+    # 事務事業実績: governance staff draft and approve it, auditors read it (NEXT_WAVE §C.5b).
+    "reports": frozenset({"reviewer", "approver", "auditor"}),
 }
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {

@@ -423,6 +423,10 @@ _FILLERS: dict[str, Any] = {
     # languages); the export is a workbook, not a page.
     "home:dashboard": lambda o: {"role": "reviewer"},
     "home:dashboard_export": lambda o: {"report": "coverage"},
+    "reports:detail": lambda o: {"year": 2024},
+    "reports:breakdown": lambda o: {"year": 2024, "key": "consultations"},
+    "reports:download": lambda o: {"year": 2024, "fmt": "docx"},
+    "reports:act": lambda o: {"year": 2024, "action": "submit"},
 }
 
 

@@ -128,6 +128,9 @@ class Case(models.Model):
         blank=True,
         related_name="case",
     )
+    # Generated rows (benchmarks, load tests), never the office's work: the annual report's
+    # counts leave them out.
+    is_synthetic = models.BooleanField(_("架空データ"), default=False)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)

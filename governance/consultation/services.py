@@ -19,6 +19,7 @@ from governance.models import (
     CaseMessage,
     CaseStatus,
     Consultation,
+    ConsultationTopic,
     InformationSystem,
     User,
 )
@@ -26,6 +27,7 @@ from governance.roles import Role
 
 EMPTY_QUESTION = gettext_noop("相談内容を入力してください。")
 EMPTY_ANSWER = gettext_noop("回答を入力してください。")
+UNKNOWN_TOPIC = gettext_noop("相談の分類が正しくありません。")
 NOT_ANSWERED_YET = gettext_noop("回答待ちの相談です。")
 
 
@@ -36,11 +38,14 @@ def open_consultation(
     question: str,
     system: InformationSystem | None = None,
     process: Any = None,
+    topic: str = ConsultationTopic.OTHER,
 ) -> Consultation:
     """A department's staff member opens a consultation for their own department."""
     permissions.require(permissions.may_act(actor) and permissions.is_department_staff(actor))
     if not question.strip():
         raise ValueError(_(EMPTY_QUESTION))
+    if topic not in ConsultationTopic.values:
+        raise ValueError(_(UNKNOWN_TOPIC))
     if system is not None:
         permissions.check_system_choice(actor, system)
     assert actor.department_id is not None  # department staff always belong to one
@@ -50,6 +55,7 @@ def open_consultation(
             fiscal_year=fiscal_year_of(timezone.localdate()),
             title=title.strip(),
             question=question.strip(),
+            topic=topic,
             department_id=actor.department_id,
             section_id=actor.section_id,
             system=system,
@@ -74,6 +80,7 @@ def open_consultation(
                 "title": [None, consultation.title],
                 "department": [None, consultation.department.name],
                 "system": [None, system.code if system else None],
+                "topic": [None, topic],
             },
         )
     return consultation
@@ -141,4 +148,22 @@ def close_or_follow_up(
                 status=CaseStatus.UNDER_REVIEW,
                 action="consultation.follow_up",
             )
+    return consultation
+
+
+def classify_consultation(*, actor: User, consultation: Consultation, topic: str) -> Consultation:
+    """Governance staff set (or correct) what a consultation is about, for counts by type."""
+    permissions.require(permissions.may_act(actor) and permissions.is_governance_staff(actor))
+    if topic not in ConsultationTopic.values:
+        raise ValueError(_(UNKNOWN_TOPIC))
+    with transaction.atomic():
+        old = consultation.topic
+        consultation.topic = topic
+        consultation.save(update_fields=["topic", "updated_at"])
+        record_event(
+            actor=actor,
+            action="consultation.classify",
+            obj=consultation,
+            changes={"topic": [old, topic]},
+        )
     return consultation

@@ -20,6 +20,7 @@ STEPS: list[str] = [
     "governance.spec_review.demo",
     "governance.incidents.demo",
     "governance.network.demo",
+    "governance.activity.demo",
 ]
 
 

@@ -4,6 +4,14 @@ All models stay in the one Django app ``governance`` (tables, content types and 
 never move); this module is what Django imports as the app's models module. Every model says
 what one row means."""
 
+from governance.activity.models import (
+    ActivityFigure,
+    AnnualReport,
+    AnnualReportVersion,
+    FigureSource,
+    Qualifier,
+    ReportStatus,
+)
 from governance.audit.models import AuditAnchor, AuditEvent
 from governance.budget.models import (
     CHECKLIST_FIELDS,
@@ -41,7 +49,7 @@ from governance.clocks.models import (
     DeadlineKind,
     DeadlineStatus,
 )
-from governance.consultation.models import Consultation
+from governance.consultation.models import Consultation, ConsultationTopic
 from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.incidents.models import (
     EventReport,
@@ -150,7 +158,10 @@ __all__ = [
     "LIVE_APPROVAL_STATUSES",
     "NETWORK_DEADLINE_KINDS",
     "REVIEW_KINDS",
+    "ActivityFigure",
     "AdvisoryDocument",
+    "AnnualReport",
+    "AnnualReportVersion",
     "ApprovalReview",
     "ApprovalStatus",
     "AssetKind",
@@ -180,6 +191,7 @@ __all__ = [
     "ConnectionPerspective",
     "ConnectionReview",
     "Consultation",
+    "ConsultationTopic",
     "Contract",
     "CostCategory",
     "CostKind",
@@ -199,6 +211,7 @@ __all__ = [
     "EmailDigest",
     "EventReport",
     "EvidenceAccess",
+    "FigureSource",
     "Finding",
     "GuidanceItem",
     "Incident",
@@ -235,7 +248,9 @@ __all__ = [
     "ProcurementType",
     "Proposal",
     "Protocol",
+    "Qualifier",
     "Recipient",
+    "ReportStatus",
     "ReportingBody",
     "ReportingObligation",
     "RequestKind",

@@ -78,6 +78,9 @@ class RuleKey(models.TextChoices):
         "nc_revocation_trigger_business_days",
         _("承認条件の期限超過から見直しを求めるまでの開庁日数"),
     )
+    # The annual report's counting rules (集計基準, NEXT_WAVE §C.4.3): the version whose texts
+    # governance/activity/counting.py prints as the report's annex.
+    ANNUAL_REPORT_COUNTING = "annual_report_counting", _("事務事業実績の集計基準（版）")
 
 
 class Rule(models.Model):
