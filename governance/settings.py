@@ -432,6 +432,9 @@ SPECTACULAR_SETTINGS = {
         "DeadlineKindEnum": "governance.clocks.models.DeadlineKind",
         "DeadlineStatusEnum": "governance.clocks.models.DeadlineStatus",
         "CountingEnum": "governance.clocks.models.Counting",
+        "SecurityEventStatusEnum": "governance.incidents.models.SecurityEvent.Status",
+        "ObservableTypeEnum": "governance.incidents.models.Observable.Type",
+        "IntakeResultEnum": "governance.api.serializers.events.IntakeResult",
     },
     "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
 }

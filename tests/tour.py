@@ -403,6 +403,7 @@ _FILLERS: dict[str, Any] = {
     "v1:case_audit_events": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_documents": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_deadlines": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:security_event": lambda o: {"number": o.incidents["event"].number},
     "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},
