@@ -395,6 +395,7 @@ _FILLERS: dict[str, Any] = {
     "users:key_rotate": lambda o: {"prefix": o.integration_key.prefix},
     "users:key_revoke": lambda o: {"prefix": o.integration_key.prefix},
     "users:key_notice": lambda o: {"prefix": o.integration_key.prefix},
+    "incidents:key_revoke": lambda o: {"prefix": o.integration_key.prefix},
     # The API's JSON endpoints: filled so every pattern is reached, though the language tour
     # reads only HTML (their Japanese labels and messages are checked by tests/test_api*.py).
     "v1:system": lambda o: {"code": o.system.code},
