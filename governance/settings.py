@@ -365,6 +365,10 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shinsa@localhost")
+# Mail intake (manage.py ingest_mail): mails carrying this marker in the subject or body are
+# drills, recorded as dismissed (訓練メール) and counted for the drill; larger mails are refused.
+MAIL_DRILL_MARKER = env_str("MAIL_DRILL_MARKER", "【訓練】")
+MAIL_MAX_BYTES = env_int("MAIL_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Base address used in links inside e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -40,6 +40,7 @@ from governance.clocks.models import (
 )
 from governance.consultation.models import Consultation
 from governance.decisions.models import DecisionRecord, EvidenceAccess
+from governance.incidents.attachments import EventAttachment
 from governance.incidents.models import (
     EventReport,
     Incident,
@@ -183,6 +184,7 @@ __all__ = [
     "Department",
     "Direction",
     "DocumentVersion",
+    "EventAttachment",
     "EventReport",
     "EvidenceAccess",
     "Finding",
