@@ -22,7 +22,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_api_key.models import APIKey
 
 from governance import permissions
-from governance.models import AuditEvent, Department, Job, Rule, Section, User
+from governance.models import (
+    AuditEvent,
+    Department,
+    IntakeSource,
+    Job,
+    Rule,
+    Section,
+    TaskTemplate,
+    User,
+)
 from governance.org import services as org
 from governance.roles import Role
 
@@ -199,3 +208,41 @@ if admin.site.is_registered(TOTPDevice):
 # added here would bypass the two-person rule and the service user.
 if admin.site.is_registered(APIKey):
     admin.site.unregister(APIKey)
+
+
+class IncidentMasterAdmin(admin.ModelAdmin):
+    """CSIRT master data: never deleted here (events and incidents point at the rows;
+    deactivate a source instead); each subclass saves through its audited service."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(IntakeSource)
+class IntakeSourceAdmin(IncidentMasterAdmin):
+    list_display = ("code", "name", "operator", "channel", "default_tlp", "active")
+    list_filter = ("operator", "channel", "active")
+    search_fields = ("code", "name")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        # Events and keys refer to a source by its code: fixed once the row exists.
+        return ("code",) if obj is not None else ()
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        from governance.incidents.services.master import save_intake_source
+
+        save_intake_source(actor=request.user, source=obj)
+
+
+@admin.register(TaskTemplate)
+class TaskTemplateAdmin(IncidentMasterAdmin):
+    """Playbooks: the tasks every new incident of a category gets."""
+
+    list_display = ("category", "sort_order", "key", "title", "phase", "for_department")
+    list_filter = ("category", "phase", "for_department")
+    search_fields = ("key", "title")
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        from governance.incidents.services.master import save_task_template
+
+        save_task_template(actor=request.user, template=obj)

@@ -35,6 +35,12 @@ def can_revoke_integration_key(user: AnyUser | None) -> bool:
     return may_act(user) and (is_admin(user) or has_role(user, Role.CSIRT_LEAD))
 
 
+def can_use_csirt_key_page(user: AnyUser | None) -> bool:
+    """The CSIRT's page of keys (revocation only): the CSIRT lead; administrators revoke on
+    their own page."""
+    return may_act(user) and has_role(user, Role.CSIRT_LEAD)
+
+
 def require_manage_integration_keys(user: AnyUser | None) -> None:
     require(can_manage_integration_keys(user))
 

@@ -370,6 +370,10 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shinsa@localhost")
+# Mail intake (manage.py ingest_mail): mails carrying this marker in the subject or body are
+# drills, recorded as dismissed (訓練メール) and counted for the drill; larger mails are refused.
+MAIL_DRILL_MARKER = env_str("MAIL_DRILL_MARKER", "【訓練】")
+MAIL_MAX_BYTES = env_int("MAIL_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Base address used in links inside e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -437,6 +441,9 @@ SPECTACULAR_SETTINGS = {
         "DeadlineKindEnum": "governance.clocks.models.DeadlineKind",
         "DeadlineStatusEnum": "governance.clocks.models.DeadlineStatus",
         "CountingEnum": "governance.clocks.models.Counting",
+        "SecurityEventStatusEnum": "governance.incidents.models.SecurityEvent.Status",
+        "ObservableTypeEnum": "governance.incidents.models.Observable.Type",
+        "IntakeResultEnum": "governance.api.serializers.events.IntakeResult",
     },
     "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
 }

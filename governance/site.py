@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from governance import flows, home, home_notify, permissions
+from governance import flows, home, home_notify, key_permissions, permissions
 from governance.activity import permissions as report_permissions
 from governance.activity import views as reports
 from governance.audit import views as audit
@@ -172,12 +172,20 @@ class IncidentsApp(ShinsaApp):
     event_path = path("events/<int:pk>/", incidents.event_detail, name="event")
     mine_path = path("mine/", incidents.mine, name="mine")
     incident_path = path("<int:pk>/", incidents.IncidentView.as_view(), name="incident")
+    # A leaked integration key is revoked by the CSIRT lead (the administrators' page is theirs).
+    keys_path = path("keys/", integration_keys.csirt_keys, name="keys")
+    key_revoke_path = path(
+        "keys/<str:prefix>/revoke/", integration_keys.csirt_revoke, name="key_revoke"
+    )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return incident_permissions.can_report_event(user) or permissions.reads_incidents(user)
 
     def get_context_data(self, request: Any) -> dict[str, Any]:
-        return {"incidents_is_csirt": permissions.reads_incidents(request.user)}
+        return {
+            "incidents_is_csirt": permissions.reads_incidents(request.user),
+            "incidents_revokes_keys": key_permissions.can_use_csirt_key_page(request.user),
+        }
 
 
 class NetworkApp(ShinsaApp):

@@ -227,6 +227,8 @@ KWARG_KINDS: dict[str, str] = {
     "fmt": "report_format",
     "action": "report_action",
 }
+#: Keyword arguments whose meaning depends on the page (the API names events by number too).
+NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {
     "season",
@@ -261,7 +263,11 @@ def _anchor() -> Any:
 
 
 def kind_of(pattern: Pattern, kwarg: str) -> str:
-    kind = PK_KINDS.get(pattern.name) if kwarg == "pk" else KWARG_KINDS.get(kwarg)
+    kind = (
+        PK_KINDS.get(pattern.name)
+        if kwarg == "pk"
+        else NAMED_KWARG_KINDS.get((pattern.name, kwarg), KWARG_KINDS.get(kwarg))
+    )
     if kind is None:
         raise Unfillable(f"{pattern.route}: no meaning for {kwarg!r}")
     return kind
@@ -349,6 +355,7 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         "system": lambda: h.system.pk,
         "system_code": lambda: h.system.code,
         "case_number": lambda: _case_for(pattern, h).number,
+        "event_number": lambda: h.objects["event"].number,
         "contract": lambda: h.contract.pk,
         "user": lambda: h.staff.pk,
         "department": lambda: h.department.pk,

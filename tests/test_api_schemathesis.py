@@ -131,7 +131,9 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(
     operations, cases = _fuzz(_live(raw, wsgi_app), {}, {"sessionid": session}, session_statuses)
     admin = User.objects.get(username="admin")
     cast = {"admin": admin}
-    _key, secret = issue_key(cast, scopes=("systems:read", "targets:read"))
+    _key, secret = issue_key(
+        cast, scopes=("systems:read", "targets:read", "events:create", "events:read_own")
+    )
     key_statuses: Counter[int] = Counter()
     key_operations, key_cases = _fuzz(
         _live(raw, wsgi_app), {"Authorization": f"Api-Key {secret}"}, None, key_statuses

@@ -129,6 +129,7 @@ READ_NAMES = frozenset(
         "case_deadlines",
         "deadlines",
         "deadlines_ics",
+        "security_event",
         "api_schema",
         "api_docs",
         "mine",
@@ -266,7 +267,8 @@ def reads(role: str, target: Target) -> bool:
     assert target.owner is not None
     if target.pattern.name == "incidents:incident":  # the TLP:RED incident
         return role in RED_READERS
-    if target.pattern.name == "incidents:my_event":  # the department's staff reported it
+    if target.pattern.name in ("incidents:my_event", "v1:security_event"):
+        # The department's staff reported it (the API's event detail reads as the page).
         return role in INCIDENT_READERS or role == f"staff_{target.owner.lower()}"
     if app_of(target.pattern) in INCIDENT_APPS:
         return role in INCIDENT_READERS

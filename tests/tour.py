@@ -408,6 +408,7 @@ _FILLERS: dict[str, Any] = {
     "users:key_rotate": lambda o: {"prefix": o.integration_key.prefix},
     "users:key_revoke": lambda o: {"prefix": o.integration_key.prefix},
     "users:key_notice": lambda o: {"prefix": o.integration_key.prefix},
+    "incidents:key_revoke": lambda o: {"prefix": o.integration_key.prefix},
     # The API's JSON endpoints: filled so every pattern is reached, though the language tour
     # reads only HTML (their Japanese labels and messages are checked by tests/test_api*.py).
     "v1:system": lambda o: {"code": o.system.code},
@@ -416,6 +417,7 @@ _FILLERS: dict[str, Any] = {
     "v1:case_audit_events": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_documents": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_deadlines": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:security_event": lambda o: {"number": o.incidents["event"].number},
     "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},

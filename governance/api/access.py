@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import permissions as drf
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer
@@ -19,6 +20,10 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from governance import key_permissions
 from governance.models import IntegrationKey
+
+KEY_WRITES_ONLY = gettext_noop(
+    "この API は参照専用です。登録はイベント受付の権限範囲を持つ APIキーでのみ行えます。"
+)
 
 
 def calling_key(request: Any) -> IntegrationKey | None:
@@ -28,15 +33,18 @@ def calling_key(request: Any) -> IntegrationKey | None:
 
 class ApiAccess(drf.BasePermission):
     """A signed-in, active user; with a key, the view's ``key_scope`` must be one of the key's
-    scopes (a view without ``key_scope`` is for people only). v1 is read-only."""
+    scopes (a view without ``key_scope`` is for people only). v1 reads, except the monitoring
+    intake (``key_writes``), which only a key may post to."""
 
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
-        if request.method not in drf.SAFE_METHODS:
-            return False
         key = calling_key(request)
+        writing = request.method not in drf.SAFE_METHODS
+        if writing and (key is None or not getattr(view, "key_writes", False)):
+            self.message = _(KEY_WRITES_ONLY)
+            return False
         if key is None:
             return True
         scope = getattr(view, "key_scope", None)
@@ -51,6 +59,17 @@ class SharedScopedRateThrottle(ScopedRateThrottle):
     database cache so every server process shares the same counts."""
 
     cache = caches["api_throttle"]
+
+
+class PerKeyIntakeThrottle(SharedScopedRateThrottle):
+    """The intake's count is per key (§D.2: 60 a minute per key), not per service user: a
+    rotated key and its successor count apart, in the same shared database cache."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        key = calling_key(request)
+        if key is None:
+            return super().get_cache_key(request, view)
+        return self.cache_format % {"scope": self.scope, "ident": f"key-{key.pk}"}
 
 
 class JsonUnlessDebug(DefaultContentNegotiation):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance.api import schema  # noqa: F401  (registers the authentication schemes)
-from governance.api.endpoints import cases, deadlines, systems
+from governance.api.endpoints import cases, deadlines, events, systems
 
 
 def _api(view: Any) -> Any:
@@ -53,6 +53,17 @@ v1 = [
     ),
     path(
         "cases/<str:number>/deadlines/", _api(cases.CaseDeadlines.as_view()), name="case_deadlines"
+    ),
+    path("security-events/", _api(events.SecurityEventIntake.as_view()), name="security_events"),
+    path(
+        "security-events/batch/",
+        _api(events.SecurityEventBatch.as_view()),
+        name="security_events_batch",
+    ),
+    path(
+        "security-events/<str:number>/",
+        _api(events.SecurityEventDetail.as_view()),
+        name="security_event",
     ),
     path("deadlines/", _api(deadlines.DeadlineList.as_view()), name="deadlines"),
     path("deadlines.ics", _api(deadlines.DeadlineCalendar.as_view()), name="deadlines_ics"),

@@ -15,6 +15,8 @@ from governance.cases.models import Case
 from governance.org.models import ReportingBody
 
 RAW_MAX_BYTES = 32 * 1024
+#: At most this many alerts in one batch of the monitoring intake (NEXT_WAVE §B.10 Feeds).
+FEED_BATCH_LIMIT = 100
 
 
 class Channel(models.TextChoices):

@@ -7,7 +7,13 @@ from typing import Any
 from django.utils import timezone
 
 from governance.japanese import era_date
-from governance.models import IntegrationKey, IntegrationKeyRequest, KeyScope, RequestStatus
+from governance.models import (
+    IntegrationKey,
+    IntegrationKeyRequest,
+    KeyScope,
+    KeyState,
+    RequestStatus,
+)
 
 
 def keys_page() -> dict[str, Any]:
@@ -26,26 +32,39 @@ def keys_page() -> dict[str, Any]:
     }
 
 
-def key_notice(key: IntegrationKey) -> str:
-    """連携用APIキー発行通知: everything the vendor needs except the secret (shown once on
-    screen to the approving administrator, never stored)."""
+#: Who issues the notice (the governance office, as on its other documents).
+NOTICE_OFFICE = "スマートシティ戦略部 行政DX推進課長"
+NOTICE_TEMPLATE = "integration_key_notice"
+
+
+def key_notice(key: IntegrationKey) -> dict[str, Any]:
+    """連携用APIキー発行通知 (``templates/documents/integration_key_notice.docx``): everything
+    the vendor needs except the secret, which is shown once on screen to the approving
+    administrator and never stored. The context holds no part of the key beyond its prefix."""
     labels = dict(KeyScope.choices)
     expiry = timezone.localtime(key.expiry_date) if key.expiry_date else None
-    lines = [
-        "連携用APIキー発行通知",
-        "",
-        f"名称: {key.name}",
-        f"キーの識別子（プレフィックス）: {key.prefix}",
-        f"受付ソース: {key.source_code}",
-        f"連携用のシステム利用者: {key.service_user}",
-        "権限範囲: " + "、".join(f"{scope}（{labels.get(scope, '')}）" for scope in key.scopes),
-        "接続元ネットワーク: " + "、".join(key.allowed_cidrs),
-        f"有効期限: {era_date(expiry) if expiry else '—'} {expiry:%H:%M}" if expiry else "",
-        f"発行日: {era_date(timezone.localtime(key.created))}",
-        f"連絡先: {key.contact or '—'}",
-        "",
-        "キー本体（秘密の部分）はこの通知に記載しません。",
-        "発行時に画面で一度だけ表示されたものを、安全な経路でお渡しします。",
-        "送信時は Authorization: Api-Key <キー> ヘッダーを付けてください。",
-    ]
-    return "\n".join(line for line in lines) + "\n"
+    return {
+        "issued_on": timezone.localdate(),
+        "office": NOTICE_OFFICE,
+        "contact": key.contact or "—",
+        "name": key.name,
+        "prefix": key.prefix,
+        "source": key.source_code,
+        "service_user": str(key.service_user),
+        "scopes": "、".join(f"{scope}（{labels.get(scope, '')}）" for scope in key.scopes),
+        "networks": "、".join(key.allowed_cidrs),
+        "expires": f"{era_date(expiry)} {expiry:%H:%M}" if expiry else "—",
+        "created_on": timezone.localtime(key.created).date(),
+        "state": key.get_state_display(),
+    }
+
+
+def revocable_keys() -> list[IntegrationKey]:
+    """Keys still usable (active or in their rotation grace), for the CSIRT lead's page."""
+    return list(
+        IntegrationKey.objects.exclude(state=KeyState.REVOKED)
+        .filter(revoked=False)
+        .select_related("service_user")
+        .order_by("-created")
+        .defer("hashed_key")
+    )

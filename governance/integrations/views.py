@@ -13,11 +13,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forms.integrations import KeyRequestForm, ReasonForm
-from governance import key_permissions
+from governance import key_permissions, permissions
 from governance.clocks.schedule import end_of_day
+from governance.documents import render_docx
 from governance.integrations import services
-from governance.integrations.selectors import key_notice, keys_page
+from governance.integrations.selectors import (
+    NOTICE_TEMPLATE,
+    key_notice,
+    keys_page,
+    revocable_keys,
+)
 from governance.models import IntegrationKey, IntegrationKeyRequest
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _require(request: Any) -> None:
@@ -128,9 +136,31 @@ def revoke(request: Any, prefix: str) -> HttpResponse:
 
 
 def notice(request: Any, prefix: str) -> HttpResponse:
-    """連携用APIキー発行通知: the key's binding and expiry, never its secret (UTF-8 text)."""
+    """連携用APIキー発行通知 as a Word document: the key's binding and expiry, never its
+    secret. Rendered on each download from the master and kept nowhere."""
     _require(request)
     key = get_object_or_404(IntegrationKey.objects.select_related("service_user"), prefix=prefix)
-    response = HttpResponse(key_notice(key), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="api-key-notice-{key.prefix}.txt"'
+    response = HttpResponse(render_docx(NOTICE_TEMPLATE, key_notice(key)), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="api-key-notice-{key.prefix}.docx"'
+    response["Cache-Control"] = "no-store"
     return response
+
+
+def csirt_keys(request: Any) -> HttpResponse:
+    """The CSIRT lead's page of usable keys, each with a revocation form (a leaked key)."""
+    permissions.require(key_permissions.can_use_csirt_key_page(request.user))
+    return render(request, "integrations/csirt_keys.html", {"keys": revocable_keys()})
+
+
+@require_POST
+def csirt_revoke(request: Any, prefix: str) -> HttpResponse:
+    """Revoking from the CSIRT's page; the service checks who may and records the reason."""
+    permissions.require(key_permissions.can_use_csirt_key_page(request.user))
+    key = get_object_or_404(IntegrationKey, prefix=prefix)
+    try:
+        services.revoke_key(actor=request.user, key=key, reason=_reason(request))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("キーを失効させました。"))
+    return redirect("incidents:keys")

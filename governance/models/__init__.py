@@ -51,6 +51,7 @@ from governance.clocks.models import (
 )
 from governance.consultation.models import Consultation, ConsultationTopic
 from governance.decisions.models import DecisionRecord, EvidenceAccess
+from governance.incidents.attachments import EventAttachment
 from governance.incidents.models import (
     EventReport,
     Incident,
@@ -209,6 +210,7 @@ __all__ = [
     "Direction",
     "DocumentVersion",
     "EmailDigest",
+    "EventAttachment",
     "EventReport",
     "EvidenceAccess",
     "FigureSource",

@@ -75,6 +75,24 @@ def dismiss_event(*, actor: User, event: SecurityEvent, reason: str) -> Security
     return event
 
 
+def dismiss_drill_event(*, actor: User, event: SecurityEvent) -> SecurityEvent:
+    """A drill mail (訓練) recognised on intake: dismissed as training at once, counted for
+    the drill, by the intake itself (no triage needed)."""
+    permissions.require(incident_permissions.can_ingest_events(actor))
+    with transaction.atomic():
+        event = _lock(event)
+        if event.status != SecurityEvent.Status.NEW:
+            return event
+        _move(
+            actor,
+            event,
+            SecurityEvent.Status.DISMISSED,
+            "event.dismiss",
+            dismiss_reason=Incident.DismissReason.TRAINING,
+        )
+    return event
+
+
 def mark_duplicate(*, actor: User, event: SecurityEvent, original: SecurityEvent) -> SecurityEvent:
     """The same thing was reported before: the reporters move to the original."""
     _require(actor, event)
