@@ -535,25 +535,6 @@ def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
     )
 
 
-# --- Clocks (deadlines): who sees them (who changes them: governance.clocks.permissions) ---
-
-
-def deadline_visibility_q(user: AnyUser | None) -> Q:
-    """Clocks ``user`` may see: those of the cases they see, those they hold, and case-less
-    clocks held by a role they have (an administrator's key expiry)."""
-    if user is None or not user.is_authenticated:
-        return Q(pk__in=[])
-    if sees_every_case(user):
-        cases = Q(case__isnull=False)
-    else:
-        # Through the join to the case, not ``case IN (every case the user sees)``, which
-        # PostgreSQL built in full before reading a clock (0.2-0.4 s at 100k cases).
-        cases = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
-    return (
-        cases | Q(holder_id=user.pk) | Q(case__isnull=True, holder_role__in=sorted(roles_of(user)))
-    )
-
-
 # --- The system registry (システムカルテ) -------------------------------------------------
 #
 # Department staff see and edit their own department's systems; governance reviewers and

@@ -14,6 +14,7 @@ from django.db.models import DateTimeField, OuterRef, Subquery
 from django.utils import timezone
 
 from governance import permissions
+from governance.clocks import permissions as clock_permissions
 from governance.clocks import schedule
 from governance.clocks.models import (
     OPEN_DEADLINE_STATUSES,
@@ -137,9 +138,9 @@ def attach_clock_badges(tasks: list[Any], *, now: dt.datetime | None = None) -> 
 
 
 def visible_deadlines(user: Any, **filters: Any) -> Any:
-    """Clocks the user may see (``permissions.deadline_visibility_q``): those of their cases,
+    """Clocks the user may see (``clock_permissions.deadline_visibility_q``): those of their cases,
     those they hold, their role's case-less clocks. Filters: status, kind, due_before."""
-    queryset = Deadline.objects.filter(permissions.deadline_visibility_q(user))
+    queryset = Deadline.objects.filter(clock_permissions.deadline_visibility_q(user))
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("kind"):

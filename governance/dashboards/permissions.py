@@ -1,7 +1,7 @@
 """Who may open which dashboard: each asks the same role functions of
 ``governance.permissions`` as the pages behind its widgets, and each widget's selector scopes
 its rows with the same visibility filters (``case_visibility_q``, ``system_visibility_q``,
-``deadline_visibility_q``, ``event_visibility_q``) as those pages."""
+``clocks.permissions.deadline_visibility_q``, ``event_visibility_q``) as those pages."""
 
 from __future__ import annotations
 

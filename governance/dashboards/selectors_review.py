@@ -1,8 +1,8 @@
 """The widgets of the department's, the governance reviewer's and the approver's dashboards.
 
-Every read is scoped by ``governance.permissions`` (``case_visibility_q``, ``scope_tasks``,
-``deadline_visibility_q``) as the lists behind the widgets are, and is one query whatever the
-number of cases: counts are aggregates, lists are sliced.
+Every read is scoped by ``governance.permissions`` (``case_visibility_q``, ``scope_tasks``) and
+``governance.clocks.permissions.deadline_visibility_q`` as the lists behind the widgets are, and
+is one query whatever the number of cases: counts are aggregates, lists are sliced.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
+from governance.clocks import permissions as clock_permissions
 from governance.clocks import schedule
 from governance.clocks.models import OPEN_DEADLINE_STATUSES, DeadlineKind, DeadlineStatus
 from governance.dashboards import charts
@@ -243,7 +244,7 @@ def clock_board(user: Any, kinds: tuple[str, ...], now: dt.datetime, limit: int 
     """Owed clocks of ``kinds`` the user may see, nearest due first (one query)."""
     rows = (
         Deadline.objects.filter(
-            permissions.deadline_visibility_q(user),
+            clock_permissions.deadline_visibility_q(user),
             kind__in=kinds,
             status__in=OPEN_DEADLINE_STATUSES,
         )
@@ -359,7 +360,7 @@ def csirt_board(user: Any, *, now: dt.datetime | None = None) -> CsirtBoard:
     )
     mtta = (
         Deadline.objects.filter(
-            permissions.deadline_visibility_q(user),
+            clock_permissions.deadline_visibility_q(user),
             kind=DeadlineKind.TRIAGE_RESPONSE,
             status=DeadlineStatus.MET,
             met_at__isnull=False,
@@ -550,7 +551,7 @@ def auditor_board(user: Any, *, now: dt.datetime | None = None) -> AuditorBoard:
     )
     late = Deadline.objects.filter(
         Q(status=DeadlineStatus.MISSED) | Q(status=DeadlineStatus.MET, met_at__gt=F("due_at")),
-        permissions.deadline_visibility_q(user),
+        clock_permissions.deadline_visibility_q(user),
     )
     missed_rows: list[dict[str, Any]] = cast(
         list[dict[str, Any]],
