@@ -163,6 +163,9 @@ PK_KINDS: dict[str, str] = {
     "home:case": "case",
     "home:case_share": "case",
     "home:case_trace": "case",
+    "home:case_package": "case",
+    "home:case_as_of": "case",
+    "home:package_download": "job",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
     "home:document_download": "document_version",
@@ -217,9 +220,19 @@ KWARG_KINDS: dict[str, str] = {
     "number": "case_number",
     # Integration keys by prefix (their page is the administrators').
     "prefix": "integration_key",
+    # The auditors' saved extractions (監査用抽出) by name.
+    "slug": "extraction",
 }
 #: Kinds that belong to no department: the pattern is requested once.
-SHARED_KINDS = {"season", "app_label", "missing_path", "anchor", "integration_key", "key_request"}
+SHARED_KINDS = {
+    "season",
+    "app_label",
+    "missing_path",
+    "anchor",
+    "integration_key",
+    "key_request",
+    "extraction",
+}
 
 
 class Unfillable(LookupError):
@@ -298,6 +311,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return world.shared["integration_key"].prefix
     if kind == "key_request":
         return world.shared["key_request"].pk
+    if kind == "extraction":
+        return "self-decided"
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk

@@ -139,10 +139,14 @@ READ_NAMES = frozenset(
         "approval",
         "conditions",
         "condition",
+        "extractions",
+        "extraction",
+        "case_as_of",
+        "case_package",
     }
 )
 #: Pages that show something by GET and act by POST.
-ACTS_ON_POST = frozenset({"terms", "event", "incident", "approval", "condition"})
+ACTS_ON_POST = frozenset({"terms", "event", "incident", "approval", "condition", "case_package"})
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 FLOW_USERS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "auditor"})
 CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
@@ -175,7 +179,16 @@ APP_READERS: dict[str, frozenset[str]] = {
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {
     "incidents:my_reports": INCIDENT_READERS | {"staff_a", "staff_b"},
+    # The saved extractions (監査用抽出) are the auditors' own (NEXT_WAVE §C.5b).
+    "audit:extractions": frozenset({"auditor"}),
+    "audit:extraction": frozenset({"auditor"}),
 }
+#: Exports an auditor makes are on the record: their only changes are their own audit event
+#: (the search and the extractions) or the queued job of a case's audit package.
+AUDIT_EXPORTS = frozenset({"audit:search_export", "audit:extraction_export", "home:case_package"})
+EXPORT_CHANGES = frozenset({"AuditEvent", "Job", "Job.pending", "Job.running", "Job.done"})
+#: Pages of a case only auditors and approvers open (NEXT_WAVE §C.5b: point in time).
+AUDITOR_CASE_PAGES = frozenset({"home:case_as_of", "home:case_package"})
 #: The API answers for itself: an anonymous caller gets 401 in JSON, not the login page.
 API_APPS = frozenset({"v1"})
 #: API details whose readers are narrower than the case's: the audit trail is the auditors'
@@ -238,6 +251,8 @@ def reads(role: str, target: Target) -> bool:
         return role in INCIDENT_READERS or role == f"staff_{target.owner.lower()}"
     if app_of(target.pattern) in INCIDENT_APPS:
         return role in INCIDENT_READERS
+    if target.pattern.name in AUDITOR_CASE_PAGES:
+        return role in {"auditor", "approver"}
     if app_of(target.pattern) == "users":
         # People and their access are administered by the admin role only, whoever owns them.
         return role == "admin"
@@ -406,6 +421,8 @@ def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None
             if red_view and o.changed == ("AuditEvent",):
                 return ""
             return f"a GET changed {list(o.changed)}"
+        if o.target.pattern.name in AUDIT_EXPORTS and o.role == "auditor":
+            return "" if set(o.changed) <= EXPORT_CHANGES else f"changed {list(o.changed)}"
         other = other_department(o.role)
         if not acts(o.role, o.target.pattern) or (other is not None and o.target.owner == other):
             return f"changed {list(o.changed)}"
@@ -424,6 +441,8 @@ def test_auditors_and_csirt_roles_are_refused_every_action(matrix: Matrix) -> No
             return ""
         if o.role == "ciso" and app_of(o.target.pattern) in NETWORK_APPS:
             return ""  # the CISO approves routed network connections (NEXT_WAVE §A.3)
+        if o.target.pattern.name in AUDIT_EXPORTS and o.role == "auditor":
+            return ""  # an auditor's export (its audit event is checked above)
         if o.changed:
             return f"changed {list(o.changed)}"
         last = o.target.pattern.name.rsplit(":", 1)[-1]

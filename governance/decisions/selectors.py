@@ -67,6 +67,8 @@ ACTION_LABELS: dict[str, Any] = {
     "deadline.resume": gettext_lazy("期限の再開"),
     "deadline.assign": gettext_lazy("期限の担当者の変更"),
     "job.retry": gettext_lazy("バックグラウンド処理の再実行"),
+    "audit.export": gettext_lazy("監査用データの出力"),
+    "audit.package": gettext_lazy("監査パッケージの作成"),
     "document.regenerate": gettext_lazy("文書の再作成"),
     "case.share": gettext_lazy("他部局との共有"),
     "case.unshare": gettext_lazy("共有の解除"),
