@@ -13,9 +13,8 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from governance import japanese, permissions
 from governance.decisions.services import SEAL_ACTION
