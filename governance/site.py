@@ -43,6 +43,13 @@ class HomeApp(ShinsaApp):
     cases_path = path("cases/", cases.CaseListView.as_view(), name="cases")
     case_path = path("cases/<int:pk>/", cases.case_redirect, name="case")
     case_trace_path = path("cases/<int:pk>/trace/", decisions.case_trace, name="case_trace")
+    case_package_path = path(
+        "cases/<int:pk>/audit-package/", decisions.case_package, name="case_package"
+    )
+    case_as_of_path = path("cases/<int:pk>/as-of/", decisions.case_as_of, name="case_as_of")
+    package_download_path = path(
+        "audit-packages/<uuid:pk>/download/", decisions.package_download, name="package_download"
+    )
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
     )
@@ -121,7 +128,15 @@ class AuditApp(ShinsaApp):
     icon = "policy"
     menu_template_name = "audit/menu.html"
 
-    index_path = path("", audit.AuditTrailView.as_view(), name="index")
+    index_path = path("", decisions.AuditSearchView.as_view(), name="index")
+    search_export_path = path("export/", decisions.audit_search_export, name="search_export")
+    extractions_path = path("extractions/", decisions.extraction_list, name="extractions")
+    extraction_path = path(
+        "extractions/<slug:slug>/", decisions.extraction_detail, name="extraction"
+    )
+    extraction_export_path = path(
+        "extractions/<slug:slug>/export/", decisions.extraction_export, name="extraction_export"
+    )
     anchor_path = path("anchors/<int:pk>/", audit.anchor_document, name="anchor")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:

@@ -163,6 +163,9 @@ PK_KINDS: dict[str, str] = {
     "home:case": "case",
     "home:case_share": "case",
     "home:case_trace": "case",
+    "home:case_package": "case",
+    "home:case_as_of": "case",
+    "home:package_download": "job",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
     "home:task_reassign": "open_task",
@@ -226,6 +229,8 @@ KWARG_KINDS: dict[str, str] = {
     "key": "report_figure",
     "fmt": "report_format",
     "action": "report_action",
+    # The auditors' saved extractions (監査用抽出) by name.
+    "slug": "extraction",
 }
 #: Keyword arguments whose meaning depends on the page (the API names events by number too).
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
@@ -241,6 +246,7 @@ SHARED_KINDS = {
     "report_figure",
     "report_format",
     "report_action",
+    "extraction",
 }
 #: The annual report's arguments: FY2024's report, its 相談件数, the Word file, 決裁に回す.
 REPORT_KWARGS = {
@@ -337,6 +343,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return world.shared["key_request"].pk
     if kind in REPORT_KWARGS:
         return REPORT_KWARGS[kind]
+    if kind == "extraction":
+        return "self-decided"
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk

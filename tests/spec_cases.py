@@ -45,8 +45,9 @@ def decide_all_drafts(reviewer: Any, review: SpecReview, accept: tuple[str, ...]
             )
 
 
-def approved_review(cast: Any, **overrides: Any) -> SpecReview:
-    """A mandatory review through one return, one resubmission and approval."""
+def approved_review(cast: Any, before_approval: Any = None, **overrides: Any) -> SpecReview:
+    """A mandatory review through one return, one resubmission and approval
+    (``before_approval(review)`` runs while the approval waits: the approver opening files)."""
     staff, reviewer = cast["staff_a"], cast["reviewer"]
     review = register(staff, **overrides)
     decide_all_drafts(reviewer, review, accept=("Oracle", "同等品不可"))
@@ -85,6 +86,9 @@ def approved_review(cast: Any, **overrides: Any) -> SpecReview:
         checklist={**ALL_OK, "security": ("ok", "ログ保存期間を確認")},
         decision=SpecReviewRound.Decision.TO_APPROVAL,
     )
+    if before_approval is not None:
+        before_approval(review)
+        review.refresh_from_db()
     services.approve_spec_review(actor=cast["approver"], review=review)
     review.refresh_from_db()
     return review

@@ -150,6 +150,10 @@ READ_NAMES = frozenset(
         # 事務事業実績: 「内訳を見る」 and the report's files.
         "breakdown",
         "download",
+        "extractions",
+        "extraction",
+        "case_as_of",
+        "case_package",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -162,6 +166,7 @@ ACTS_ON_POST = frozenset(
         "condition",
         "notification_settings",
         "delegations",
+        "case_package",
     }
 )
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -203,7 +208,16 @@ NAME_READERS: dict[str, frozenset[str]] = {
     "home:dashboards": SIGNED_IN - {"admin"},
     "home:dashboard": frozenset({"staff_a", "staff_b"}),
     "home:dashboard_export": SIGNED_IN,
+    # The saved extractions (監査用抽出) are the auditors' own (NEXT_WAVE §C.5b).
+    "audit:extractions": frozenset({"auditor"}),
+    "audit:extraction": frozenset({"auditor"}),
 }
+#: Exports an auditor makes are on the record: their only changes are their own audit event
+#: (the search and the extractions) or the queued job of a case's audit package.
+AUDIT_EXPORTS = frozenset({"audit:search_export", "audit:extraction_export", "home:case_package"})
+EXPORT_CHANGES = frozenset({"AuditEvent", "Job", "Job.pending", "Job.running", "Job.done"})
+#: Pages of a case only auditors and approvers open (NEXT_WAVE §C.5b: point in time).
+AUDITOR_CASE_PAGES = frozenset({"home:case_as_of", "home:case_package"})
 #: The API answers for itself: an anonymous caller gets 401 in JSON, not the login page.
 API_APPS = frozenset({"v1"})
 #: API details whose readers are narrower than the case's: the audit trail is the auditors'
@@ -272,6 +286,8 @@ def reads(role: str, target: Target) -> bool:
         return role in INCIDENT_READERS or role == f"staff_{target.owner.lower()}"
     if app_of(target.pattern) in INCIDENT_APPS:
         return role in INCIDENT_READERS
+    if target.pattern.name in AUDITOR_CASE_PAGES:
+        return role in {"auditor", "approver"}
     if app_of(target.pattern) == "users":
         # People and their access are administered by the admin role only, whoever owns them.
         return role == "admin"
@@ -440,6 +456,8 @@ def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None
             if red_view and o.changed == ("AuditEvent",):
                 return ""
             return f"a GET changed {list(o.changed)}"
+        if o.target.pattern.name in AUDIT_EXPORTS and o.role == "auditor":
+            return "" if set(o.changed) <= EXPORT_CHANGES else f"changed {list(o.changed)}"
         other = other_department(o.role)
         if not acts(o.role, o.target.pattern) or (other is not None and o.target.owner == other):
             return f"changed {list(o.changed)}"
@@ -458,6 +476,8 @@ def test_auditors_and_csirt_roles_are_refused_every_action(matrix: Matrix) -> No
             return ""
         if o.role == "ciso" and app_of(o.target.pattern) in NETWORK_APPS:
             return ""  # the CISO approves routed network connections (NEXT_WAVE §A.3)
+        if o.target.pattern.name in AUDIT_EXPORTS and o.role == "auditor":
+            return ""  # an auditor's export (its audit event is checked above)
         if o.changed:
             return f"changed {list(o.changed)}"
         last = o.target.pattern.name.rsplit(":", 1)[-1]

@@ -1,4 +1,5 @@
-"""The audit trail, for auditors and administrators, with the monthly anchors of its head."""
+"""The monthly anchors of the audit chain's head, as files the auditors keep (the trail's search
+is ``governance.decisions.views.AuditSearchView``)."""
 
 from __future__ import annotations
 
@@ -6,37 +7,9 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views import generic
 
 from governance.audit import selectors
-from governance.audit.anchors import check_anchors, monthly_document
-from governance.audit.services import verify_chain
-
-
-class AuditTrailView(generic.ListView):
-    template_name = "audit/list.html"
-    paginate_by = 100
-    context_object_name = "events"
-
-    def get_queryset(self) -> Any:
-        queryset = selectors.all_audit_events(self.request.user).select_related("case")
-        params = self.request.GET
-        if action := params.get("action", "").strip():
-            queryset = queryset.filter(action__startswith=action)
-        if actor := params.get("actor", "").strip():
-            queryset = queryset.filter(actor_name__icontains=actor)
-        if case := params.get("case", "").strip():
-            queryset = queryset.filter(case__number__icontains=case)
-        return queryset.order_by("-sequence")
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["params"] = self.request.GET
-        context["anchors"] = selectors.all_audit_anchors(self.request.user)[:24]
-        if self.request.GET.get("verify"):
-            context["report"] = verify_chain()
-            context["anchor_check"] = check_anchors()
-        return context
+from governance.audit.anchors import monthly_document
 
 
 def anchor_document(request: Any, pk: int) -> HttpResponse:

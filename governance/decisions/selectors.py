@@ -5,6 +5,7 @@ home. Every read checks who may see it; the number of queries does not grow with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from governance import japanese, permissions
 from governance.decisions.services import SEAL_ACTION
@@ -67,6 +68,9 @@ ACTION_LABELS: dict[str, Any] = {
     "deadline.resume": gettext_lazy("期限の再開"),
     "deadline.assign": gettext_lazy("期限の担当者の変更"),
     "job.retry": gettext_lazy("バックグラウンド処理の再実行"),
+    "audit.export": gettext_lazy("監査用データの出力"),
+    "decision.record": gettext_lazy("決定記録の封印"),
+    "audit.package": gettext_lazy("監査パッケージの作成"),
     "document.regenerate": gettext_lazy("文書の再作成"),
     "case.share": gettext_lazy("他部局との共有"),
     "case.unshare": gettext_lazy("共有の解除"),
@@ -97,11 +101,20 @@ CHANGE_LABELS: dict[str, Any] = {
     "template": gettext_lazy("様式"),
     "case": gettext_lazy("案件"),
     "decision": gettext_lazy("決定"),
+    "decision_snapshot": gettext_lazy("決定記録のハッシュ"),
+    "export": gettext_lazy("出力"),
+    "package": gettext_lazy("監査パッケージ"),
 }
 
 
 def _choice_labels() -> dict[str, str]:
-    """Every stored code of the review flows' choices, for values recorded in ``changes``."""
+    """Every stored code of the review flows' choices, for values recorded in ``changes``
+    (built once per language: a search page formats thousands of values)."""
+    return _choice_labels_in(get_language() or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _choice_labels_in(language: str) -> dict[str, str]:
     from governance.models import (
         BudgetCheck,
         BudgetPerspective,

@@ -14,6 +14,7 @@ HANDLER_MODULES = [
     "governance.audit.anchors",
     "governance.budget.services",
     "governance.clocks.runner",
+    "governance.decisions.package",
     "governance.budget.services.season",
     "governance.cases.services.documents",
     "governance.cases.services.notifications",
