@@ -517,6 +517,13 @@ def can_regenerate_documents(user: AnyUser | None, case: Case) -> bool:
     )
 
 
+def can_preview_documents(user: AnyUser | None, case: Case) -> bool:
+    """Whether the user may read the draft (案) of the document a decision will issue: the
+    governance office and auditors who see the case; never the department, to whom an
+    undecided result is not yet an answer."""
+    return (is_governance_staff(user) or is_auditor(user)) and can_view_case(user, case)
+
+
 def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
     """Whether the user may retry the failed jobs of ``case``: governance staff, and the case's
     own department, never auditors or people it is merely shared with."""

@@ -40,6 +40,11 @@ class HomeApp(ShinsaApp):
     cases_path = path("cases/", cases.CaseListView.as_view(), name="cases")
     case_path = path("cases/<int:pk>/", cases.case_redirect, name="case")
     case_trace_path = path("cases/<int:pk>/trace/", decisions.case_trace, name="case_trace")
+    document_preview_path = path(
+        "cases/<int:pk>/preview/<slug:template>/",
+        decisions.document_preview,
+        name="document_preview",
+    )
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
     )

@@ -163,6 +163,7 @@ PK_KINDS: dict[str, str] = {
     "home:case": "case",
     "home:case_share": "case",
     "home:case_trace": "case",
+    "home:document_preview": "case",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
     "home:document_download": "document_version",
@@ -217,6 +218,8 @@ KWARG_KINDS: dict[str, str] = {
     "number": "case_number",
     # Integration keys by prefix (their page is the administrators').
     "prefix": "integration_key",
+    # The Word master a document preview renders (the budget check's, as the case is one).
+    "template": "document_template",
 }
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {"season", "app_label", "missing_path", "anchor", "integration_key", "key_request"}
@@ -311,6 +314,7 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         "case": lambda: _case_for(pattern, h).pk,
         "system": lambda: h.system.pk,
         "system_code": lambda: h.system.code,
+        "document_template": lambda: "budget_check_result",
         "case_number": lambda: _case_for(pattern, h).number,
         "contract": lambda: h.contract.pk,
         "user": lambda: h.staff.pk,

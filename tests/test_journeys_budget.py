@@ -113,6 +113,9 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # The reviewer works the checklist and records the result with one guidance item.
     sign_in(page, base, "reviewer")
     open_task_from_inbox(page, check.number, TASK_PAGE)
+    # What the department changed on resubmission is shown beside the form.
+    rounds = page.inner_text("#desk-rounds")
+    assert "3,400,000" in rounds and "3,000,000" in rounds
     page.check("input[name=decision][value=record]")
     for field, outcome in support.CHECKLIST_OK.items():
         page.select_option(f"select[name=check_{field}]", outcome)
@@ -135,6 +138,12 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "引き受ける" in page.inner_text("#claim-button")
     page.click("#claim-button")
     wait_for_page(page, re.compile(r"/execute/$"))
+    # The approval page lists the case's files and shows the draft (案) of the result.
+    attachments = page.inner_text("#desk-attachments")
+    assert "見積書.pdf" in attachments and "構成図.pdf" in attachments
+    preview = page.inner_text("#desk-preview")
+    assert "【案】" in preview
+    assert "複数事業者から見積を取得すること" in preview
     page.check("input[name=decision][value=approve]")
     submit(page, CASE_PAGE)
     check.refresh_from_db()
@@ -164,6 +173,8 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # They acknowledge the result and the case is closed.
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)
+    # The acknowledgement page links the issued document.
+    assert document.number in page.inner_text("#desk-documents")
     page.check("input[name=confirmed]")
     submit(page, CASE_PAGE)
     assert "完了" in page.inner_text("#case-status")

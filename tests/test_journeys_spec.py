@@ -171,6 +171,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     open_task_from_inbox(page, review.number, TASK_PAGE)
     # The exit clause is still missing, but it was decided before: no new draft to decide.
     assert "未判断の自動検出結果はありません。" in page.inner_text("main")
+    # What the department changed: the new specification replaces the first.
+    rounds = page.inner_text("#desk-rounds")
+    assert "仕様書v2.docx" in rounds and "第2回の提出" in rounds
     for finding in findings:
         row = page.locator(f"#spec-findings tr:has(input[name=finding][value='{finding.pk}'])")
         row.locator("select[name=status]").select_option(LedgerStatus.RESOLVED)
@@ -194,6 +197,12 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert review.number in page.inner_text("#case-number")
     page.click("#claim-button")
     wait_for_page(page, re.compile(r"/execute/$"))
+    # The approval page shows every file of the case and the draft (案) of the result.
+    attachments = page.inner_text("#desk-attachments")
+    assert "仕様書v2.docx" in attachments and "仕様書.docx" in attachments
+    preview = page.inner_text("#desk-preview")
+    assert "【案】" in preview and "仕様書確認結果" in preview
+    assert "ログの保存期間が定められていません。" in preview
     page.check("input[name=decision][value=approve]")
     submit(page, CASE_PAGE)
     review.refresh_from_db()

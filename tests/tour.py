@@ -359,6 +359,10 @@ _FILLERS: dict[str, Any] = {
     "home:case": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_share": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:case_trace": lambda o: {"pk": o.cases["budget_closed"].pk},
+    "home:document_preview": lambda o: {
+        "pk": o.cases["budget_closed"].pk,
+        "template": "budget_check_result",
+    },
     "home:case_unshare": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:notification_read": lambda o: {"pk": o.notification.pk},
     "home:document_download": lambda o: {"pk": o.version.pk},

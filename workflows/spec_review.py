@@ -55,6 +55,7 @@ from governance.rules.services import rule_in_force
 from governance.spec_review import selectors as spec_reads
 from governance.spec_review import services
 from governance.spec_review.services import lock_in_terms
+from governance.spec_review.services.review import DOCUMENT_TEMPLATE
 from workflows.base import (
     CaseFlow,
     CaseFlowAppViewset,
@@ -110,6 +111,8 @@ class ReviewSpecView(CaseTaskView):
     """The reviewer's desk: decide the scan's draft findings, write and settle findings, then
     complete the round with the checklist. Every button but the last stays on this page."""
 
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
     form_class = CompleteReviewForm
     template_name = "workflows/spec_review/review_task.html"
 
@@ -215,6 +218,8 @@ def _require_valid(form: Any) -> None:
 
 
 class ResubmitSpecView(CaseTaskView):
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
     form_class = ResubmitSpecForm
     template_name = "workflows/spec_review/resubmit_task.html"
 
@@ -242,6 +247,9 @@ class ResubmitSpecView(CaseTaskView):
 
 
 class ApproveSpecView(CaseTaskView):
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
+    desk_preview = True
     form_class = ApproveSpecReviewForm
     template_name = "workflows/spec_review/approve_task.html"
 

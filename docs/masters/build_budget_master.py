@@ -104,6 +104,10 @@ def build() -> bytes:
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
     center = WD_ALIGN_PARAGRAPH.CENTER
+    # A preview before approval (``draft``) is marked 案 above everything else.
+    _paragraph(document, "{%p if draft %}")
+    _paragraph(document, "【案】", align=center, bold=True, size=16)
+    _paragraph(document, "{%p endif %}")
     _paragraph(document, "{{ number }}", align=right, space_after=0)
     _paragraph(document, "{{ issued_on|era_date }}", align=right)
     _paragraph(document, "{{ department }}長　様")

@@ -106,6 +106,10 @@ def build() -> bytes:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
+    # A preview before approval (``draft``) is marked 案 above everything else.
+    _paragraph(document, "{%p if draft %}")
+    _paragraph(document, "【案】", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16)
+    _paragraph(document, "{%p endif %}")
     _paragraph(document, "{{ document_number }}", align=right)
     _paragraph(document, "{{ issued_on|era_date }}", align=right)
     _paragraph(document)
