@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -22,9 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_api_key.models import APIKey
 
 from governance import permissions
-from governance.models import AuditEvent, Department, Job, Rule, Section, User
+from governance.models import AuditEvent, Department, DocumentSettings, Job, Rule, Section, User
 from governance.org import services as org
 from governance.roles import Role
+from governance.rules.services import SETTINGS_FIELDS, add_document_settings_version
 
 PASSWORD_ON_USER_PAGE = gettext_noop(
     "他の利用者のパスワードは、「利用者とロール」画面の「パスワードを再設定する」で再設定してください"
@@ -160,6 +162,49 @@ class RuleAdmin(admin.ModelAdmin):
                 value=obj.value,
                 basis=obj.basis,
             )
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class DocumentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DocumentSettings
+        fields = ("effective_from", "basis", *SETTINGS_FIELDS)
+
+    def clean_number_format(self) -> str:
+        from governance.rules.services import check_number_format
+
+        value = str(self.cleaned_data["number_format"])
+        try:
+            check_number_format(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+
+@admin.register(DocumentSettings)
+class DocumentSettingsAdmin(admin.ModelAdmin):
+    """What documents print about the office (number format, letterhead, contact, 公印省略):
+    versioned like rules, added through the audited service, never edited or deleted."""
+
+    form = DocumentSettingsForm
+    list_display = ("effective_from", "issuer_title", "number_format", "omit_seal", "created_at")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        if obj is not None:
+            return [field.name for field in DocumentSettings._meta.fields]
+        return ("created_by",)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            row = add_document_settings_version(
+                actor=request.user,
+                effective_from=obj.effective_from,
+                basis=obj.basis,
+                **{name: getattr(obj, name) for name in SETTINGS_FIELDS},
+            )
+            obj.pk = row.pk
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False

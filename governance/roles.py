@@ -40,7 +40,7 @@ ACT_PERMISSION: dict[str, str] = {
 }
 ROLE_OF_PERMISSION: dict[str, str] = {perm: role for role, perm in ACT_PERMISSION.items()}
 
-_MASTER_DATA = ("department", "section", "user", "rule")
+_MASTER_DATA = ("department", "section", "user", "rule", "documentsettings")
 
 #: Django permissions ("app_label.codename") each role group holds.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

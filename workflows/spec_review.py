@@ -125,6 +125,12 @@ class ReviewSpecView(CaseTaskView):
             initial[f"note_{entry.perspective}"] = entry.note
         return initial
 
+    def extra_form_kwargs(self) -> dict[str, Any]:
+        # The checklist holds what the last completed round wrote: shown again as drafts.
+        return {
+            "carried_notes": {entry.perspective: entry.note for entry in self.case.checklist.all()}
+        }
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         overview = spec_reads.spec_review_overview(self.request.user, self.case)

@@ -113,7 +113,7 @@ from governance.network.models import (
     ValidityBasis,
 )
 from governance.org.models import Department, Section, User
-from governance.rules.models import Rule, RuleKey
+from governance.rules.models import DocumentSettings, Rule, RuleKey
 from governance.spec_review.models import (
     ChecklistResult,
     Finding,
@@ -182,6 +182,7 @@ __all__ = [
     "DecisionRecord",
     "Department",
     "Direction",
+    "DocumentSettings",
     "DocumentVersion",
     "EventReport",
     "EvidenceAccess",
