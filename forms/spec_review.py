@@ -121,7 +121,11 @@ class DismissScanResultForm(forms.Form):
 
 class SettleFindingForm(forms.Form):
     finding = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("対応状況"), choices=LedgerStatus.choices)
+    # A finding is settled by the reviewer: the department's 対応報告 is for guidance items.
+    status = forms.ChoiceField(
+        label=_("対応状況"),
+        choices=[c for c in LedgerStatus.choices if c[0] != LedgerStatus.REPORTED],
+    )
     resolution = forms.CharField(
         label=_("対応内容・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

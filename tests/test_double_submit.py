@@ -340,8 +340,8 @@ def test_a_double_click_on_regenerate_makes_one_version(
 ) -> None:
     url = reverse("home:document_regenerate", args=[document.pk])
     for round_number in range(ROUNDS):
-        token = _page_token(_client(cast["reviewer"]), document)
-        outcomes = _twice(cast["reviewer"], url, {"reason": "誤記の訂正", "request_token": token})
+        token = _page_token(_client(cast["approver"]), document)
+        outcomes = _twice(cast["approver"], url, {"reason": "誤記の訂正", "request_token": token})
         assert _statuses(outcomes) == [302, 302]
         assert document.versions.count() == round_number + 2
     assert Job.objects.filter(kind="render_document", status=Job.Status.DONE).count() == 1 + ROUNDS
@@ -375,7 +375,7 @@ def test_two_render_jobs_of_one_document_at_once_number_their_versions_in_turn(
 def test_the_same_regeneration_form_posted_again_makes_no_second_version(
     cast: Any, login: Any, document: AdvisoryDocument, run_jobs: Any
 ) -> None:
-    client = login(cast["reviewer"])
+    client = login(cast["approver"])
     url = reverse("home:document_regenerate", args=[document.pk])
     data = {"reason": "誤記の訂正", "request_token": _page_token(client, document)}
     assert client.post(url, data).status_code == 302
@@ -394,7 +394,7 @@ def test_a_regeneration_posted_without_the_page_token_is_refused_in_japanese(
     cast: Any, login: Any, document: AdvisoryDocument
 ) -> None:
     """A page from before the token (or a hand-made post) cannot make versions unchecked."""
-    client = login(cast["reviewer"])
+    client = login(cast["approver"])
     url = reverse("home:document_regenerate", args=[document.pk])
     response = client.post(url, {"reason": "誤記の訂正"}, follow=True)
     assert STALE_FORM in response.content.decode()

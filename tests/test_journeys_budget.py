@@ -199,6 +199,17 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     )
     page.click("form:has(input[name=action][value=resolve]) button[type=submit]")
     page.wait_for_selector("#item-facts a[href*='/attachments/']")
+    # The department's word is a report (対応報告) until the governance office confirms it.
+    assert "対応報告" in page.inner_text("#item-status")
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.REPORTED
+    sign_out(page)
+
+    sign_in(page, base, "reviewer")
+    page.goto(f"{base}/budget/guidance/{item.pk}/")
+    with page.expect_navigation():
+        page.click("form:has(input[name=action][value=confirm]) button[type=submit]")
+    page.wait_for_selector("#item-status")
     assert "対応済" in page.inner_text("#item-status")
     item.refresh_from_db()
     assert item.status == LedgerStatus.RESOLVED

@@ -37,33 +37,142 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0018_decision_records'),
+        ("governance", "0018_decision_records"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentSettings',
+            name="DocumentSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_from', models.PositiveIntegerField(unique=True, verbose_name='適用開始年度')),
-                ('number_format', models.CharField(help_text='{year} に年度の略号（R8 など）、{serial} に通し番号が入ります。', max_length=50, verbose_name='文書番号の書式')),
-                ('issuer_title', models.CharField(max_length=100, verbose_name='発信者の職名')),
-                ('office_name', models.CharField(max_length=100, verbose_name='発信課の名称')),
-                ('contact_section', models.CharField(blank=True, max_length=100, verbose_name='担当（係・グループ）')),
-                ('contact_extension', models.CharField(blank=True, max_length=30, verbose_name='内線番号')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='連絡先メールアドレス')),
-                ('omit_seal', models.BooleanField(default=False, verbose_name='公印省略と表示する')),
-                ('basis', models.TextField(verbose_name='変更の理由')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登録日時')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "effective_from",
+                    models.PositiveIntegerField(unique=True, verbose_name="適用開始年度"),
+                ),
+                (
+                    "number_format",
+                    models.CharField(
+                        help_text="{year} に年度の略号（R8 など）、{serial} に通し番号が入ります。",
+                        max_length=50,
+                        verbose_name="文書番号の書式",
+                    ),
+                ),
+                ("issuer_title", models.CharField(max_length=100, verbose_name="発信者の職名")),
+                ("office_name", models.CharField(max_length=100, verbose_name="発信課の名称")),
+                (
+                    "contact_section",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="担当（係・グループ）"
+                    ),
+                ),
+                (
+                    "contact_extension",
+                    models.CharField(blank=True, max_length=30, verbose_name="内線番号"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="連絡先メールアドレス"
+                    ),
+                ),
+                (
+                    "omit_seal",
+                    models.BooleanField(default=False, verbose_name="公印省略と表示する"),
+                ),
+                ("basis", models.TextField(verbose_name="変更の理由")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登録日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登録者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '文書の発信者設定',
-                'verbose_name_plural': '文書の発信者設定',
-                'ordering': ['-effective_from'],
+                "verbose_name": "文書の発信者設定",
+                "verbose_name_plural": "文書の発信者設定",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.RunPython(forward, backward),
+        migrations.AddField(
+            model_name="guidanceitem",
+            name="reopen_reason",
+            field=models.TextField(blank=True, verbose_name="差戻しの理由"),
+        ),
+        migrations.AlterField(
+            model_name="connectioncondition",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "未対応"),
+                    ("reported", "対応報告"),
+                    ("resolved", "対応済"),
+                    ("waived", "対応不要"),
+                ],
+                db_index=True,
+                default="open",
+                max_length=20,
+                verbose_name="状態",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="connectionfinding",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "未対応"),
+                    ("reported", "対応報告"),
+                    ("resolved", "対応済"),
+                    ("waived", "対応不要"),
+                ],
+                db_index=True,
+                default="open",
+                max_length=20,
+                verbose_name="状態",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="finding",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "未対応"),
+                    ("reported", "対応報告"),
+                    ("resolved", "対応済"),
+                    ("waived", "対応不要"),
+                ],
+                db_index=True,
+                default="open",
+                max_length=20,
+                verbose_name="状態",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="guidanceitem",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "未対応"),
+                    ("reported", "対応報告"),
+                    ("resolved", "対応済"),
+                    ("waived", "対応不要"),
+                ],
+                db_index=True,
+                default="open",
+                max_length=20,
+                verbose_name="状態",
+            ),
+        ),
     ]

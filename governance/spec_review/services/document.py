@@ -23,6 +23,7 @@ from governance.spec_review.services.review import DOCUMENT_TEMPLATE, DOCUMENT_T
 
 LEDGER_STATUS_LABEL = {
     LedgerStatus.OPEN: "未対応",
+    LedgerStatus.REPORTED: "対応報告",
     LedgerStatus.RESOLVED: "対応済",
     LedgerStatus.WAIVED: "対応不要",
 }
