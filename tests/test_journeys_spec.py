@@ -75,6 +75,19 @@ def stay_on_page(page: Any, button: Any) -> None:
     page.wait_for_selector("html:not([aria-busy])", state="attached")
 
 
+def assert_in_view(page: Any, selector: str) -> None:
+    """The element's top is on the screen, below the page's top (the position was kept)."""
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box is not None and 0 <= box["y"] < height, (selector, box)
+    # The window or the shell's scrolling box moved away from the top.
+    scrolled = page.evaluate(
+        "() => Math.max(window.scrollY,"
+        " ...Array.from(document.querySelectorAll('*'), e => e.scrollTop))"
+    )
+    assert scrolled > 0
+
+
 def draft_of(review: SpecReview, phrase: str) -> SpecScanResult:
     return SpecScanResult.objects.get(
         version__review=review, phrase=phrase, status=SpecScanResult.Status.PENDING
@@ -126,10 +139,16 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     accepted = draft_of(review, LOCK_IN_PHRASE)
     stay_on_page(page, page.locator(f"#draft-{accepted.pk} .shinsa-draft__form button"))
     assert "自動検出結果を指摘事項に採用しました。" in page.inner_text("main")
+    # The page comes back at the new finding's row, not at its top.
+    finding = Finding.objects.get(case=review)
+    assert page.url.endswith(f"#finding-{finding.pk}")
+    assert_in_view(page, f"#finding-{finding.pk}")
     dismissed = draft_of(review, EXIT_CLAUSE)
     page.fill(f"#dismiss-{dismissed.pk}", "契約書案第12条でデータの提供を定めています。")
     stay_on_page(page, page.locator(f"#draft-{dismissed.pk} .shinsa-inline-form button"))
     assert "自動検出結果を不採用にしました。" in page.inner_text("main")
+    assert page.url.endswith("#spec-findings")  # no draft left: back at the findings
+    assert_in_view(page, "#spec-findings")
     assert not SpecScanResult.objects.filter(
         version__review=review, status=SpecScanResult.Status.PENDING
     ).exists()
@@ -141,7 +160,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     )
     stay_on_page(page, page.locator("#add-finding button[type=submit]"))
     assert "ログの保存期間が定められていません。" in page.inner_text("#spec-findings")
-    assert page.url == review_url
+    added = Finding.objects.filter(case=review).order_by("number").last()
+    assert added is not None
+    assert page.url == f"{review_url}#finding-{added.pk}"
     fill_checklist(page, issues=("neutrality", "security"))
     page.check("input[name=decision][value=returned]")
     submit(page, CASE_PAGE)

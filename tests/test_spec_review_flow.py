@@ -550,3 +550,57 @@ def test_a_note_carried_from_an_earlier_round_is_a_draft_the_reviewer_must_confi
     review.refresh_from_db()
     assert review.status == CaseStatus.AWAITING_APPROVAL
     assert review.checklist.get(perspective="security").note.startswith("第2版で")
+
+
+def test_each_action_on_the_reviewers_page_comes_back_to_the_row_it_acted_on(
+    cast: Any, login: Any, system: Any
+) -> None:
+    # Issue 17 item 8: the ~5,500 px page jumped to the top after every accept or dismiss.
+    staff, reviewer = login(cast["staff_a"]), login(cast["reviewer"])
+    assert register(staff, system=system.pk).status_code == 302
+    review = SpecReview.objects.get()
+    url = execute_url(open_task(review, SpecReviewFlow.review))
+    pending = list(
+        SpecScanResult.objects.filter(version__review=review, status="pending").order_by("pk")
+    )
+    first, second, third = pending[:3]
+
+    response = reviewer.post(
+        url,
+        {
+            "action": "accept",
+            "result": first.pk,
+            "perspective": "neutrality",
+            "text": first.suggested_text,
+            "requested_revision": first.suggested_revision,
+        },
+    )
+    finding = Finding.objects.get(case=review)
+    assert response["Location"] == f"{url}#finding-{finding.pk}"
+    page = reviewer.get(url).content.decode()
+    assert f'id="finding-{finding.pk}"' in page
+
+    # A dismissal comes back to the next draft still to decide.
+    response = reviewer.post(url, {"action": "dismiss", "result": second.pk, "reason": "別紙"})
+    assert response["Location"] == f"{url}#draft-{third.pk}"
+    assert f'id="draft-{third.pk}"' in reviewer.get(url).content.decode()
+    # A refused one comes back to its own draft, with the reason.
+    response = reviewer.post(url, {"action": "dismiss", "result": third.pk, "reason": ""})
+    assert response["Location"] == f"{url}#draft-{third.pk}"
+
+    response = reviewer.post(
+        url,
+        {
+            "action": "settle",
+            "finding": finding.pk,
+            "status": LedgerStatus.WAIVED,
+            "resolution": "契約書で規定",
+        },
+    )
+    assert response["Location"] == f"{url}#finding-{finding.pk}"
+    # The findings table is laid out with column widths for reading.
+    page = reviewer.get(url).content.decode()
+    assert 'class="shinsa-table shinsa-findings"' in page
+    assert '<col class="shinsa-col-text">' in page
+    # Findings cannot be put in the department's 対応報告 state.
+    assert 'value="reported"' not in page[page.index('id="spec-findings"') :]
