@@ -1,10 +1,18 @@
 """Contexts that fill the result masters as a busy case would (long guidance, nine findings),
-for the page-count and column-width checks of ``tests/test_document_pdf.py``."""
+and LibreOffice's page count of a document, for ``tests/test_document_pdf.py`` and the
+browser journeys."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 OFFICE: dict[str, Any] = {
     "issuer_title": "スマートシティ戦略部 行政DX推進課長",
@@ -111,3 +119,42 @@ def spec_context() -> dict[str, Any]:
 
 
 CONTEXTS = {"budget_check_result": budget_context, "spec_review_result": spec_context}
+
+
+# Before the widths were set: 2 and 3 pages (LibreOffice shared the width equally).
+MAX_PAGES = {"budget_check_result": 2, "spec_review_result": 2}
+#: A page object of a PDF (not the /Pages tree node).
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice")
+    if found is None:
+        message = "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
+        if os.environ.get("SHINSA_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def pdf_pages(data: bytes, workdir: Path) -> int:
+    """Render .docx ``data`` to PDF with LibreOffice and count its pages."""
+    source = workdir / "document.docx"
+    source.write_bytes(data)
+    # A profile of its own: two conversions at once (another test run) would share one.
+    subprocess.run(
+        [
+            _soffice(),
+            f"-env:UserInstallation={(workdir / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(workdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    return len(_PAGE.findall((workdir / "document.pdf").read_bytes()))

@@ -5,10 +5,6 @@ master is narrower than a readable minimum."""
 from __future__ import annotations
 
 import io
-import os
-import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,46 +13,9 @@ import pytest
 from docx.shared import Mm
 
 from governance.documents import MASTERS_DIR, render_docx
-from tests.document_samples import CONTEXTS, budget_context, spec_context
+from tests.document_samples import CONTEXTS, MAX_PAGES, budget_context, pdf_pages, spec_context
 
-# Before the widths were set: 2 and 3 pages (LibreOffice shared the width equally).
-MAX_PAGES = {"budget_check_result": 2, "spec_review_result": 2}
 MIN_COLUMN = Mm(10)
-#: A page object of a PDF (not the /Pages tree node).
-_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-
-
-def _soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        message = "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
-        if os.environ.get("SHINSA_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-def pdf_pages(data: bytes, workdir: Path) -> int:
-    """Render .docx ``data`` to PDF with LibreOffice and count its pages."""
-    source = workdir / "document.docx"
-    source.write_bytes(data)
-    # A profile of its own: two conversions at once (another test run) would share one.
-    subprocess.run(
-        [
-            _soffice(),
-            f"-env:UserInstallation={(workdir / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(workdir),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    return len(_PAGE.findall((workdir / "document.pdf").read_bytes()))
 
 
 @pytest.mark.parametrize("template", sorted(MAX_PAGES))

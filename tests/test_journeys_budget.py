@@ -22,6 +22,7 @@ from governance.models import (
 )
 from tests import budget_support as support
 from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
+from tests.document_samples import MAX_PAGES, pdf_pages
 from tests.factories import InformationSystemFactory
 from workflows.models import CaseProcess
 
@@ -55,7 +56,12 @@ def fill_facts(page: Any, *, initial: str, running: str) -> None:
 
 
 def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_document(
-    frozen_now: Any, live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+    frozen_now: Any,
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    tmp_path: Any,
 ) -> None:
     # The clock stands at 1 October 2026 (令和8年度): the request is for 令和9年度.
     base = live_server.url
@@ -169,6 +175,9 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert ["要求額（イニシャルコスト）", "12,000,000円"] in cells
     assert ["要求額（ランニングコスト）", "3,000,000円"] in cells
     assert ["1", "経費の妥当性", "複数事業者から見積を取得すること", "令和8年12月28日"] in cells
+    # Printed by LibreOffice, the letter keeps within its page count.
+    pages = pdf_pages(download.path().read_bytes(), tmp_path)
+    assert pages <= MAX_PAGES["budget_check_result"]
 
     # They acknowledge the result and the case is closed.
     page.click("a.shinsa-task-action")

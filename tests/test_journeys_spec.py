@@ -22,6 +22,7 @@ from governance.models import (
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
 from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
+from tests.document_samples import MAX_PAGES, pdf_pages
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, docx_text, make_spec
 from workflows.models import CaseProcess
@@ -101,7 +102,12 @@ def fill_checklist(page: Any, issues: tuple[str, ...] = ()) -> None:
 
 
 def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approved_document(
-    frozen_now: Any, live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+    frozen_now: Any,
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    tmp_path: Any,
 ) -> None:
     # The clock stands at 1 October 2026: fiscal year 2026 (令和8年度).
     base = live_server.url
@@ -245,6 +251,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert "ログの保存期間が定められていません。" in text
     assert "指摘2のとおり修正しました。" in text
     assert "第2版（仕様書v2.docx" in text
+    # Printed by LibreOffice, the letter keeps within its page count.
+    pages = pdf_pages(download.path().read_bytes(), tmp_path)
+    assert pages <= MAX_PAGES["spec_review_result"]
 
 
 @pytest.mark.parametrize(
