@@ -244,6 +244,10 @@ class WaiveGuidanceItemForm(forms.Form):
     reason = _text(_("対応不要とする理由"), rows=3)
 
 
+class ReopenGuidanceItemForm(forms.Form):
+    reason = _text(_("差し戻す理由"), rows=3)
+
+
 class BudgetSeasonForm(forms.Form):
     fiscal_year = FiscalYearField(label=_("予算年度"))
     opens_on = JapaneseDateField(label=_("受付開始日"))

@@ -7,6 +7,7 @@ the field; the services check them again, since they never trust their callers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -120,11 +121,20 @@ class DismissScanResultForm(forms.Form):
 
 class SettleFindingForm(forms.Form):
     finding = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("対応状況"), choices=LedgerStatus.choices)
+    # A finding is settled by the reviewer: the department's 対応報告 is for guidance items.
+    status = forms.ChoiceField(
+        label=_("対応状況"),
+        choices=[c for c in LedgerStatus.choices if c[0] != LedgerStatus.REPORTED],
+    )
     resolution = forms.CharField(
         label=_("対応内容・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+
+CARRIED_NOTE_UNCONFIRMED = _(
+    "前回の所見がそのまま残っています。今回の判断に合わせて書き直すか、"
+    "「前回の所見を確認し、今回もこのとおりとする」にチェックしてください。"
+)
 
 DECISIONS = (
     (SpecReviewRound.Decision.RETURNED, _("部局へ差し戻す（指摘事項への回答と修正版を求める）")),
@@ -140,8 +150,12 @@ class CompleteReviewForm(forms.Form):
         label=_("部局・決裁者への連絡"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, carried_notes: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Notes written in an earlier round and shown again here: drafts until confirmed.
+        self.carried_notes = {k: v for k, v in (carried_notes or {}).items() if v.strip()}
         for perspective in Perspective:
             self.fields[f"result_{perspective.value}"] = forms.ChoiceField(
                 label=perspective.label,
@@ -153,8 +167,23 @@ class CompleteReviewForm(forms.Form):
                 required=False,
                 max_length=1000,
             )
+            if perspective.value in self.carried_notes:
+                self.fields[f"note_{perspective.value}"].help_text = _(
+                    "前回の確認で記入した所見です（下書き）。今回の判断に合うか確認してください。"
+                )
+                self.fields[f"confirm_{perspective.value}"] = forms.BooleanField(
+                    label=_("前回の所見を確認し、今回もこのとおりとする"), required=False
+                )
         # The decision comes after the checklist on the page.
         self.order_fields([name for name in self.fields if name not in ("decision", "comment")])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for perspective, carried in self.carried_notes.items():
+            note = (cleaned.get(f"note_{perspective}") or "").strip()
+            if note == carried.strip() and not cleaned.get(f"confirm_{perspective}"):
+                self.add_error(f"note_{perspective}", CARRIED_NOTE_UNCONFIRMED)
+        return cleaned
 
     def checklist(self) -> dict[str, tuple[str, str]]:
         return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -25,6 +26,7 @@ from governance import permissions
 from governance.models import (
     AuditEvent,
     Department,
+    DocumentSettings,
     IntakeSource,
     Job,
     Rule,
@@ -34,6 +36,7 @@ from governance.models import (
 )
 from governance.org import services as org
 from governance.roles import Role
+from governance.rules.services import SETTINGS_FIELDS, add_document_settings_version
 
 PASSWORD_ON_USER_PAGE = gettext_noop(
     "他の利用者のパスワードは、「利用者とロール」画面の「パスワードを再設定する」で再設定してください"
@@ -169,6 +172,49 @@ class RuleAdmin(admin.ModelAdmin):
                 value=obj.value,
                 basis=obj.basis,
             )
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class DocumentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DocumentSettings
+        fields = ("effective_from", "basis", *SETTINGS_FIELDS)
+
+    def clean_number_format(self) -> str:
+        from governance.rules.services import check_number_format
+
+        value = str(self.cleaned_data["number_format"])
+        try:
+            check_number_format(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+
+@admin.register(DocumentSettings)
+class DocumentSettingsAdmin(admin.ModelAdmin):
+    """What documents print about the office (number format, letterhead, contact, 公印省略):
+    versioned like rules, added through the audited service, never edited or deleted."""
+
+    form = DocumentSettingsForm
+    list_display = ("effective_from", "issuer_title", "number_format", "omit_seal", "created_at")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        if obj is not None:
+            return [field.name for field in DocumentSettings._meta.fields]
+        return ("created_by",)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            row = add_document_settings_version(
+                actor=request.user,
+                effective_from=obj.effective_from,
+                basis=obj.basis,
+                **{name: getattr(obj, name) for name in SETTINGS_FIELDS},
+            )
+            obj.pk = row.pk
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False

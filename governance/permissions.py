@@ -511,15 +511,27 @@ def can_share_case(user: AnyUser | None, case: Case) -> bool:
 
 def can_regenerate_documents(user: AnyUser | None, case: Case) -> bool:
     """Whether the user may have the case's advisory documents made again from the case as it
-    is now: governance staff who may act on it in either role (never its requester), or an
-    administrator; never auditors or the department."""
+    is now: on a budget check or spec review, an approver who may approve it (never its
+    requester or reviewer); on other kinds, governance staff who may act on it in either role,
+    or an administrator; never auditors or the department."""
     if not may_act(user):
         return False
+    if case.kind in REVIEW_KINDS:
+        # A new version of an approved result is a new issue of it: the approver's decision,
+        # never the reviewer's alone (issue 17 item 9), and not an administrator's.
+        return can_act(user, case, Role.GOVERNANCE_APPROVER)
     if is_admin(user):
         return True
     return can_act(user, case, Role.GOVERNANCE_REVIEWER) or can_act(
         user, case, Role.GOVERNANCE_APPROVER
     )
+
+
+def can_preview_documents(user: AnyUser | None, case: Case) -> bool:
+    """Whether the user may read the draft (案) of the document a decision will issue: the
+    governance office and auditors who see the case; never the department, to whom an
+    undecided result is not yet an answer."""
+    return (is_governance_staff(user) or is_auditor(user)) and can_view_case(user, case)
 
 
 def can_retry_case_jobs(user: AnyUser | None, case: Case) -> bool:
@@ -692,6 +704,11 @@ def can_open_budget_app(user: AnyUser | None) -> bool:
 def can_manage_budget_seasons(user: AnyUser | None) -> bool:
     """Setting the season's dates is for approvers (課長・参事) and administrators."""
     return may_act(user) and (has_role(user, Role.GOVERNANCE_APPROVER) or is_admin(user))
+
+
+def can_confirm_guidance_item(user: AnyUser | None, item: Any) -> bool:
+    """Confirming or reopening a department's report (対応報告) is the reviewer's."""
+    return can_act(user, item.case, Role.GOVERNANCE_REVIEWER)
 
 
 def can_resolve_guidance_item(user: AnyUser | None, item: Any) -> bool:

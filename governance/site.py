@@ -50,6 +50,11 @@ class HomeApp(ShinsaApp):
     package_download_path = path(
         "audit-packages/<uuid:pk>/download/", decisions.package_download, name="package_download"
     )
+    document_preview_path = path(
+        "cases/<int:pk>/preview/<slug:template>/",
+        decisions.document_preview,
+        name="document_preview",
+    )
     notifications_path = path(
         "notifications/", home.NotificationListView.as_view(), name="notifications"
     )

@@ -166,6 +166,7 @@ PK_KINDS: dict[str, str] = {
     "home:case_package": "case",
     "home:case_as_of": "case",
     "home:package_download": "job",
+    "home:document_preview": "case",
     "home:case_unshare": "case",
     "home:notification_read": "notification",
     "home:task_reassign": "open_task",
@@ -231,6 +232,8 @@ KWARG_KINDS: dict[str, str] = {
     "action": "report_action",
     # The auditors' saved extractions (監査用抽出) by name.
     "slug": "extraction",
+    # The Word master a document preview renders (the budget check's, as the case is one).
+    "template": "document_template",
 }
 #: Keyword arguments whose meaning depends on the page (the API names events by number too).
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
@@ -362,6 +365,7 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         "case": lambda: _case_for(pattern, h).pk,
         "system": lambda: h.system.pk,
         "system_code": lambda: h.system.code,
+        "document_template": lambda: "budget_check_result",
         "case_number": lambda: _case_for(pattern, h).number,
         "event_number": lambda: h.objects["event"].number,
         "contract": lambda: h.contract.pk,

@@ -57,9 +57,10 @@ def test_demo_has_a_season_and_budget_checks_in_every_state(run_jobs: Any) -> No
     assert checks.filter(season=season).count() == 5
     assert InformationSystem.objects.filter(name="ふるさと納税寄附受付サービス").exists()
     closed = checks.get(status=CaseStatus.CLOSED)
+    # The department's report awaits the reviewer's confirmation (対応報告).
     assert sorted(closed.guidanceitems.values_list("status", flat=True)) == [
         LedgerStatus.OPEN,
-        LedgerStatus.RESOLVED,
+        LedgerStatus.REPORTED,
     ]
     run_jobs()
     assert DocumentVersion.objects.filter(document__template="budget_check_result").count() == 2

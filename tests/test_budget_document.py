@@ -14,6 +14,7 @@ from typing import Any
 import docx
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from forms import budget as budget_forms
@@ -117,7 +118,7 @@ def test_regeneration_adds_a_new_version_and_keeps_the_first(
 ) -> None:
     document = AdvisoryDocument.objects.get(case=approved)
     regenerate_document(
-        actor=cast["reviewer"], document=document, reason="誤字の修正", request_token="t1"
+        actor=cast["approver"], document=document, reason="誤字の修正", request_token="t1"
     )
     run_jobs()
     versions = list(document.versions.order_by("version"))
@@ -130,11 +131,11 @@ def _versions(document: AdvisoryDocument) -> list[int]:
     return list(document.versions.order_by("version").values_list("version", flat=True))
 
 
-def test_a_reviewer_regenerates_the_document_from_the_case_page_with_a_reason(
+def test_the_approver_reissues_the_document_from_the_case_page_with_a_reason(
     cast: Any, approved: Any, login: Any, run_jobs: Any
 ) -> None:
     document = AdvisoryDocument.objects.get(case=approved)
-    client = login(cast["reviewer"])
+    client = login(cast["approver"])
     url = reverse("home:document_regenerate", args=[document.pk])
     page = client.get(reverse("home:case", args=[approved.pk]), follow=True)
     assert url in page.content.decode()
@@ -145,7 +146,25 @@ def test_a_reviewer_regenerates_the_document_from_the_case_page_with_a_reason(
     run_jobs()
     assert _versions(document) == [1, 2]
     event = AuditEvent.objects.get(action="document.regenerate")
-    assert (event.actor, event.reason) == (cast["reviewer"], "部局名の誤記を訂正")
+    assert (event.actor, event.reason) == (cast["approver"], "部局名の誤記を訂正")
+
+
+def test_the_reviewer_alone_cannot_reissue_an_approved_document(
+    cast: Any, approved: Any, login: Any
+) -> None:
+    # Issue 17 item 9: a new version of an issued result needs the approver.
+    document = AdvisoryDocument.objects.get(case=approved)
+    url = reverse("home:document_regenerate", args=[document.pk])
+    client = login(cast["reviewer"])
+    page = client.get(reverse("home:case", args=[approved.pk]), follow=True).content.decode()
+    assert url not in page
+    assert client.post(url, {"reason": "誤記の訂正", "request_token": "t"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        regenerate_document(
+            actor=cast["reviewer"], document=document, reason="誤記", request_token="t"
+        )
+    assert _versions(document) == [1]
+    assert not AuditEvent.objects.filter(action="document.regenerate").exists()
 
 
 def test_a_regeneration_without_a_reason_is_refused_in_japanese_and_changes_nothing(
@@ -153,7 +172,7 @@ def test_a_regeneration_without_a_reason_is_refused_in_japanese_and_changes_noth
 ) -> None:
     document = AdvisoryDocument.objects.get(case=approved)
     jobs_before = Job.objects.count()
-    response = login(cast["reviewer"]).post(
+    response = login(cast["approver"]).post(
         reverse("home:document_regenerate", args=[document.pk]), {"reason": "　 "}, follow=True
     )
     assert REASON_REQUIRED in response.content.decode()

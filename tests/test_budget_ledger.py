@@ -72,7 +72,7 @@ def test_guidance_items_awaiting_approval_are_listed_without_a_link(
     assert "/budget/guidance/" not in page
 
 
-def test_department_resolves_a_guidance_item_with_evidence_and_it_is_audited(
+def test_department_reports_a_guidance_item_done_with_evidence_and_it_is_audited(
     cast: Any, last_year: Any, login: Any
 ) -> None:
     item = _item(last_year, 1)
@@ -80,7 +80,7 @@ def test_department_resolves_a_guidance_item_with_evidence_and_it_is_audited(
     url = f"/budget/guidance/{item.pk}/"
     page = client.get(url)
     assert page.status_code == 200
-    assert "対応済にする" in page.content.decode()
+    assert "対応を報告する" in page.content.decode()
     assert "対応不要にする" not in page.content.decode()  # waiving is governance's call
     evidence = io.BytesIO(b"minutes of the contract review")
     evidence.name = "議事録.txt"
@@ -89,15 +89,75 @@ def test_department_resolves_a_guidance_item_with_evidence_and_it_is_audited(
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     item.refresh_from_db()
-    assert item.status == LedgerStatus.RESOLVED
+    # A report (対応報告), not yet 対応済: the governance office has not checked it.
+    assert item.status == LedgerStatus.REPORTED
     assert item.resolved_by == cast["staff_a"]
     assert item.evidence is not None and item.evidence.original_name == "議事録.txt"
-    event = AuditEvent.objects.get(action="guidance_item.resolve")
+    event = AuditEvent.objects.get(action="guidance_item.report")
     assert event.case_id == last_year.pk
     assert event.reason == "保守契約を見直し単価を改定した。"
-    # Resolving twice is refused.
+    # Reporting twice is refused, and the department cannot confirm its own report.
     with pytest.raises(ValueError, match=services.ITEM_NOT_OPEN):
         services.resolve_guidance_item(actor=cast["staff_a"], item=item, evidence="再度")
+    with pytest.raises(PermissionDenied):
+        services.confirm_guidance_item(actor=cast["staff_a"], item=item)
+    assert client.post(url, {"action": "confirm"}).status_code == 403
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.REPORTED
+
+
+def test_the_reviewer_confirms_a_report_on_the_item_page(
+    cast: Any, last_year: Any, login: Any
+) -> None:
+    item = _item(last_year, 1)
+    services.resolve_guidance_item(actor=cast["staff_a"], item=item, evidence="単価を改定した。")
+    client = login(cast["reviewer"])
+    url = f"/budget/guidance/{item.pk}/"
+    assert 'id="item-confirm"' in client.get(url).content.decode()
+    assert client.post(url, {"action": "confirm"}).status_code == 302
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.RESOLVED
+    event = AuditEvent.objects.get(action="guidance_item.confirm")
+    assert event.actor_id == cast["reviewer"].pk
+    assert event.changes == {"status": [LedgerStatus.REPORTED, LedgerStatus.RESOLVED]}
+
+
+def test_the_reviewer_reopens_a_report_only_with_a_reason(
+    cast: Any, last_year: Any, login: Any
+) -> None:
+    item = _item(last_year, 1)
+    services.resolve_guidance_item(actor=cast["staff_a"], item=item, evidence="検討した。")
+    client = login(cast["reviewer"])
+    url = f"/budget/guidance/{item.pk}/"
+    response = client.post(url, {"action": "reopen", "reason": ""})
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.REPORTED
+    response = client.post(
+        url, {"action": "reopen", "reason": "見積の比較資料を添付してください。"}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.OPEN
+    assert item.reopen_reason == "見積の比較資料を添付してください。"
+    event = AuditEvent.objects.get(action="guidance_item.reopen")
+    assert event.reason == "見積の比較資料を添付してください。"
+    # The department sees why, and may report again.
+    page = login(cast["staff_a"]).get(url).content.decode()
+    assert "見積の比較資料を添付してください。" in page
+    services.resolve_guidance_item(actor=cast["staff_a"], item=item, evidence="比較資料を添付。")
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.REPORTED
+
+
+def test_a_reviewer_recording_the_resolution_confirms_it_at_once(cast: Any, last_year: Any) -> None:
+    item = _item(last_year, 1)
+    services.resolve_guidance_item(actor=cast["reviewer"], item=item, evidence="確認済み")
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.RESOLVED
+    assert AuditEvent.objects.filter(action="guidance_item.resolve").exists()
+    with pytest.raises(ValueError, match=services.ITEM_NOT_REPORTED):
+        services.confirm_guidance_item(actor=cast["reviewer"], item=item)
 
 
 def test_reviewer_waives_a_guidance_item_with_a_reason(cast: Any, last_year: Any) -> None:

@@ -23,6 +23,7 @@ from governance.models import (
 )
 from tests import budget_support as support
 from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
+from tests.document_samples import MAX_PAGES, pdf_pages
 from tests.factories import InformationSystemFactory
 from workflows.models import CaseProcess
 
@@ -64,7 +65,12 @@ def fill_facts(page: Any, *, initial: str, running: str) -> None:
 
 
 def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_document(
-    frozen_now: Any, live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+    frozen_now: Any,
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    tmp_path: Any,
 ) -> None:
     # The clock stands at 1 October 2026 (令和8年度): the request is for 令和9年度.
     base = live_server.url
@@ -126,6 +132,9 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     # The reviewer works the checklist and records the result with one guidance item.
     sign_in(page, base, "reviewer")
     open_task_from_inbox(page, check.number, TASK_PAGE)
+    # What the department changed on resubmission is shown beside the form.
+    rounds = page.inner_text("#desk-rounds")
+    assert "3,400,000" in rounds and "3,000,000" in rounds
     page.check("input[name=decision][value=record]")
     for field, outcome in support.CHECKLIST_OK.items():
         page.select_option(f"select[name=check_{field}]", outcome)
@@ -154,6 +163,12 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert "引き受ける" in page.inner_text("#claim-button")
     page.click("#claim-button")
     wait_for_page(page, re.compile(r"/execute/$"))
+    # The approval page lists the case's files and shows the draft (案) of the result.
+    attachments = page.inner_text("#desk-attachments")
+    assert "見積書.pdf" in attachments and "構成図.pdf" in attachments
+    preview = page.inner_text("#desk-preview")
+    assert "【案】" in preview
+    assert "複数事業者から見積を取得すること" in preview
     page.check("input[name=decision][value=approve]")
     submit(page, CASE_PAGE)
     check.refresh_from_db()
@@ -179,10 +194,15 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     assert ["要求額（イニシャルコスト）", "12,000,000円"] in cells
     assert ["要求額（ランニングコスト）", "3,000,000円"] in cells
     assert ["1", "経費の妥当性", "複数事業者から見積を取得すること", "令和8年12月28日"] in cells
+    # Printed by LibreOffice, the letter keeps within its page count.
+    pages = pdf_pages(download.path().read_bytes(), tmp_path)
+    assert pages <= MAX_PAGES["budget_check_result"]
 
     # They acknowledge the result and the case is closed.
     page.click("a.shinsa-task-action")
     wait_for_page(page, TASK_PAGE)
+    # The acknowledgement page links the issued document.
+    assert document.number in page.inner_text("#desk-documents")
     page.check("input[name=confirmed]")
     submit(page, CASE_PAGE)
     assert "完了" in page.inner_text("#case-status")
@@ -207,6 +227,17 @@ def test_a_budget_check_goes_from_request_through_questions_to_an_acknowledged_d
     )
     page.click("form:has(input[name=action][value=resolve]) button[type=submit]")
     page.wait_for_selector("#item-facts a[href*='/attachments/']")
+    # The department's word is a report (対応報告) until the governance office confirms it.
+    assert "対応報告" in page.inner_text("#item-status")
+    item.refresh_from_db()
+    assert item.status == LedgerStatus.REPORTED
+    sign_out(page)
+
+    sign_in(page, base, "reviewer")
+    page.goto(f"{base}/budget/guidance/{item.pk}/")
+    with page.expect_navigation():
+        page.click("form:has(input[name=action][value=confirm]) button[type=submit]")
+    page.wait_for_selector("#item-status")
     assert "対応済" in page.inner_text("#item-status")
     item.refresh_from_db()
     assert item.status == LedgerStatus.RESOLVED

@@ -22,6 +22,7 @@ from governance.models import (
 )
 from governance.uploads import UPLOAD_NOT_DOCX, UPLOAD_WRONG_TYPE
 from tests.browser import open_task_from_inbox, sign_in, sign_out, submit, wait_for_page
+from tests.document_samples import MAX_PAGES, pdf_pages
 from tests.spec_cases import locked_in_system
 from tests.spec_docs import CLAUSE_PARAGRAPHS, DOCX_TYPE, docx_text, make_spec
 from workflows.models import CaseProcess
@@ -75,6 +76,19 @@ def stay_on_page(page: Any, button: Any) -> None:
     page.wait_for_selector("html:not([aria-busy])", state="attached")
 
 
+def assert_in_view(page: Any, selector: str) -> None:
+    """The element's top is on the screen, below the page's top (the position was kept)."""
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box is not None and 0 <= box["y"] < height, (selector, box)
+    # The window or the shell's scrolling box moved away from the top.
+    scrolled = page.evaluate(
+        "() => Math.max(window.scrollY,"
+        " ...Array.from(document.querySelectorAll('*'), e => e.scrollTop))"
+    )
+    assert scrolled > 0
+
+
 def draft_of(review: SpecReview, phrase: str) -> SpecScanResult:
     return SpecScanResult.objects.get(
         version__review=review, phrase=phrase, status=SpecScanResult.Status.PENDING
@@ -88,7 +102,12 @@ def fill_checklist(page: Any, issues: tuple[str, ...] = ()) -> None:
 
 
 def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approved_document(
-    frozen_now: Any, live_server: Any, page: Any, cast: dict[str, User], system: InformationSystem
+    frozen_now: Any,
+    live_server: Any,
+    page: Any,
+    cast: dict[str, User],
+    system: InformationSystem,
+    tmp_path: Any,
 ) -> None:
     # The clock stands at 1 October 2026: fiscal year 2026 (令和8年度).
     base = live_server.url
@@ -126,10 +145,16 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     accepted = draft_of(review, LOCK_IN_PHRASE)
     stay_on_page(page, page.locator(f"#draft-{accepted.pk} .shinsa-draft__form button"))
     assert "自動検出結果を指摘事項に採用しました。" in page.inner_text("main")
+    # The page comes back at the new finding's row, not at its top.
+    finding = Finding.objects.get(case=review)
+    assert page.url.endswith(f"#finding-{finding.pk}")
+    assert_in_view(page, f"#finding-{finding.pk}")
     dismissed = draft_of(review, EXIT_CLAUSE)
     page.fill(f"#dismiss-{dismissed.pk}", "契約書案第12条でデータの提供を定めています。")
     stay_on_page(page, page.locator(f"#draft-{dismissed.pk} .shinsa-inline-form button"))
     assert "自動検出結果を不採用にしました。" in page.inner_text("main")
+    assert page.url.endswith("#spec-findings")  # no draft left: back at the findings
+    assert_in_view(page, "#spec-findings")
     assert not SpecScanResult.objects.filter(
         version__review=review, status=SpecScanResult.Status.PENDING
     ).exists()
@@ -141,7 +166,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     )
     stay_on_page(page, page.locator("#add-finding button[type=submit]"))
     assert "ログの保存期間が定められていません。" in page.inner_text("#spec-findings")
-    assert page.url == review_url
+    added = Finding.objects.filter(case=review).order_by("number").last()
+    assert added is not None
+    assert page.url == f"{review_url}#finding-{added.pk}"
     fill_checklist(page, issues=("neutrality", "security"))
     page.check("input[name=decision][value=returned]")
     submit(page, CASE_PAGE)
@@ -171,6 +198,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     open_task_from_inbox(page, review.number, TASK_PAGE)
     # The exit clause is still missing, but it was decided before: no new draft to decide.
     assert "未判断の自動検出結果はありません。" in page.inner_text("main")
+    # What the department changed: the new specification replaces the first.
+    rounds = page.inner_text("#desk-rounds")
+    assert "仕様書v2.docx" in rounds and "第2回の提出" in rounds
     for finding in findings:
         row = page.locator(f"#spec-findings tr:has(input[name=finding][value='{finding.pk}'])")
         row.locator("select[name=status]").select_option(LedgerStatus.RESOLVED)
@@ -194,6 +224,12 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert review.number in page.inner_text("#case-number")
     page.click("#claim-button")
     wait_for_page(page, re.compile(r"/execute/$"))
+    # The approval page shows every file of the case and the draft (案) of the result.
+    attachments = page.inner_text("#desk-attachments")
+    assert "仕様書v2.docx" in attachments and "仕様書.docx" in attachments
+    preview = page.inner_text("#desk-preview")
+    assert "【案】" in preview and "仕様書確認結果" in preview
+    assert "ログの保存期間が定められていません。" in preview
     page.check("input[name=decision][value=approve]")
     submit(page, CASE_PAGE)
     review.refresh_from_db()
@@ -215,6 +251,9 @@ def test_a_mandatory_spec_review_goes_from_upload_through_revision_to_an_approve
     assert "ログの保存期間が定められていません。" in text
     assert "指摘2のとおり修正しました。" in text
     assert "第2版（仕様書v2.docx" in text
+    # Printed by LibreOffice, the letter keeps within its page count.
+    pages = pdf_pages(download.path().read_bytes(), tmp_path)
+    assert pages <= MAX_PAGES["spec_review_result"]
 
 
 @pytest.mark.parametrize(

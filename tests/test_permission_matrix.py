@@ -108,6 +108,7 @@ READ_NAMES = frozenset(
         "cases",
         "case",
         "case_trace",
+        "document_preview",
         "notifications",
         "document_download",
         "attachment_download",
@@ -288,6 +289,10 @@ def reads(role: str, target: Target) -> bool:
         return role in INCIDENT_READERS
     if target.pattern.name in AUDITOR_CASE_PAGES:
         return role in {"auditor", "approver"}
+    if target.pattern.name == "home:document_preview":
+        # The draft (案) of a decision's document is the governance office's, not the
+        # department's, until it is issued.
+        return role in CASE_READERS
     if app_of(target.pattern) == "users":
         # People and their access are administered by the admin role only, whoever owns them.
         return role == "admin"

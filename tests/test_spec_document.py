@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,11 @@ def test_the_document_lists_each_finding_with_answer_and_resolution(
     assert "予定価格 | 48,500,000円" in text
     assert "契約局審査会の予定日 | 令和7年10月1日" in text  # 2025-10-01
     assert "年度 | 令和7年度" in text
-    assert "予定価格 48,500,000円 ≥ 基準額 36,000,000円（契約局審査会案件）" in text
+    assert "予定価格 48,500,000円 が 基準額 36,000,000円 以上（契約局審査会案件）" in text
+    # A letter: no comparison signs, no hash values, no western years.
+    assert "≥" not in text and "SHA-256" not in text
+    assert not re.search(r"(19|20)\d\d年", text)
+    assert "（公印省略）" in text and "担当・連絡先" in text
     assert "必須（契約局審査会案件）" in text
     assert "判定の根拠 | 契約局の審査会に付議される案件" in text
     assert "第2版（仕様書v2.docx" in text

@@ -486,3 +486,121 @@ def test_a_mandatory_case_without_a_contract_board_date_is_refused(cast: Any, lo
 def test_governance_staff_cannot_register_a_procurement(cast: Any, login: Any) -> None:
     response = login(cast["reviewer"]).get(SpecReviewFlow.start.reverse("execute"))
     assert response.status_code == 403
+
+
+def test_a_note_carried_from_an_earlier_round_is_a_draft_the_reviewer_must_confirm(
+    cast: Any, login: Any, system: Any
+) -> None:
+    from forms.spec_review import CARRIED_NOTE_UNCONFIRMED
+    from tests.spec_cases import decide_all_drafts
+
+    staff, reviewer = login(cast["staff_a"]), login(cast["reviewer"])
+    assert register(staff, system=system.pk).status_code == 302
+    review = SpecReview.objects.get()
+    decide_all_drafts(cast["reviewer"], review)
+    services.add_finding(
+        actor=cast["reviewer"],
+        review=review,
+        perspective=Perspective.SECURITY,
+        text="ログの保存期間が定められていません。",
+        requested_revision="明記してください。",
+    )
+    round_one = {
+        **CHECKLIST_ALL_OK,
+        "result_security": "issue",
+        "note_security": "ログの保存期間の記載がない。",
+        "decision": "returned",
+    }
+    task = open_task(review, SpecReviewFlow.review)
+    assert reviewer.post(execute_url(task), round_one).status_code == 302
+    [finding] = Finding.objects.filter(case=review)
+    task = open_task(review, SpecReviewFlow.resubmit)
+    response = staff.post(
+        execute_url(task),
+        {"spec_file": docx_upload(clean_spec(), "v2.docx"), f"answer_{finding.pk}": "修正済み"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    services.settle_finding(
+        actor=cast["reviewer"],
+        review=review,
+        finding=finding,
+        status=LedgerStatus.RESOLVED,
+        resolution="第2版で確認",
+    )
+
+    # Round 2: the round-1 note comes back as a draft; left as it is, it is refused.
+    task = open_task(review, SpecReviewFlow.review)
+    page = reviewer.get(execute_url(task)).content.decode()
+    assert "ログの保存期間の記載がない。" in page
+    assert 'name="confirm_security"' in page
+    round_two = {
+        **CHECKLIST_ALL_OK,
+        "note_security": "ログの保存期間の記載がない。",
+        "decision": "to_approval",
+    }
+    response = reviewer.post(execute_url(task), round_two)
+    assert response.status_code == 200
+    assert str(CARRIED_NOTE_UNCONFIRMED) in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == CaseStatus.UNDER_REVIEW
+
+    # Rewritten for this round's verdict, it is accepted.
+    round_two["note_security"] = "第2版で保存期間（1年）の記載を確認した。"
+    assert reviewer.post(execute_url(task), round_two).status_code == 302
+    review.refresh_from_db()
+    assert review.status == CaseStatus.AWAITING_APPROVAL
+    assert review.checklist.get(perspective="security").note.startswith("第2版で")
+
+
+def test_each_action_on_the_reviewers_page_comes_back_to_the_row_it_acted_on(
+    cast: Any, login: Any, system: Any
+) -> None:
+    # Issue 17 item 8: the ~5,500 px page jumped to the top after every accept or dismiss.
+    staff, reviewer = login(cast["staff_a"]), login(cast["reviewer"])
+    assert register(staff, system=system.pk).status_code == 302
+    review = SpecReview.objects.get()
+    url = execute_url(open_task(review, SpecReviewFlow.review))
+    pending = list(
+        SpecScanResult.objects.filter(version__review=review, status="pending").order_by("pk")
+    )
+    first, second, third = pending[:3]
+
+    response = reviewer.post(
+        url,
+        {
+            "action": "accept",
+            "result": first.pk,
+            "perspective": "neutrality",
+            "text": first.suggested_text,
+            "requested_revision": first.suggested_revision,
+        },
+    )
+    finding = Finding.objects.get(case=review)
+    assert response["Location"] == f"{url}#finding-{finding.pk}"
+    page = reviewer.get(url).content.decode()
+    assert f'id="finding-{finding.pk}"' in page
+
+    # A dismissal comes back to the next draft still to decide.
+    response = reviewer.post(url, {"action": "dismiss", "result": second.pk, "reason": "別紙"})
+    assert response["Location"] == f"{url}#draft-{third.pk}"
+    assert f'id="draft-{third.pk}"' in reviewer.get(url).content.decode()
+    # A refused one comes back to its own draft, with the reason.
+    response = reviewer.post(url, {"action": "dismiss", "result": third.pk, "reason": ""})
+    assert response["Location"] == f"{url}#draft-{third.pk}"
+
+    response = reviewer.post(
+        url,
+        {
+            "action": "settle",
+            "finding": finding.pk,
+            "status": LedgerStatus.WAIVED,
+            "resolution": "契約書で規定",
+        },
+    )
+    assert response["Location"] == f"{url}#finding-{finding.pk}"
+    # The findings table is laid out with column widths for reading.
+    page = reviewer.get(url).content.decode()
+    assert 'class="shinsa-table shinsa-findings"' in page
+    assert '<col class="shinsa-col-text">' in page
+    # Findings cannot be put in the department's 対応報告 state.
+    assert 'value="reported"' not in page[page.index('id="spec-findings"') :]

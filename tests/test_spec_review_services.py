@@ -60,11 +60,28 @@ def test_an_approved_mandatory_case_may_be_marked_ready_by_its_department_only(
     assert event.changes["mandatory"] == [None, True]
 
 
-def test_an_optional_review_in_progress_does_not_hold_back_the_board(cast: Any) -> None:
+def test_an_optional_review_in_progress_holds_back_the_board_until_approved(cast: Any) -> None:
+    # Issue 17 item 9: the department asked for the review, so the board waits for its answer.
     review = register(
         cast["staff_a"], estimated_price=20_000_000, contract_board_date=None, review_requested=True
     )
     assert review.status == CaseStatus.SUBMITTED
+    with pytest.raises(ValueError, match=services.OPTIONAL_STILL_OPEN):
+        services.mark_ready_for_contract_board(actor=cast["staff_a"], review=review)
+    review.refresh_from_db()
+    assert review.ready_for_board_at is None
+    assert not AuditEvent.objects.filter(action="spec_review.ready_for_board").exists()
+
+
+def test_a_procurement_below_the_threshold_without_a_review_may_go_to_the_board(
+    cast: Any,
+) -> None:
+    review = register(
+        cast["staff_a"],
+        estimated_price=20_000_000,
+        contract_board_date=None,
+        review_requested=False,
+    )
     services.mark_ready_for_contract_board(actor=cast["staff_a"], review=review)
     assert review.ready_for_board_at is not None
 

@@ -374,6 +374,10 @@ _FILLERS: dict[str, Any] = {
     "home:case_package": lambda o: {"pk": o.cases["spec_approved"].pk},
     "home:case_as_of": lambda o: {"pk": o.cases["spec_approved"].pk},
     "home:package_download": lambda o: {"pk": o.job.pk},
+    "home:document_preview": lambda o: {
+        "pk": o.cases["budget_closed"].pk,
+        "template": "budget_check_result",
+    },
     "home:case_unshare": lambda o: {"pk": o.cases["budget_closed"].pk},
     "home:notification_read": lambda o: {"pk": o.notification.pk},
     "home:task_reassign": lambda o: {"pk": _open_task_pk()},

@@ -29,6 +29,7 @@ from governance import permissions
 from governance.budget import selectors as budget_reads
 from governance.budget import services
 from governance.budget.services import BudgetRequestFacts, GuidanceDraft
+from governance.budget.services.review import RESULT_TEMPLATE
 from governance.japanese import fiscal_year_label, fiscal_year_of
 from governance.models import (
     CHECKLIST_FIELDS,
@@ -57,6 +58,8 @@ class BudgetTaskView(CaseTaskView):
     the guidance items still open from earlier years."""
 
     template_name = "workflows/budget_check/task.html"
+    desk = True
+    desk_template = RESULT_TEMPLATE
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -185,6 +188,7 @@ class AnswerQuestionsView(BudgetTaskView):
 
 class ApproveBudgetCheckView(BudgetTaskView):
     form_class = ApprovalForm
+    desk_preview = True
 
     def perform(self, form: Any, case: Any) -> None:
         data = form.cleaned_data

@@ -55,6 +55,7 @@ from governance.rules.services import rule_in_force
 from governance.spec_review import selectors as spec_reads
 from governance.spec_review import services
 from governance.spec_review.services import lock_in_terms
+from governance.spec_review.services.review import DOCUMENT_TEMPLATE
 from workflows.base import (
     CaseFlow,
     CaseFlowAppViewset,
@@ -110,6 +111,8 @@ class ReviewSpecView(CaseTaskView):
     """The reviewer's desk: decide the scan's draft findings, write and settle findings, then
     complete the round with the checklist. Every button but the last stays on this page."""
 
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
     form_class = CompleteReviewForm
     template_name = "workflows/spec_review/review_task.html"
 
@@ -121,6 +124,12 @@ class ReviewSpecView(CaseTaskView):
             initial[f"result_{entry.perspective}"] = entry.result
             initial[f"note_{entry.perspective}"] = entry.note
         return initial
+
+    def extra_form_kwargs(self) -> dict[str, Any]:
+        # The checklist holds what the last completed round wrote: shown again as drafts.
+        return {
+            "carried_notes": {entry.perspective: entry.note for entry in self.case.checklist.all()}
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -144,29 +153,34 @@ class ReviewSpecView(CaseTaskView):
         action = request.POST.get("action", "")
         if action not in self.ACTIONS:
             return super().post(request, *args, **kwargs)
+        anchor = _anchor_of(action, request.POST)
         try:
-            self._act(action, request.POST)
+            anchor = self._act(action, request.POST) or anchor
         except ValueError as exc:
             transaction.set_rollback(True)
             messages.error(request, str(exc))
-        return HttpResponseRedirect(request.get_full_path())
+        # Back to the row acted on (a fragment, no script: the CSP forbids inline scripts),
+        # not to the top of a page several screens long.
+        return HttpResponseRedirect(f"{request.get_full_path()}#{anchor}")
 
-    def _act(self, action: str, data: Any) -> None:
+    def _act(self, action: str, data: Any) -> str:
+        """Do ``action``; return the id of the page element to come back to."""
         review, user = self.case, self.request.user
         form: Any
         if action == "add_finding":
             form = FindingForm(data)
             _require_valid(form)
-            services.add_finding(actor=user, review=review, **form.cleaned_data)
+            added = services.add_finding(actor=user, review=review, **form.cleaned_data)
             messages.success(self.request, _("指摘事項を追加しました。"))
-        elif action in ("accept", "dismiss"):
+            return f"finding-{added.pk}"
+        if action in ("accept", "dismiss"):
             form = AcceptScanResultForm(data) if action == "accept" else DismissScanResultForm(data)
             _require_valid(form)
             result = get_object_or_404(
                 SpecScanResult, pk=form.cleaned_data["result"], version__review=review
             )
             if action == "accept":
-                services.accept_scan_result(
+                accepted = services.accept_scan_result(
                     actor=user,
                     review=review,
                     result=result,
@@ -175,12 +189,13 @@ class ReviewSpecView(CaseTaskView):
                     requested_revision=form.cleaned_data["requested_revision"],
                 )
                 messages.success(self.request, _("自動検出結果を指摘事項に採用しました。"))
-            else:
-                services.dismiss_scan_result(
-                    actor=user, review=review, result=result, reason=form.cleaned_data["reason"]
-                )
-                messages.success(self.request, _("自動検出結果を不採用にしました。"))
-        else:
+                return f"finding-{accepted.pk}"
+            services.dismiss_scan_result(
+                actor=user, review=review, result=result, reason=form.cleaned_data["reason"]
+            )
+            messages.success(self.request, _("自動検出結果を不採用にしました。"))
+            return _next_draft(review, result)
+        if action == "settle":
             form = SettleFindingForm(data)
             _require_valid(form)
             finding = get_object_or_404(Finding, pk=form.cleaned_data["finding"], case=review)
@@ -192,6 +207,8 @@ class ReviewSpecView(CaseTaskView):
                 resolution=form.cleaned_data["resolution"],
             )
             messages.success(self.request, _("指摘事項の対応状況を更新しました。"))
+            return f"finding-{finding.pk}"
+        return ""
 
     def perform(self, form: Any, case: Any) -> None:
         services.complete_review(
@@ -201,6 +218,28 @@ class ReviewSpecView(CaseTaskView):
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
         )
+
+
+def _anchor_of(action: str, data: Any) -> str:
+    """Where a refused action comes back to: its own draft or finding row, else its form."""
+    if action in ("accept", "dismiss") and str(data.get("result", "")).isdigit():
+        return f"draft-{data['result']}"
+    if action == "settle" and str(data.get("finding", "")).isdigit():
+        return f"finding-{data['finding']}"
+    return "add-finding" if action == "add_finding" else "spec-findings"
+
+
+def _next_draft(review: SpecReview, decided: SpecScanResult) -> str:
+    """After a draft is dismissed: the next draft still to decide, else the findings table."""
+    following = (
+        SpecScanResult.objects.filter(
+            version__review=review, status=SpecScanResult.Status.PENDING, pk__gt=decided.pk
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"draft-{following}" if following else "spec-findings"
 
 
 def _require_valid(form: Any) -> None:
@@ -215,6 +254,8 @@ def _require_valid(form: Any) -> None:
 
 
 class ResubmitSpecView(CaseTaskView):
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
     form_class = ResubmitSpecForm
     template_name = "workflows/spec_review/resubmit_task.html"
 
@@ -242,6 +283,9 @@ class ResubmitSpecView(CaseTaskView):
 
 
 class ApproveSpecView(CaseTaskView):
+    desk = True
+    desk_template = DOCUMENT_TEMPLATE
+    desk_preview = True
     form_class = ApproveSpecReviewForm
     template_name = "workflows/spec_review/approve_task.html"
 

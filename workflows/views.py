@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from governance.cases.selectors import concrete_case
+from governance.decisions.desk import decision_desk
 from governance.models import Case
 
 
@@ -85,6 +86,12 @@ class CaseTaskView(_StepMixin, generic.FormView):
 
     template_name = "workflows/task.html"
     success_message = _("{number}: 「{task}」を完了しました。")
+    # A decision page shows the case's files, what changed between rounds and the documents
+    # issued (``governance.decisions.desk``); with ``desk_preview`` also the draft (案) of the
+    # document ``desk_template`` the decision will issue.
+    desk = False
+    desk_template = ""
+    desk_preview = False
 
     def perform(self, form: Any, case: Any) -> None:
         raise NotImplementedError
@@ -109,6 +116,15 @@ class CaseTaskView(_StepMixin, generic.FormView):
         context["case"] = self.case
         context["case_messages"] = self.case.messages.select_related("author__department")
         context["task_title"] = self.request.activation.flow_task.task_title
+        if self.desk:
+            context.update(
+                decision_desk(
+                    self.request.user,
+                    self.case,
+                    template=self.desk_template,
+                    preview=self.desk_preview,
+                )
+            )
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -21,6 +21,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
@@ -78,6 +79,18 @@ def _table(document: object, columns: int, header: list[str] | None = None) -> o
 
 
 def _fix_widths(table: object, widths: list[float]) -> None:
+    """Column widths for content, written where every reader looks: the table grid (which
+    LibreOffice follows; without it every column gets the same width), each cell, and a
+    fixed layout so that Word does not autofit them away."""
+    table.autofit = False  # type: ignore[attr-defined]
+    tbl = table._tbl  # type: ignore[attr-defined]
+    layout = tbl.tblPr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl.tblPr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    for column, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Mm(width)
     for row in table.rows:  # type: ignore[attr-defined]
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Mm(width)
@@ -94,6 +107,20 @@ def _loop_rows(table: object, loop: str, cells: list[str]) -> None:
     _cell(closing[0], "{%tr endfor %}")
 
 
+def _contact_block(document: object) -> None:
+    """担当・連絡先: the office's section, the person in charge, extension and e-mail."""
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    _paragraph(document, "")
+    _paragraph(document, "担当・連絡先", align=right, space_after=0)
+    _paragraph(document, "{{ contact_section }}　{{ contact_name }}", align=right, space_after=0)
+    _paragraph(document, "{%p if contact_extension %}")
+    _paragraph(document, "内線 {{ contact_extension }}", align=right, space_after=0)
+    _paragraph(document, "{%p endif %}")
+    _paragraph(document, "{%p if contact_email %}")
+    _paragraph(document, "電子メール {{ contact_email }}", align=right, space_after=0)
+    _paragraph(document, "{%p endif %}")
+
+
 def build() -> bytes:
     document = Document()
     section = document.sections[0]
@@ -104,10 +131,18 @@ def build() -> bytes:
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
     center = WD_ALIGN_PARAGRAPH.CENTER
+    # A preview before approval (``draft``) is marked 案 above everything else.
+    _paragraph(document, "{%p if draft %}")
+    _paragraph(document, "【案】", align=center, bold=True, size=16)
+    _paragraph(document, "{%p endif %}")
     _paragraph(document, "{{ number }}", align=right, space_after=0)
     _paragraph(document, "{{ issued_on|era_date }}", align=right)
     _paragraph(document, "{{ department }}長　様")
-    _paragraph(document, "{{ office }}長", align=right, space_after=12)
+    _paragraph(document, "{{ issuer_title }}", align=right, space_after=0)
+    _paragraph(document, "{%p if omit_seal %}")
+    _paragraph(document, "（公印省略）", align=right, space_after=0)
+    _paragraph(document, "{%p endif %}")
+    _paragraph(document, "", space_after=8)
     _paragraph(
         document, "予算確認結果通知（技術的助言）", align=center, bold=True, size=14, space_after=12
     )
@@ -134,13 +169,13 @@ def build() -> bytes:
         cells = facts.add_row().cells  # type: ignore[attr-defined]
         _cell(cells[0], label, bold=True)
         _cell(cells[1], value)
-    _fix_widths(facts, [55, 105])
+    _fix_widths(facts, [50, 110])
 
     _paragraph(document, "")
     _paragraph(document, "2　確認結果　{{ result }}", bold=True)
     checklist = _table(document, 2, header=["確認の観点", "結果"])
     _loop_rows(checklist, "row in checklist", ["{{ row.perspective }}", "{{ row.outcome }}"])
-    _fix_widths(checklist, [80, 80])
+    _fix_widths(checklist, [70, 90])
     _paragraph(document, "{%p if review_notes %}")
     _paragraph(document, "所見: {{ review_notes }}")
     _paragraph(document, "{%p endif %}")
@@ -158,7 +193,7 @@ def build() -> bytes:
             "{{ item.due_date|era_date }}",
         ],
     )
-    _fix_widths(guidance, [12, 33, 80, 35])
+    _fix_widths(guidance, [12, 30, 86, 32])
     _paragraph(document, "{%p if not guidance_items %}")
     _paragraph(document, "指導事項はありません。")
     _paragraph(document, "{%p endif %}")
@@ -166,6 +201,7 @@ def build() -> bytes:
     _paragraph(document, "")
     _paragraph(document, "審査担当　{{ reviewer }}　　決裁　{{ approver }}", align=right)
     _paragraph(document, "以上", align=right)
+    _contact_block(document)
 
     properties = document.core_properties
     properties.author = "審査 Shinsa"

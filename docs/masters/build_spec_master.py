@@ -21,6 +21,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
@@ -42,22 +43,26 @@ OVERVIEW_ROWS = [
     ("確認区分", "{{ category }}"),
     ("判定理由", "{{ routing_reason }}"),
     ("判定の根拠", "{{ rule_basis }}"),
-    ("確認した仕様書", "{{ spec_version }}（{{ spec_file }}、SHA-256 {{ spec_sha256 }}…）"),
+    ("確認した仕様書", "{{ spec_version }}（{{ spec_file }}）"),
     ("確認回数", "{{ rounds }}回"),
 ]
+OVERVIEW_WIDTHS = [40, 126]
 CHECKLIST_COLUMNS = [
-    ("観点", "{{ c.perspective }}", 45),
+    ("観点", "{{ c.perspective }}", 40),
     ("結果", "{{ c.result }}", 20),
-    ("所見", "{{ c.note }}", 95),
+    ("所見", "{{ c.note }}", 106),
 ]
+# Widths (mm, 166 in all) for content: the texts get the room, the number and the status
+# what they need; table text is set a little smaller than the letter's.
 FINDING_COLUMNS = [
     ("No.", "{{ f.number }}", 10),
-    ("観点", "{{ f.perspective }}", 22),
-    ("指摘事項", "{{ f.text }}（{{ f.raised_on }}）", 35),
-    ("修正依頼内容", "{{ f.requested_revision }}", 35),
-    ("部局の回答", "{{ f.answer }}", 32),
-    ("対応状況", "{{ f.status }}{% if f.resolution %}：{{ f.resolution }}{% endif %}", 26),
+    ("観点", "{{ f.perspective }}", 20),
+    ("指摘事項", "{{ f.text }}（{{ f.raised_on }}）", 38),
+    ("修正依頼内容", "{{ f.requested_revision }}", 38),
+    ("部局の回答", "{{ f.answer }}", 36),
+    ("対応状況", "{{ f.status }}{% if f.resolution %}：{{ f.resolution }}{% endif %}", 24),
 ]
+TABLE_TEXT = Pt(9.5)
 
 
 def _paragraph(document, text="", *, align=None, bold=False, size=None):
@@ -76,6 +81,25 @@ def _cell(cell, text, *, bold=False):
     cell.text = ""
     run = cell.paragraphs[0].add_run(text)
     run.bold = bold
+    run.font.size = TABLE_TEXT
+
+
+def _fix_widths(table, widths):
+    """Column widths for content, written where every reader looks: the table grid (which
+    LibreOffice follows; without it every column gets the same width), each cell, and a
+    fixed layout so that Word does not autofit them away."""
+    table.autofit = False
+    tbl = table._tbl
+    layout = tbl.tblPr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tbl.tblPr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    for column, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
 
 
 def _repeating_table(document, columns, loop):
@@ -83,11 +107,10 @@ def _repeating_table(document, columns, loop):
     table = document.add_table(rows=4, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for index, (title, tag, width) in enumerate(columns):
+    for index, (title, tag, _width) in enumerate(columns):
         _cell(table.rows[0].cells[index], title, bold=True)
         _cell(table.rows[2].cells[index], tag)
-        for row in table.rows:
-            row.cells[index].width = Mm(width)
+    _fix_widths(table, [width for _title, _tag, width in columns])
     _cell(table.rows[1].cells[0], "{%tr for " + loop + " %}")
     _cell(table.rows[3].cells[0], "{%tr endfor %}")
     return table
@@ -106,11 +129,18 @@ def build() -> bytes:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
+    # A preview before approval (``draft``) is marked 案 above everything else.
+    _paragraph(document, "{%p if draft %}")
+    _paragraph(document, "【案】", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16)
+    _paragraph(document, "{%p endif %}")
     _paragraph(document, "{{ document_number }}", align=right)
     _paragraph(document, "{{ issued_on|era_date }}", align=right)
     _paragraph(document)
     _paragraph(document, "{{ department }}長　様")
-    _paragraph(document, "スマートシティ戦略部 行政DX推進課長", align=right)
+    _paragraph(document, "{{ issuer_title }}", align=right)
+    _paragraph(document, "{%p if omit_seal %}")
+    _paragraph(document, "（公印省略）", align=right)
+    _paragraph(document, "{%p endif %}")
     _paragraph(document)
     _paragraph(document, "仕様書確認結果", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=14)
     _paragraph(document)
@@ -129,7 +159,7 @@ def build() -> bytes:
     for row, (label, tag) in zip(overview.rows, OVERVIEW_ROWS, strict=True):
         _cell(row.cells[0], label, bold=True)
         _cell(row.cells[1], tag)
-        row.cells[0].width, row.cells[1].width = Mm(45), Mm(115)
+    _fix_widths(overview, OVERVIEW_WIDTHS)
 
     _paragraph(document)
     _paragraph(document, "2　確認観点ごとの結果", bold=True)
@@ -157,6 +187,15 @@ def build() -> bytes:
     _paragraph(document, "審査担当　{{ reviewer }}", align=right)
     _paragraph(document, "決裁　{{ approver }}（{{ approved_on|era_date }}）", align=right)
     _paragraph(document, "以上", align=right)
+    _paragraph(document)
+    _paragraph(document, "担当・連絡先", align=right)
+    _paragraph(document, "{{ contact_section }}　{{ contact_name }}", align=right)
+    _paragraph(document, "{%p if contact_extension %}")
+    _paragraph(document, "内線 {{ contact_extension }}", align=right)
+    _paragraph(document, "{%p endif %}")
+    _paragraph(document, "{%p if contact_email %}")
+    _paragraph(document, "電子メール {{ contact_email }}", align=right)
+    _paragraph(document, "{%p endif %}")
 
     properties = document.core_properties
     properties.title = "仕様書確認結果"

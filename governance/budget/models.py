@@ -179,6 +179,8 @@ class GuidanceItem(LedgerItem):
         blank=True,
         related_name="+",
     )
+    # Why the governance office did not accept the department's last report (対応報告).
+    reopen_reason = models.TextField(_("差戻しの理由"), blank=True)
 
     class Meta(LedgerItem.Meta):
         verbose_name = _("指導事項")

@@ -3,8 +3,9 @@ guidance-item ledger (指導事項台帳). Thin: parse, call a selector or servi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.views import generic
 from forms.budget import (
     BudgetSeasonForm,
     EditBudgetSeasonForm,
+    ReopenGuidanceItemForm,
     ResolveGuidanceItemForm,
     WaiveGuidanceItemForm,
 )
@@ -190,42 +192,56 @@ class GuidanceItemView(generic.TemplateView):
         user = self.request.user
         item = self.item
         is_open = item.status == LedgerStatus.OPEN
+        reported = item.status == LedgerStatus.REPORTED
         context.update(
             item=item,
             can_resolve=is_open and permissions.can_resolve_guidance_item(user, item),
             can_waive=is_open and permissions.can_waive_guidance_item(user, item),
+            can_confirm=reported and permissions.can_confirm_guidance_item(user, item),
             resolve_form=kwargs.get("resolve_form") or ResolveGuidanceItemForm(),
             waive_form=kwargs.get("waive_form") or WaiveGuidanceItemForm(),
+            reopen_form=kwargs.get("reopen_form") or ReopenGuidanceItemForm(),
         )
         return context
 
+    FORMS: ClassVar[dict[str, tuple[Any, str]]] = {
+        "resolve": (ResolveGuidanceItemForm, "resolve_form"),
+        "waive": (WaiveGuidanceItemForm, "waive_form"),
+        "confirm": (forms.Form, "confirm_form"),
+        "reopen": (ReopenGuidanceItemForm, "reopen_form"),
+    }
+
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
-        action = request.POST.get("action")
-        if action == "resolve":
-            form: Any = ResolveGuidanceItemForm(request.POST, request.FILES)
-            key = "resolve_form"
-        elif action == "waive":
-            form = WaiveGuidanceItemForm(request.POST)
-            key = "waive_form"
-        else:
+        action = request.POST.get("action", "")
+        if action not in self.FORMS:
             raise PermissionDenied
+        form_class, key = self.FORMS[action]
+        form: Any = form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    if action == "resolve":
-                        services.resolve_guidance_item(
-                            actor=request.user,
-                            item=self.item,
-                            evidence=form.cleaned_data["evidence"],
-                            upload=form.cleaned_data.get("file"),
-                        )
-                    else:
-                        services.waive_guidance_item(
-                            actor=request.user, item=self.item, reason=form.cleaned_data["reason"]
-                        )
+                    self._act(action, form.cleaned_data)
             except ValueError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("指導事項の対応を登録しました。"))
                 return HttpResponseRedirect(reverse("budget:item", args=[self.item.pk]))
+        if action == "confirm":
+            for error in form.non_field_errors():
+                messages.error(request, error)
+            return HttpResponseRedirect(reverse("budget:item", args=[self.item.pk]))
         return self.render_to_response(self.get_context_data(**{key: form}))
+
+    def _act(self, action: str, data: dict[str, Any]) -> None:
+        actor: Any = self.request.user
+        item = self.item
+        if action == "resolve":
+            services.resolve_guidance_item(
+                actor=actor, item=item, evidence=data["evidence"], upload=data.get("file")
+            )
+        elif action == "waive":
+            services.waive_guidance_item(actor=actor, item=item, reason=data["reason"])
+        elif action == "confirm":
+            services.confirm_guidance_item(actor=actor, item=item)
+        else:
+            services.reopen_guidance_item(actor=actor, item=item, reason=data["reason"])

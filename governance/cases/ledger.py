@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 class LedgerStatus(models.TextChoices):
     OPEN = "open", _("未対応")
+    # The department says it is done; the governance office confirms (対応済) or reopens it.
+    REPORTED = "reported", _("対応報告")
     RESOLVED = "resolved", _("対応済")
     WAIVED = "waived", _("対応不要")
 

@@ -4,6 +4,7 @@ timeline, read only."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from governance import permissions
 from governance.cases.selectors import access_case
 from governance.decisions import (
+    desk,
     exports,
     extractions,
     package,
@@ -229,3 +231,19 @@ def case_as_of(request: Any, pk: int) -> HttpResponse:
             "not_existing": _(point_in_time.NOT_EXISTING),
         },
     )
+
+
+@require_safe
+def document_preview(request: Any, pk: int, template: str) -> HttpResponse:
+    """The .docx the case's approval would issue, as the case is now, marked 案."""
+    case = access_case(request.user, pk)
+    if template not in desk.BUILDERS:
+        raise Http404
+    data = desk.render_preview(request.user, case, template)
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    filename = quote(f"{case.number}_案.docx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -134,7 +134,7 @@ from governance.network.models import (
     ValidityBasis,
 )
 from governance.org.models import Department, ReportingBody, Section, User
-from governance.rules.models import Rule, RuleKey
+from governance.rules.models import DocumentSettings, Rule, RuleKey
 from governance.spec_review.models import (
     ChecklistResult,
     Finding,
@@ -208,6 +208,7 @@ __all__ = [
     "Delegation",
     "Department",
     "Direction",
+    "DocumentSettings",
     "DocumentVersion",
     "EmailDigest",
     "EventAttachment",

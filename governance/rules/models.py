@@ -114,3 +114,45 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_key_display()} {self.value:,}（{self.effective_from}年度〜）"
+
+
+class DocumentSettings(models.Model):
+    """One version of what the office's outgoing documents print about the office itself: the
+    number format, the letterhead (issuer's title, office name), the contact block and
+    whether 公印省略 is printed. In force from ``effective_from`` (a fiscal year, the year a
+    document is issued in) until a later version; never edited in place, so a document can
+    always be told apart by the version it was made with."""
+
+    effective_from = models.PositiveIntegerField(_("適用開始年度"), unique=True)
+    # ``{year}`` is the issuing fiscal year's short era label (R8), ``{serial}`` the number.
+    number_format = models.CharField(
+        _("文書番号の書式"),
+        max_length=50,
+        help_text=_("{year} に年度の略号（R8 など）、{serial} に通し番号が入ります。"),
+    )
+    issuer_title = models.CharField(_("発信者の職名"), max_length=100)
+    office_name = models.CharField(_("発信課の名称"), max_length=100)
+    contact_section = models.CharField(_("担当（係・グループ）"), max_length=100, blank=True)
+    contact_extension = models.CharField(_("内線番号"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("連絡先メールアドレス"), blank=True)
+    omit_seal = models.BooleanField(_("公印省略と表示する"), default=False)
+    basis = models.TextField(_("変更の理由"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文書の発信者設定")
+        verbose_name_plural = _("文書の発信者設定")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        from governance.japanese import fiscal_year_label
+
+        return f"{self.issuer_title}（{fiscal_year_label(self.effective_from)}〜）"

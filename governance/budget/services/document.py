@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.budget.services.review import ISSUING_OFFICE, RESULT_TEMPLATE, RESULT_TITLE
-from governance.cases.services.documents import DocumentContent, document_builder
+from governance.budget.services.review import RESULT_TEMPLATE, RESULT_TITLE
+from governance.cases.services.documents import DocumentContent, document_builder, office_context
 from governance.models import (
     AdvisoryDocument,
     BudgetCheck,
@@ -27,7 +27,7 @@ def build_result_document(case: Case) -> DocumentContent:
         .values_list("number", flat=True)
         .first()
     )
-    issued = check.approved_at or timezone.now()
+    issued = timezone.localtime(check.approved_at or timezone.now()).date()
     items = [
         {
             "sequence": item.sequence,
@@ -39,8 +39,8 @@ def build_result_document(case: Case) -> DocumentContent:
     ]
     context = {
         "number": number or "",
-        "issued_on": timezone.localtime(issued).date(),
-        "office": ISSUING_OFFICE,
+        "issued_on": issued,
+        **office_context(issued, check.reviewer),
         "case_number": check.number,
         "title": check.title,
         "department": check.department.name,

@@ -84,6 +84,8 @@ GUIDANCE_DUE_IN_PAST = gettext_noop("指導事項の対応期限には今日以�
 RETURN_REASON_REQUIRED = gettext_noop("差戻しの理由を入力してください。")
 EVIDENCE_REQUIRED = gettext_noop("対応内容（根拠）を入力してください。")
 WAIVE_REASON_REQUIRED = gettext_noop("対応不要とする理由を入力してください。")
+ITEM_NOT_REPORTED = gettext_noop("この指導事項は対応報告を待っている状態ではありません。")
+REOPEN_REASON_REQUIRED = gettext_noop("対応報告を差し戻す理由を入力してください。")
 ITEM_NOT_OPEN = gettext_noop("この指導事項はすでに対応済みまたは対応不要になっています。")
 ITEM_NOT_ISSUED = gettext_noop(
     "この指導事項はまだ通知されていません（決裁後に対応を登録できます）。"

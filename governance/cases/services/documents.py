@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from governance.documents import render_docx, sha256_hex
 from governance.japanese import fiscal_year_of, fiscal_year_short
 from governance.jobs import outbox
 from governance.models import AdvisoryDocument, Case, DocumentVersion, Job
+from governance.rules.services import document_settings_in_force, format_document_number
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,22 @@ def document_builder(template: str) -> Callable[[Builder], Builder]:
     return register
 
 
+def office_context(issued_on: dt.date, contact: Any = None) -> dict[str, Any]:
+    """What a master prints about the office: the letterhead, 公印省略 and the contact block
+    (担当・連絡先), from the settings in force in the fiscal year of ``issued_on``; the
+    contact's name is the person in charge of the case (``contact``, the reviewer)."""
+    office = document_settings_in_force(fiscal_year_of(issued_on))
+    return {
+        "issuer_title": office.issuer_title,
+        "office_name": office.office_name,
+        "omit_seal": office.omit_seal,
+        "contact_section": office.contact_section or office.office_name,
+        "contact_name": contact.display_name if contact is not None else "",
+        "contact_extension": office.contact_extension,
+        "contact_email": office.contact_email or (getattr(contact, "email", "") or ""),
+    }
+
+
 def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
     """Create the case's document for ``template`` (numbered once) and request a version.
 
@@ -62,7 +80,11 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
             document = AdvisoryDocument.objects.create(
                 case=case,
                 template=template,
-                number=f"{fiscal_year_short(issued_in)}行DX第{serial}号",
+                number=format_document_number(
+                    document_settings_in_force(issued_in).number_format,
+                    year=fiscal_year_short(issued_in),
+                    serial=serial,
+                ),
                 title=title,
             )
         outbox.enqueue("render_document", {"document_id": document.pk}, case=case, created_by=actor)

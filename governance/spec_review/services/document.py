@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from governance.cases.services.documents import DocumentContent, document_builder
+from governance.cases.services.documents import DocumentContent, document_builder, office_context
+from governance.japanese import fiscal_year_label
 from governance.karte.rules import lock_in_status
 from governance.models import (
     AdvisoryDocument,
@@ -22,6 +23,7 @@ from governance.spec_review.services.review import DOCUMENT_TEMPLATE, DOCUMENT_T
 
 LEDGER_STATUS_LABEL = {
     LedgerStatus.OPEN: "未対応",
+    LedgerStatus.REPORTED: "対応報告",
     LedgerStatus.RESOLVED: "対応済",
     LedgerStatus.WAIVED: "対応不要",
 }
@@ -33,17 +35,34 @@ def lock_in_summary(system: InformationSystem | None) -> str:
         return "対象システムはシステムカルテに登録されていません。"
     status = lock_in_status(system)
     tenure = status.tenure
-    if tenure.latest_fiscal_year is None:
+    if tenure.latest_fiscal_year is None or tenure.since_fiscal_year is None:
         return f"{system.name}: 契約履歴が登録されていません。"
     text = (
         f"{system.name}: {tenure.vendor_name} が {tenure.years} 年継続して運用"
-        f"（{tenure.since_fiscal_year}年度〜{tenure.latest_fiscal_year}年度）。"
+        f"（{fiscal_year_label(tenure.since_fiscal_year)}〜"
+        f"{fiscal_year_label(tenure.latest_fiscal_year)}）。"
     )
     if status.flagged:
         return text + f"同一事業者 {status.threshold_years} 年以上のため、ロックインの可能性あり。"
     if not status.customisable:
         return text + "カスタマイズできない区分のため、ロックインの判定対象外。"
     return text
+
+
+#: The comparison signs of the routing record, as a letter words them.
+LETTER_WORDING = (
+    (" ≥ ", " が "),
+    ("（契約局審査会案件）", " 以上（契約局審査会案件）"),
+    (" < ", " が "),
+    ("（仕様書確認は任意）", " 未満（仕様書確認は任意）"),
+)
+
+
+def letter_wording(reason: str) -> str:
+    """The routing reason as a letter says it: words, not the comparison signs of the record."""
+    for sign, words in LETTER_WORDING:
+        reason = reason.replace(sign, words)
+    return reason
 
 
 @document_builder(DOCUMENT_TEMPLATE)
@@ -77,11 +96,10 @@ def build_spec_review_result(case: Case) -> DocumentContent:
             if review.review_requested
             else "対象外"
         ),
-        "routing_reason": review.routing_reason,
+        "routing_reason": letter_wording(review.routing_reason),
         "rule_basis": review.rule.basis if review.rule else "",
         "spec_version": f"第{latest.number}版",
         "spec_file": latest.attachment.original_name,
-        "spec_sha256": latest.attachment.sha256[:16],
         "rounds": review.rounds.count(),
         "checklist": [
             {
@@ -110,5 +128,6 @@ def build_spec_review_result(case: Case) -> DocumentContent:
         "reviewer": review.reviewer.display_name if review.reviewer else "",
         "approver": review.approver.display_name if review.approver else "",
         "approved_on": issued,
+        **office_context(issued, review.reviewer),
     }
     return DocumentContent(title=DOCUMENT_TITLE, context=context)

@@ -91,6 +91,10 @@ MANDATORY_NOT_APPROVED = gettext_noop(
     "できません。"
 )
 ALREADY_READY = gettext_noop("既に契約局審査会への付議準備完了として登録されています。")
+OPTIONAL_STILL_OPEN = gettext_noop(
+    "依頼された仕様書確認が終わっていません。確認結果が決裁されるまで、契約局審査会への"
+    "付議準備完了にはできません。"
+)
 
 #: The statuses in which the reviewer works on the case.
 REVIEWABLE = (CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW)
@@ -279,7 +283,7 @@ def settle_finding(
     _require_reviewable(actor, review)
     if finding.case_id != review.pk:
         raise ValueError(_(RESULT_OF_OTHER_CASE))
-    if status not in LedgerStatus.values:
+    if status not in LedgerStatus.values or status == LedgerStatus.REPORTED:
         raise ValueError(_(UNKNOWN_DECISION))
     if status != LedgerStatus.OPEN and not resolution.strip():
         raise ValueError(_(RESOLUTION_REQUIRED))
@@ -545,6 +549,9 @@ def ready_for_board_error(actor: Any, review: SpecReview) -> str | None:
         return ALREADY_READY
     if review.mandatory and review.status != CaseStatus.APPROVED:
         return MANDATORY_NOT_APPROVED
+    # An optional review the department asked for is answered before the board, too.
+    if review.review_requested and review.status != CaseStatus.APPROVED:
+        return OPTIONAL_STILL_OPEN
     return None
 
 
