@@ -148,6 +148,14 @@ class IncidentsApp(ShinsaApp):
     event_path = path("events/<int:pk>/", incidents.event_detail, name="event")
     mine_path = path("mine/", incidents.mine, name="mine")
     incident_path = path("<int:pk>/", incidents.IncidentView.as_view(), name="incident")
+    incident_document_path = path(
+        "<int:pk>/documents/", incidents.generate_document, name="incident_document"
+    )
+    incident_document_download_path = path(
+        "<int:pk>/documents/<int:version>/",
+        incidents.download_document,
+        name="incident_document_download",
+    )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return incident_permissions.can_report_event(user) or permissions.reads_incidents(user)
