@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from governance.cases.models import Case
+from governance.org.models import ReportingBody
 
 RAW_MAX_BYTES = 32 * 1024
 
@@ -276,7 +277,23 @@ class Incident(Case):
     pd_recovered_unviewed = models.BooleanField(_("閲覧前に全て回収"), default=False)
     pd_recovery_evidence = models.TextField(_("回収の根拠"), blank=True)
     pd_my_number = models.BooleanField(_("特定個人情報（マイナンバー）"), default=False)
-    pd_reporting_body = models.CharField(_("報告主体"), max_length=100, blank=True)
+    pd_my_number_system = models.BooleanField(
+        _("情報提供ネットワークシステム・個人番号利用事務のシステムからの漏えい等"), default=False
+    )
+    pd_ordinance_sensitive = models.BooleanField(_("条例要配慮個人情報"), default=False)
+    pd_publicly_viewable = models.BooleanField(_("不特定多数の者が閲覧できる状態"), default=False)
+    # The 行政機関の長等 reporting in its own name, copied from the department (choices of
+    # ``ReportingBody``); blank reads as 知事.
+    pd_reporting_body = models.CharField(
+        _("報告主体"), max_length=100, blank=True, choices=ReportingBody.choices
+    )
+    # A leak at a 委託先: the prefecture's clocks start when the vendor's notice is received.
+    vendor_notice_received_at = models.DateTimeField(
+        _("委託先からの通知の受領日時"), null=True, blank=True
+    )
+    # The versions of the obligation rules this incident was evaluated under (kept, so a later
+    # rule version does not change what it owes): {key: {id, value, effective_from, basis}}.
+    obligation_rules = models.JSONField(_("報告義務の判定ルール"), default=dict, blank=True)
     # response
     root_cause = models.TextField(_("原因"), blank=True)
     recurrence_prevention = models.TextField(_("再発防止策"), blank=True)

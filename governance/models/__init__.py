@@ -55,6 +55,15 @@ from governance.incidents.models import (
     TimelineEntry,
     Tlp,
 )
+from governance.incidents.obligations.models import (
+    ObligationStatus,
+    ObligationSubmission,
+    Recipient,
+    ReportingObligation,
+    Requirement,
+    Stage,
+    SubmissionMethod,
+)
 from governance.integrations.models import (
     IntegrationKey,
     IntegrationKeyRequest,
@@ -112,7 +121,7 @@ from governance.network.models import (
     TargetKind,
     ValidityBasis,
 )
-from governance.org.models import Department, Section, User
+from governance.org.models import Department, ReportingBody, Section, User
 from governance.rules.models import Rule, RuleKey
 from governance.spec_review.models import (
     ChecklistResult,
@@ -211,6 +220,8 @@ __all__ = [
     "NetworkConnection",
     "NetworkSegment",
     "Notification",
+    "ObligationStatus",
+    "ObligationSubmission",
     "Observable",
     "Outcome",
     "Perspective",
@@ -218,8 +229,12 @@ __all__ = [
     "ProcurementType",
     "Proposal",
     "Protocol",
+    "Recipient",
+    "ReportingBody",
+    "ReportingObligation",
     "RequestKind",
     "RequestStatus",
+    "Requirement",
     "ReviewStage",
     "ReviewTrigger",
     "Rule",
@@ -233,6 +248,8 @@ __all__ = [
     "SpecReviewRound",
     "SpecScanResult",
     "SpecVersion",
+    "Stage",
+    "SubmissionMethod",
     "SystemKind",
     "TargetKind",
     "TaskTemplate",

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from governance import permissions
-from governance.models import Department, Section, User
+from governance.models import Department, ReportingBody, Section, User
 from governance.org.services import assign_liaison, assign_security_manager
 from governance.roles import Role
 
@@ -56,6 +56,13 @@ DEPARTMENTS: list[tuple[str, str, str, list[str]]] = [
     ("kyoiku", "教育庁", "Board of Education", ["教育総務企画課", "高等学校課"]),
     ("kiki", "危機管理室", "Crisis Management Office", ["防災企画課"]),
 ]
+
+#: The 行政機関の長等 reporting for a department in its own name (the rest: 知事).
+REPORTING_BODIES = {
+    "gikai": ReportingBody.ASSEMBLY,
+    "jinji": ReportingBody.PERSONNEL_COMMISSION,
+    "kyoiku": ReportingBody.BOARD_OF_EDUCATION,
+}
 
 # (username, family name, given name, role, department code, section, e-mail)
 USERS: list[tuple[str, str, str, str, str, str]] = [
@@ -133,7 +140,13 @@ def load(stdout: Any) -> list[tuple[str, str, str, str]]:
     departments: dict[str, Department] = {}
     for order, (code, name, name_en, sections) in enumerate(DEPARTMENTS, start=1):
         department, _created = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "sort_order": order,
+                "reporting_body": REPORTING_BODIES.get(code, ReportingBody.GOVERNOR),
+            },
         )
         departments[code] = department
         for section_order, section_name in enumerate(sections, start=1):

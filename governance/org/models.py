@@ -8,6 +8,21 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
+class ReportingBody(models.TextChoices):
+    """The 行政機関の長等 that reports a leak in its own name (NEXT_WAVE §0 finding 4). The 議会 is
+    outside 行政機関等 (個人情報保護法第2条第11項第2号「議会を除く」): its own 条例 applies."""
+
+    GOVERNOR = "governor", _("知事")
+    BOARD_OF_EDUCATION = "board_of_education", _("教育委員会")
+    PERSONNEL_COMMISSION = "personnel_commission", _("人事委員会")
+    ELECTION_COMMISSION = "election_commission", _("選挙管理委員会")
+    AUDIT_COMMISSIONERS = "audit_commissioners", _("監査委員")
+    PUBLIC_SAFETY_COMMISSION = "public_safety_commission", _("公安委員会")
+    LABOR_COMMISSION = "labor_commission", _("労働委員会")
+    PUBLIC_ENTERPRISE = "public_enterprise", _("公営企業管理者")
+    ASSEMBLY = "assembly", _("議会")
+
+
 class Department(models.Model):
     """One 部局 of the prefecture (総務部, 財務部, …): it owns systems and opens review cases.
 
@@ -37,6 +52,13 @@ class Department(models.Model):
         null=True,
         blank=True,
         related_name="security_manager_for",
+    )
+    # Who reports the department's leaks to the 個人情報保護委員会 (copied onto an incident).
+    reporting_body = models.CharField(
+        _("報告主体"),
+        max_length=30,
+        choices=ReportingBody.choices,
+        default=ReportingBody.GOVERNOR,
     )
     group = models.OneToOneField(
         Group,

@@ -28,6 +28,26 @@ class RuleKey(models.TextChoices):
         "publication_decision_business_days",
         _("公表の判断期限（開庁日）"),
     )
+    # Reporting obligations of incidents (NEXT_WAVE §B.6, §F.2, §F.5); migration 0019.
+    PPC_ORDINANCE_SENSITIVE_APPLIES = (
+        "ppc_ordinance_sensitive_applies",
+        _("条例要配慮個人情報を報告の対象とする（1: する、0: しない）"),
+    )
+    PPC_FIRST_DAY_EXCLUDED = (
+        "ppc_first_day_excluded",
+        _("報告期限の初日不算入（1: 翌日から数える、0: 知った日から数える）"),
+    )
+    PPC_HOLIDAY_ROLL = (
+        "ppc_holiday_roll",
+        _("報告期限の末日が行政機関の休日のとき翌開庁日とする（1: する、0: しない）"),
+    )
+    MIC_REPORT_MIN_LEVEL = "mic_report_min_level", _("総務省へ報告するサイバー事案の重大度（以上）")
+    PUBLICATION_DECISION_MIN_LEVEL = (
+        "publication_decision_min_level",
+        _("公表の判断を要する重大度（以上）"),
+    )
+    CISO_REPORT_MIN_LEVEL = "ciso_report_min_level", _("CISO へ報告する重大度（以上）")
+    TOP_REPORT_MIN_LEVEL = "top_report_min_level", _("知事・副知事へ報告する重大度（以上）")
     POST_INCIDENT_REVIEW_DAYS = "post_incident_review_days", _("事後レビューの期限日数")
     CISO_ACK_MINUTES = "ciso_ack_minutes", _("CISO の確認期限（分）")
     SEVERITY_MATRIX_VERSION = "severity_matrix_version", _("重大度判定表の版")
