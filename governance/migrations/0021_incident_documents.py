@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0018_decision_records'),
+        ('governance', '0019_reporting_obligations'),
     ]
 
     operations = [

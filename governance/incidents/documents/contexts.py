@@ -173,15 +173,21 @@ def _triggers(incident: Incident) -> str:
     return "、".join(found) or _("該当なし")
 
 
-def _individual_response(incident: Incident) -> str:
-    done = [t for t in _tasks(incident) if "本人" in t.title]
-    if not done:
-        return NOT_YET
-    return "、".join(f"{t.title}（{t.get_status_display()}）" for t in done)
+def _status_of(rows: list[ObligationRow], code: str, tasks: list[IncidentTask], word: str) -> str:
+    """What the obligation of ``code`` says (status and 受付番号), then the tasks about it."""
+    found = [
+        f"{row.stage}：{row.status}" + (f"（{row.reference}）" if row.reference else "")
+        for row in rows
+        if row.code == code
+    ]
+    found += [f"{t.title}（{t.get_status_display()}）" for t in tasks if word in t.title]
+    return "、".join(found) or NOT_YET
 
 
 def ppc_report_worksheet(incident: Incident, document: AdvisoryDocument) -> dict[str, Any]:
     context = common(incident, document)
+    rows = obligations_of(incident)
+    tasks = _tasks(incident)
     summary = _(
         "発生日：{occurred}　発覚日：{aware}　発覚の経緯：{how}　事案の概要：{what}"
     ).format(
@@ -192,7 +198,11 @@ def ppc_report_worksheet(incident: Incident, document: AdvisoryDocument) -> dict
     )
     context.update(
         stage_label=_("確報") if document.stage == "final" else _("速報"),
-        reporting_body=incident.pd_reporting_body or _("知事"),
+        reporting_body=(
+            str(incident.get_pd_reporting_body_display())
+            if incident.pd_reporting_body
+            else _("知事")
+        ),
         occurred_on=era_date(timezone.localtime(incident.occurred_at))
         if incident.occurred_at
         else NOT_YET,
@@ -202,12 +212,12 @@ def ppc_report_worksheet(incident: Incident, document: AdvisoryDocument) -> dict
         secondary_damage=(
             _("財産的被害のおそれがあります。") if incident.pd_financial_risk else NOT_YET
         ),
-        individual_response=_individual_response(incident),
-        publication=NOT_YET,
+        individual_response=_status_of(rows, "individual_notice", tasks, "本人"),
+        publication=_status_of(rows, "publication_decision", tasks, "公表"),
         other=_("インシデント番号 {number}　重大度 {severity}").format(
             number=incident.number, severity=context["severity"]
         ),
-        obligations=_rows([row for row in obligations_of(incident) if row.is_ppc]),
+        obligations=_rows([row for row in rows if row.is_ppc]),
     )
     return context
 

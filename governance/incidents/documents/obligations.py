@@ -2,9 +2,10 @@
 
 The documents print each obligation with its clock: recipient, stage, whether it is required,
 its status, the due date (and the date before a holiday roll with the roll's basis) and the
-受付番号 of the submission that satisfied it. Until the obligations model exists, the rows are
-read from the incident's legal clocks in the shared clock table; this adapter is the only
-code that changes when the obligations engine lands.
+受付番号 of the approved submission that satisfied it. The rows are the incident's
+``ReportingObligation``s; an incident that has none yet (one evaluated before obligations were
+reconciled) shows its legal clocks from the shared clock table instead. This adapter is the
+only code of the documents that reads obligations.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from governance.clocks.schedule import format_due
+from governance.incidents.obligations.models import (
+    ObligationSubmission,
+    Recipient,
+    ReportingObligation,
+    Requirement,
+)
 from governance.japanese import era_date
 from governance.models import Deadline, DeadlineKind, Incident
+
+ROLL_BASIS = "行政機関の休日に関する法律第2条"
+PPC_RECIPIENTS = {Recipient.PPC, Recipient.PPC_MY_NUMBER}
 
 #: The legal clocks of an incident, each as (recipient, stage) in the documents' words.
 CLOCK_OBLIGATIONS: dict[str, tuple[str, str]] = {
@@ -28,6 +38,16 @@ CLOCK_OBLIGATIONS: dict[str, tuple[str, str]] = {
     DeadlineKind.MIC_FIRST_REPORT: ("総務省", "第一報"),
     DeadlineKind.JLIS_REPORT: ("J-LIS（LGWAN全国センター）", "第一報"),
     DeadlineKind.PUBLICATION_DECISION: ("公表の判断", "判断"),
+}
+CLOCK_CODES: dict[str, str] = {
+    DeadlineKind.PPC_PRELIMINARY: "ppc",
+    DeadlineKind.PPC_FINAL: "ppc",
+    DeadlineKind.MYNUMBER_PRELIMINARY: "ppc_my_number",
+    DeadlineKind.MYNUMBER_FINAL: "ppc_my_number",
+    DeadlineKind.INDIVIDUAL_NOTICE: "individual_notice",
+    DeadlineKind.MIC_FIRST_REPORT: "mic",
+    DeadlineKind.JLIS_REPORT: "jlis",
+    DeadlineKind.PUBLICATION_DECISION: "publication_decision",
 }
 PPC_KINDS = {
     DeadlineKind.PPC_PRELIMINARY,
@@ -50,6 +70,8 @@ class ObligationRow:
     reference: str
     basis: str
     is_ppc: bool
+    #: The recipient's code (``ppc``, ``individual_notice``, ``publication_decision``, …).
+    code: str = ""
 
     def as_context(self) -> dict[str, Any]:
         return {
@@ -92,11 +114,63 @@ def _from_clocks(incident: Incident) -> list[ObligationRow]:
                 reference="",
                 basis=deadline.basis,
                 is_ppc=deadline.kind in PPC_KINDS,
+                code=CLOCK_CODES.get(deadline.kind, ""),
+            )
+        )
+    return rows
+
+
+def _due_text(obligation: ReportingObligation) -> str:
+    deadline = obligation.deadline
+    if deadline is not None:
+        due = format_due(deadline.due_at)
+        target = deadline.soft_due_at
+        target_text = format_due(target) if target is not None else ""
+    else:
+        due = era_date(obligation.due_on) if obligation.due_on else ""
+        target_text = era_date(obligation.target_on) if obligation.target_on else ""
+    if target_text and due:
+        return _("目標 {target}／期限 {due}").format(target=target_text, due=due)
+    return due or target_text or _("速やかに")
+
+
+def _from_obligations(obligations: list[ReportingObligation]) -> list[ObligationRow]:
+    references: dict[int, list[str]] = {}
+    for submission in ObligationSubmission.objects.filter(
+        obligations__in=[o.pk for o in obligations], approval="approved"
+    ).prefetch_related("obligations"):
+        for obligation in submission.obligations.all():
+            if submission.reference:
+                references.setdefault(obligation.pk, []).append(submission.reference)
+    rows = []
+    for obligation in obligations:
+        basis = obligation.deadline.roll_basis if obligation.deadline else ""
+        rows.append(
+            ObligationRow(
+                recipient=str(obligation.get_recipient_display()),
+                stage=str(obligation.get_stage_display()),
+                required=str(obligation.get_required_display()),
+                status=str(obligation.get_status_display()),
+                due=_due_text(obligation),
+                roll=_roll_text(obligation.unrolled_due_on, basis or ROLL_BASIS),
+                reference="、".join(references.get(obligation.pk, [])),
+                basis=obligation.basis,
+                is_ppc=obligation.recipient in PPC_RECIPIENTS,
+                code=obligation.recipient,
             )
         )
     return rows
 
 
 def obligations_of(incident: Incident) -> list[ObligationRow]:
-    """What the incident owes, with its clocks, in a fixed number of queries."""
+    """What the incident owes (required or to be judged, and any waived or submitted), with
+    its clocks and 受付番号, in at most four queries."""
+    obligations = list(
+        ReportingObligation.objects.filter(incident=incident)
+        .exclude(required__in=[Requirement.NO, Requirement.NOT_APPLICABLE], status="pending")
+        .select_related("deadline")
+        .order_by("pk")
+    )
+    if obligations:
+        return _from_obligations(obligations)
     return _from_clocks(incident)
