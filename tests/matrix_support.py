@@ -195,6 +195,9 @@ PK_KINDS: dict[str, str] = {
     "incidents:my_event": "event",
     # The incident page is probed on the TLP:RED incident (the flow pages show the others).
     "incidents:incident": "red_incident",
+    # So are its documents (a report of the TLP:RED incident).
+    "incidents:incident_document": "red_incident",
+    "incidents:incident_document_download": "red_incident",
     "network:approval": "approval",
     "network:condition": "condition",
     "network:suspend_system": "system",
@@ -217,6 +220,8 @@ KWARG_KINDS: dict[str, str] = {
     "number": "case_number",
     # Integration keys by prefix (their page is the administrators').
     "prefix": "integration_key",
+    # A version of an incident's document (the TLP:RED incident's report).
+    "version": "red_incident_document_version",
 }
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {"season", "app_label", "missing_path", "anchor", "integration_key", "key_request"}
