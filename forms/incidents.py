@@ -15,7 +15,11 @@ from governance.models import (
     IncidentTask,
     InformationSystem,
     IntakeSource,
+    ObligationSubmission,
     Observable,
+    ReportingBody,
+    ReportingObligation,
+    SubmissionMethod,
     TimelineEntry,
     Tlp,
 )
@@ -250,6 +254,51 @@ class PersonalDataForm(forms.Form):
     pd_recovered_unviewed = forms.BooleanField(label=_("閲覧前に全て回収"), required=False)
     pd_recovery_evidence = forms.CharField(label=_("回収の根拠"), required=False, max_length=2000)
     pd_my_number = forms.BooleanField(label=_("特定個人情報（マイナンバー）"), required=False)
+    pd_my_number_system = forms.BooleanField(
+        label=_("情報提供ネットワークシステム・個人番号利用事務のシステムからの漏えい等"),
+        required=False,
+    )
+    pd_ordinance_sensitive = forms.BooleanField(label=_("条例要配慮個人情報"), required=False)
+    pd_publicly_viewable = forms.BooleanField(
+        label=_("不特定多数の者が閲覧できる状態"), required=False
+    )
+    pd_reporting_body = forms.ChoiceField(
+        label=_("報告主体"), choices=[("", "—"), *ReportingBody.choices], required=False
+    )
+    vendor_notice_received_at = _when(_("委託先からの通知の受領日時（委託先での漏えい等）"))
+
+
+class SubmissionForm(forms.Form):
+    """A report sent for one or more obligations (the checkboxes are the panel's rows)."""
+
+    obligations = forms.ModelMultipleChoiceField(
+        label=_("対象の報告義務"),
+        queryset=ReportingObligation.objects.filter(status="pending"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    submitted_at = _when(_("提出日時"), required=True)
+    method = forms.ChoiceField(label=_("提出方法"), choices=SubmissionMethod.choices)
+    reference = forms.CharField(label=_("受付番号"), required=False, max_length=100)
+    receipt = forms.FileField(label=_("受付の控え（PDF）"), required=False)
+    note = forms.CharField(label=_("備考"), required=False, max_length=2000)
+
+
+class ApproveSubmissionForm(forms.Form):
+    submission = forms.ModelChoiceField(
+        label=_("提出"),
+        queryset=ObligationSubmission.objects.filter(approval="awaiting"),
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(label=_("コメント"), required=False, max_length=1000)
+
+
+class WaiveObligationForm(forms.Form):
+    obligation = forms.ModelChoiceField(
+        label=_("報告義務"),
+        queryset=ReportingObligation.objects.filter(status="pending"),
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(label=_("免除の理由"), max_length=2000)
 
 
 class DismissEventForm(forms.Form):

@@ -3,7 +3,6 @@ and its facts, are stored as versions with their hash, and reach only those who 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import importlib.util
 import io
@@ -18,7 +17,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from governance.incidents import services
-from governance.incidents.obligations.models import ObligationSubmission, ReportingObligation
+from governance.incidents.obligations import submissions
+from governance.incidents.obligations.models import ReportingObligation
 from governance.incidents.services.documents import ALERT_REFUSED, NCO_REFUSED
 from governance.models import AdvisoryDocument, AuditEvent, DocumentVersion, Incident
 from tests.clocks_support import FrozenNow, jst
@@ -409,56 +409,28 @@ def test_the_committed_incident_masters_are_what_the_build_script_makes(name: st
         assert built.read(entry) == committed.read(entry), entry
 
 
-def _owed(incident: Incident, lead: Any) -> None:
-    """The PPC 速報 (submitted, 受付番号 given) and 確報 (rolled past 年末年始) of a 101-person
-    leak known on 1 December 2026, and the 公表判断 still pending."""
-    preliminary = ReportingObligation.objects.create(
-        incident=incident,
-        recipient="ppc",
-        stage="preliminary",
-        required="yes",
-        basis="法68条1項; 規則43条4号",
-        status="submitted",
-        target_on=dt.date(2026, 12, 4),
-        due_on=dt.date(2026, 12, 6),
+def _submit_preliminary(incident: Incident, cast: dict[str, Any]) -> None:
+    """The PPC 速報 the facts made owed, sent on 2 December and approved (L3: by the CISO)."""
+    preliminary = ReportingObligation.objects.get(
+        incident=incident, recipient="ppc", stage="preliminary"
     )
-    ReportingObligation.objects.create(
+    submissions.submit_and_approve(
+        actor=cast["csirt"],
+        approver=cast["ciso"],
         incident=incident,
-        recipient="ppc",
-        stage="final",
-        required="yes",
-        basis="法68条1項; 規則44条",
-        due_on=dt.date(2027, 1, 4),
-        unrolled_due_on=dt.date(2026, 12, 31),
-    )
-    ReportingObligation.objects.create(
-        incident=incident,
-        recipient="publication_decision",
-        stage="decision",
-        required="yes",
-        basis="公表基準",
-        target_on=dt.date(2026, 12, 8),
-    )
-    ReportingObligation.objects.create(
-        incident=incident, recipient="police", stage="first", required="no", basis="該当なし"
-    )
-    submission = ObligationSubmission.objects.create(
-        incident=incident,
+        obligations=[preliminary],
         submitted_at=jst(2026, 12, 2, 15),
-        submitted_by=lead,
-        registered_by=lead,
         method="electronic",
         reference="PPC-2026-0042",
-        approval="approved",
     )
-    submission.obligations.add(preliminary)
 
 
 def test_the_report_and_worksheet_list_the_obligations_with_clocks_and_receipt_numbers(
     clock: FrozenNow, csirt_cast: dict[str, Any], dept_a: Any, run_jobs: Any
 ) -> None:
     incident = leak(csirt_cast, dept_a)
-    _owed(incident, csirt_cast["lead"])
+    assert incident.severity == "L3"
+    _submit_preliminary(incident, csirt_cast)
     csirt = csirt_cast["csirt"]
     _, report_version = generate(csirt, incident, "incident_report", run_jobs)
     _, body, _ = read(report_version)
@@ -469,10 +441,11 @@ def test_the_report_and_worksheet_list_the_obligations_with_clocks_and_receipt_n
     )
     assert (
         f"{ppc} | 確報 | 要 | 未提出 | 令和9年1月4日 | "
-        "令和8年12月31日から繰延べ（行政機関の休日に関する法律第2条） | " in body
+        "令和8年12月31日（年末年始の休日）から繰延べ（行政機関の休日に関する法律第2条） | " in body
     )
-    assert "公表の判断 | 判断 | 要 | 未提出 | 令和8年12月8日" in body
-    assert "警察" not in body  # not required, never pending on anyone
+    assert "本人への通知 | 通知 | 要 | 未提出 | " in body
+    assert "公表の判断 | 判断 | 要 | 未提出 | " in body
+    assert "警察" not in body  # a misdirected e-mail owes the police nothing
     _, sheet_version = generate(csirt, incident, "ppc_report_worksheet", run_jobs, stage="final")
     _, sheet, _ = read(sheet_version)
     assert "漏えい等報告 記載整理票（確報）" in sheet

@@ -10,7 +10,14 @@ from governance.incidents import services
 from governance.incidents.services.closure import OPEN_TASKS
 from governance.models import AuditEvent, Deadline, Incident, Phase
 from governance.permissions import HANDLER_CANNOT_REVIEW
-from tests.incidents_support import csirt_cast, finish_tasks, promote, report, triage
+from tests.incidents_support import (
+    csirt_cast,
+    finish_tasks,
+    promote,
+    report,
+    settle_obligations,
+    triage,
+)
 from workflows import driver
 from workflows.driver import StepRefused
 from workflows.incident import IncidentFlow
@@ -63,6 +70,7 @@ def test_an_l3_incident_is_closed_only_by_a_second_lead_and_the_ciso(csirt_cast,
     assert OPEN_TASKS.format(count=count) in str(refused.value)
     finish_tasks(people["csirt"], incident)
     services.acknowledge(actor=people["ciso"], incident=incident)
+    settle_obligations(people["csirt"], people["ciso"], incident)
     driver.complete(
         incident.process, IncidentFlow.handle, user=people["csirt"], data=_closure_data()
     )

@@ -79,6 +79,18 @@ ROWS: list[tuple[str, dict[str, Any], dict[Any, str], dict[Any, tuple[Any, Any, 
         {PPC_F: "yes", TOP: "yes"},
         {},
     ),
+    (
+        "phishing with personal data not known and no count: nothing to report",
+        {"category": "targeted_mail", "personal_data": "unknown", "severity": "L2"},
+        {PPC_F: "no", MN_F: "no", NOTICE: "no"},
+        {},
+    ),
+    (
+        "misdelivery with personal data not yet known and no count: not yet",
+        {"category": "misdelivery_email", "personal_data": "unknown"},
+        {PPC_F: "no"},
+        {},
+    ),
     ("0 persons", {**LEAK, "persons_count": 0}, {PPC_F: "no"}, {}),
     (
         "unknown count: maybe, clock running",

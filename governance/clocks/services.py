@@ -35,6 +35,7 @@ from governance.clocks.models import (
     DeadlineStatus,
 )
 from governance.japanese import (
+    LegalDue,
     add_business_days,
     business_days_until,
     era_date,
@@ -209,6 +210,13 @@ def _compute(
         ).due_at
 
 
+def _given_roll(deadline: Deadline, due_on: dt.date | None, unrolled: dt.date | None) -> None:
+    """A given due day that was rolled past a 行政機関の休日 keeps the day it was and why."""
+    if due_on is not None and unrolled is not None and unrolled != due_on:
+        deadline.unrolled_due_on = unrolled
+        deadline.roll_basis = LegalDue(due=due_on, unrolled=unrolled).reason
+
+
 def start_deadline(
     *,
     actor: User | None,
@@ -219,6 +227,8 @@ def start_deadline(
     rule_key: str | None = None,
     length: int | None = None,
     due_on: dt.date | None = None,
+    unrolled_due_on: dt.date | None = None,
+    rule: Rule | None = None,
     holder: User | None = None,
     holder_role: str = "",
     escalate_roles: Iterable[str] | None = None,
@@ -233,6 +243,10 @@ def start_deadline(
     kind's rule) in force in the fiscal year of ``starts_at``. ``basis`` defaults to the rule's
     basis. Idempotent: while a clock of ``kind`` is owed for ``subject``, the existing row is
     returned unchanged (use ``reschedule_deadline`` when a fact changes).
+
+    A caller that computed a legal due day itself under a versioned counting convention (the
+    obligations engine) gives it as ``due_on`` with the day before the holiday roll
+    (``unrolled_due_on``) and the ``rule`` version that set the length.
     """
     spec = SPECS.get(kind)
     if spec is None:
@@ -254,7 +268,6 @@ def start_deadline(
         existing = open_deadline_for(subject, kind)
         if existing is not None:
             return existing
-        rule = None
         if due_on is None and length is None:
             key = rule_key or spec.rule_key
             if key is None:
@@ -280,6 +293,7 @@ def start_deadline(
         if not deadline.basis:
             raise ValueError(_(NO_BASIS))
         _compute(deadline, spec_roll=spec.roll, soft_rule_key=spec.soft_rule_key, due_on=due_on)
+        _given_roll(deadline, due_on, unrolled_due_on)
         # A clock started late (a leak reported weeks after it became known) is announced at
         # the runner's next pass, at the latest stage it has already reached.
         deadline.next_notice_at = schedule.next_notice_at(deadline)
@@ -431,6 +445,8 @@ def reschedule_deadline(
     rule_key: str | None = None,
     length: int | None = None,
     due_on: dt.date | None = None,
+    unrolled_due_on: dt.date | None = None,
+    rule: Rule | None = None,
     basis: str = "",
 ) -> Deadline:
     """A fact behind the clock changed: the 知った日 was corrected (``starts_at``), the facts
@@ -455,7 +471,7 @@ def reschedule_deadline(
             # A clock set by its last day keeps that day when only the start moves.
             due_on = schedule.local_date(deadline.due_at)
         if due_on is not None:
-            deadline.length, deadline.rule = None, None
+            deadline.length, deadline.rule = None, rule
         elif length is not None:
             deadline.length, deadline.rule = length, None
         elif rule_key is not None or deadline.rule is not None:
@@ -465,6 +481,7 @@ def reschedule_deadline(
         rule_basis = deadline.rule.basis if deadline.rule else ""
         deadline.basis = (basis or "").strip() or rule_basis or deadline.basis
         _compute(deadline, spec_roll=spec.roll, soft_rule_key=spec.soft_rule_key, due_on=due_on)
+        _given_roll(deadline, due_on, unrolled_due_on)
         new = _values(deadline, FIELDS)
         changes = _changes(old, new)
         if not changes:

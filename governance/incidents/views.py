@@ -23,7 +23,11 @@ from governance.incidents import documents as incident_documents
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import selectors as reads
 from governance.incidents import services
+from governance.incidents.obligations import selectors as obligation_reads
+from governance.incidents.obligations import services as obligation_services
+from governance.incidents.obligations import submissions
 from governance.models import Incident, IncidentTask, InformationSystem, TimelineEntry
+from governance.uploads import check_upload
 
 
 def _run(request: Any, form: Any, call: Any, done: str) -> bool:
@@ -197,7 +201,41 @@ INCIDENT_ACTIONS = {
     "facts": f.PersonalDataForm,
     "disconnect": f.DisconnectForm,
     "ack": f.forms.Form,
+    "submission": f.SubmissionForm,
+    "approve_submission": f.ApproveSubmissionForm,
+    "waive_obligation": f.WaiveObligationForm,
 }
+
+
+def _obligation_call(request: Any, incident: Incident, action: str, data: dict[str, Any]) -> None:
+    """The obligations panel's buttons: register a submission, approve it, waive one."""
+    user = request.user
+    if action == "submission":
+        receipt = None
+        if data.get("receipt"):
+            receipt = check_upload(data["receipt"], allowed=("pdf", "png", "jpg", "jpeg"))
+        submissions.register_submission(
+            actor=user,
+            incident=incident,
+            obligations=list(data["obligations"]),
+            submitted_at=data["submitted_at"],
+            method=data["method"],
+            reference=data["reference"],
+            receipt=receipt,
+            note=data["note"],
+        )
+    elif action == "approve_submission":
+        if data["submission"].incident_id != incident.pk:
+            raise PermissionDenied
+        submissions.approve_submission(
+            actor=user, submission=data["submission"], reason=data["reason"]
+        )
+    elif action == "waive_obligation":
+        if data["obligation"].incident_id != incident.pk:
+            raise PermissionDenied
+        obligation_services.waive_obligation(
+            actor=user, obligation=data["obligation"], reason=data["reason"]
+        )
 
 
 def _incident_call(request: Any, incident: Incident, action: str, data: dict[str, Any]) -> None:
@@ -245,6 +283,8 @@ def _incident_call(request: Any, incident: Incident, action: str, data: dict[str
         )
     elif action == "ack":
         services.acknowledge(actor=user, incident=incident)
+    else:
+        _obligation_call(request, incident, action, data)
 
 
 class IncidentView(generic.TemplateView):
@@ -279,6 +319,7 @@ class IncidentView(generic.TemplateView):
             can_reopen=permissions.has_role(user, "csirt_lead") and incident.phase == "closed",
             reopen_url=f"{reads.start_url()}?follow_up_of={incident.pk}",
             **reads.incident_page(user, incident),
+            **obligation_reads.obligations_panel(user, incident),
             documents=reads.incident_documents(user, incident),
             document_kinds=incident_documents.KINDS,
             can_generate=incident_permissions.can_triage_events(user)
@@ -304,7 +345,7 @@ class IncidentView(generic.TemplateView):
         form_class = INCIDENT_ACTIONS.get(action)
         if form_class is None:
             raise PermissionDenied
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         if _run(
             request,
             form,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.clocks.schedule import format_due
@@ -22,10 +23,9 @@ from governance.incidents.obligations.models import (
     ReportingObligation,
     Requirement,
 )
-from governance.japanese import era_date
+from governance.japanese import ROLL_BASIS, closed_day_reason, era_date
 from governance.models import Deadline, DeadlineKind, Incident
 
-ROLL_BASIS = "行政機関の休日に関する法律第2条"
 PPC_RECIPIENTS = {Recipient.PPC, Recipient.PPC_MY_NUMBER}
 
 #: The legal clocks of an incident, each as (recipient, stage) in the documents' words.
@@ -86,10 +86,14 @@ class ObligationRow:
         }
 
 
-def _roll_text(unrolled: Any, basis: str) -> str:
-    if unrolled is None:
+def _roll_text(unrolled: Any, due: Any = None) -> str:
+    """「令和8年12月31日（年末年始の休日）から繰延べ（行政機関の休日に関する法律第2条）」, or ""
+    when the due day did not move."""
+    if unrolled is None or unrolled == due:
         return ""
-    return _("{date}から繰延べ（{basis}）").format(date=era_date(unrolled), basis=basis)
+    return _("{date}（{reason}）から繰延べ（{basis}）").format(
+        date=era_date(unrolled), reason=closed_day_reason(unrolled), basis=ROLL_BASIS
+    )
 
 
 def _from_clocks(incident: Incident) -> list[ObligationRow]:
@@ -110,7 +114,7 @@ def _from_clocks(incident: Incident) -> list[ObligationRow]:
                 required=_("要"),
                 status=str(deadline.get_status_display()),
                 due=due,
-                roll=_roll_text(deadline.unrolled_due_on, deadline.roll_basis),
+                roll=_roll_text(deadline.unrolled_due_on),
                 reference="",
                 basis=deadline.basis,
                 is_ppc=deadline.kind in PPC_KINDS,
@@ -121,17 +125,15 @@ def _from_clocks(incident: Incident) -> list[ObligationRow]:
 
 
 def _due_text(obligation: ReportingObligation) -> str:
-    deadline = obligation.deadline
-    if deadline is not None:
-        due = format_due(deadline.due_at)
-        target = deadline.soft_due_at
-        target_text = format_due(target) if target is not None else ""
-    else:
-        due = era_date(obligation.due_on) if obligation.due_on else ""
-        target_text = era_date(obligation.target_on) if obligation.target_on else ""
-    if target_text and due:
-        return _("目標 {target}／期限 {due}").format(target=target_text, due=due)
-    return due or target_text or _("速やかに")
+    """Legal days as dates (the clock ends with the day): 「目標 …／期限 …」 for a 速報."""
+    due_on, target_on = obligation.due_on, obligation.target_on
+    if due_on is None and obligation.deadline is not None:
+        due_on = timezone.localtime(obligation.deadline.due_at).date()
+    due = era_date(due_on) if due_on else ""
+    target = era_date(target_on) if target_on and target_on != due_on else ""
+    if target and due:
+        return _("目標 {target}／期限 {due}").format(target=target, due=due)
+    return due or target or _("速やかに")
 
 
 def _from_obligations(obligations: list[ReportingObligation]) -> list[ObligationRow]:
@@ -144,7 +146,6 @@ def _from_obligations(obligations: list[ReportingObligation]) -> list[Obligation
                 references.setdefault(obligation.pk, []).append(submission.reference)
     rows = []
     for obligation in obligations:
-        basis = obligation.deadline.roll_basis if obligation.deadline else ""
         rows.append(
             ObligationRow(
                 recipient=str(obligation.get_recipient_display()),
@@ -152,7 +153,7 @@ def _from_obligations(obligations: list[ReportingObligation]) -> list[Obligation
                 required=str(obligation.get_required_display()),
                 status=str(obligation.get_status_display()),
                 due=_due_text(obligation),
-                roll=_roll_text(obligation.unrolled_due_on, basis or ROLL_BASIS),
+                roll=_roll_text(obligation.unrolled_due_on, obligation.due_on),
                 reference="、".join(references.get(obligation.pk, [])),
                 basis=obligation.basis,
                 is_ppc=obligation.recipient in PPC_RECIPIENTS,

@@ -58,6 +58,11 @@ CYBER_CATEGORIES = frozenset(
         "vulnerability",
     }
 )
+#: Categories that are leaks of what they carry (the simulator reads a fact set of these as
+#: involving personal data unless it says otherwise).
+LEAK_CATEGORIES = frozenset(
+    {"misdelivery_email", "misdelivery_post", "loss_theft", "mispublication"}
+)
 #: A police consultation is recommended (no legal duty) for these.
 POLICE_CATEGORIES = frozenset({"ransomware", "ddos", "unauthorized_access"})
 #: The NCO's common forms (since 2025-10-01) are for ransomware and DDoS.
@@ -256,10 +261,19 @@ def _exemption(facts: ObligationFacts) -> str:
     return ""
 
 
+def possible_leak(facts: ObligationFacts) -> bool:
+    """Personal data is known to be involved (an unknown count then may exceed the threshold);
+    while it is not known whether any is, only the facts given trigger a report."""
+    return facts.personal_data == "yes"
+
+
 def _persons(facts: ObligationFacts, threshold: int) -> tuple[str, str]:
     """(requirement, wording) of the persons trigger: a count over ``threshold`` is ``yes``; an
-    unknown count, or an upper bound over it, is ``maybe`` (「発生したおそれ」, clock running)."""
+    unknown count of a possible leak, or an upper bound over it, is ``maybe`` (「発生した
+    おそれ」, clock running)."""
     count, upper = facts.persons_count, facts.persons_upper_bound
+    if count is None and upper is None and not possible_leak(facts):
+        return NO, ""
     if count is not None and count > threshold:
         return YES, f"本人の数 {count:,}人（{threshold:,}人を超える）"
     if upper is not None and upper > threshold:

@@ -18,15 +18,19 @@ def _value(rule: Rule) -> RuleValue:
     )
 
 
-def rules_in_force(fiscal_year: int) -> dict[str, RuleValue]:
+def rules_in_force(fiscal_year: int, *, earliest_if_missing: bool = False) -> dict[str, RuleValue]:
     """The version of every obligation rule in force in ``fiscal_year`` (one query). A key
-    with no version by then is missing: ``LookupError`` names it."""
+    with no version by then is missing: ``LookupError`` names it; or, with
+    ``earliest_if_missing`` (an incident known before the unified law), its first version."""
     found: dict[str, RuleValue] = {}
-    rows = Rule.objects.filter(key__in=RULE_KEYS, effective_from__lte=fiscal_year).order_by(
-        "key", "-effective_from"
-    )
+    earliest: dict[str, RuleValue] = {}
+    rows = Rule.objects.filter(key__in=RULE_KEYS).order_by("key", "-effective_from")
     for rule in rows:
-        found.setdefault(rule.key, _value(rule))
+        if rule.effective_from <= fiscal_year:
+            found.setdefault(rule.key, _value(rule))
+        earliest[rule.key] = _value(rule)
+    if earliest_if_missing:
+        found = {**{k: v for k, v in earliest.items() if k not in found}, **found}
     missing = [key for key in RULE_KEYS if key not in found]
     if missing:
         raise LookupError(f"no rule in force in FY{fiscal_year}: {', '.join(missing)}")

@@ -21,6 +21,7 @@ from governance.clocks.services import meet_deadline, open_deadline_for, start_d
 from governance.incidents import facts as fact_rules
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import severity as matrix
+from governance.incidents.obligations.services import reconcile_obligations
 from governance.incidents.services.common import (
     csirt_people,
     locked,
@@ -203,6 +204,8 @@ def open_incident(
             },
             reason=reason.strip(),
         )
+        # The legal clocks run from 覚知, whether or not the CSIRT has triaged yet.
+        reconcile_obligations(actor=actor, incident=incident)
     return incident
 
 
@@ -259,7 +262,8 @@ def recompute_severity(*, actor: Any, incident: Incident) -> None:
             changes={"severity": [old or None, incident.severity]},
             reason="、".join(result.reasons),
         )
-        if incident.phase != Phase.TRIAGE:
+        # Raised after triage (a count crossing 100 at any phase): notify at once.
+        if incident.phase != Phase.TRIAGE or incident.triaged_by_id is not None:
             start_level_clocks(actor=actor, incident=incident)
 
 
@@ -367,6 +371,7 @@ def triage_incident(
         )
         if dismiss_reason:
             return incident
+        reconcile_obligations(actor=actor, incident=incident)
         IncidentMember.objects.get_or_create(
             incident=incident,
             user=incident.handler,
@@ -447,6 +452,7 @@ def set_severity(*, actor: User, incident: Incident, level: str, reason: str = "
         )
         if not lowering and incident.phase != Phase.TRIAGE:
             start_level_clocks(actor=actor, incident=incident)
+        reconcile_obligations(actor=actor, incident=incident)
     return incident
 
 

@@ -18,6 +18,7 @@ from governance.incidents import facts as fact_rules
 from governance.incidents import observables as obs
 from governance.incidents import permissions as incident_permissions
 from governance.incidents.models import HANDLING_PHASES, TLP_ORDER
+from governance.incidents.obligations.services import reconcile_obligations
 from governance.incidents.services.common import (
     locked,
     require_csirt,
@@ -323,6 +324,12 @@ FACT_FIELDS = (
     "pd_recovered_unviewed",
     "pd_recovery_evidence",
     "pd_my_number",
+    "pd_my_number_system",
+    "pd_ordinance_sensitive",
+    "pd_publicly_viewable",
+    "pd_reporting_body",
+    "vendor_notice_received_at",
+    "segments_hit",
     "root_cause",
     "recurrence_prevention",
     "lessons_learned",
@@ -368,6 +375,7 @@ def update_facts(*, actor: User, incident: Incident, **facts: Any) -> Incident:
         if changes:
             record_event(actor=actor, action="incident.facts", obj=incident, changes=changes)
             recompute_severity(actor=actor, incident=incident)
+            reconcile_obligations(actor=actor, incident=incident)
     return incident
 
 
