@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from governance.models import Incident, SecurityEvent, User
 from governance.roles import Role
@@ -95,10 +96,23 @@ def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_c
 
     while page.locator("#incident-tasks form.shinsa-inline").count():
         _press(page, "#incident-tasks form.shinsa-inline button")
+
+    # An L3 owes the 総務省 report and the 公表 decision: one submission registers both.
+    owed = page.locator("#submission-form input[name=obligations]")
+    assert owed.count() >= 2
+    for index in range(owed.count()):
+        owed.nth(index).check()
+    page.fill("#submission-form input[name=submitted_at]", f"{timezone.localtime():%Y-%m-%dT%H:%M}")
+    page.select_option("#submission-form select[name=method]", "email")
+    page.fill("#submission-form input[name=reference]", "MIC-2026-001")
+    _press(page, "#submission-submit")
+    assert "MIC-2026-001" in page.inner_text("#obligation-submissions")
     sign_out(page)
 
     sign_in(page, base, "ciso")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _press(page, "#obligation-submissions button")
+    assert page.locator("#submission-form").count() == 0
     _press(page, "#ack-submit")
     sign_out(page)
 

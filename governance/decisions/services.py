@@ -81,6 +81,7 @@ DECISIONS: dict[str, str] = {
     "incident.ciso_close": gettext_noop("CISO による完了の承認"),
     "incident.ciso_closure_send_back": gettext_noop("CISO による完了申請の差戻し"),
     "incident.obligation_waive": gettext_noop("報告義務の免除"),
+    "incident.tlp_downgrade": gettext_noop("TLP の緩和"),
     "incident.submission_approve": gettext_noop("報告内容の承認"),
 }
 

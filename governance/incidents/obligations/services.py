@@ -273,12 +273,17 @@ def _update(
             return
         _flag(actor=actor, incident=incident, obligation=obligation, basis=required.basis)
         return
-    old = {
-        "required": obligation.required,
-        "status": obligation.status,
-        "due_on": obligation.due_on,
-        "flagged_for_waiver": obligation.flagged_for_waiver,
-    }
+    tracked = (
+        "required",
+        "status",
+        "due_on",
+        "target_on",
+        "unrolled_due_on",
+        "flagged_for_waiver",
+        "basis",
+        "rule_id",
+    )
+    old = {key: getattr(obligation, key) for key in tracked}
     obligation.required = required.required
     obligation.basis = required.basis
     obligation.rule = rule
@@ -292,8 +297,8 @@ def _update(
         obligation.deadline = None
     new = {key: getattr(obligation, key) for key in old}
     changes = {key: [old[key], new[key]] for key in old if old[key] != new[key]}
-    obligation.save()
     if changes:
+        obligation.save()
         record_event(
             actor=actor,
             action="obligation.update",
@@ -411,7 +416,7 @@ def waive_obligation(
         raise ValueError(_(WAIVE_NEEDS_REASON))
     with transaction.atomic():
         obligation = (
-            ReportingObligation.objects.select_for_update()
+            ReportingObligation.objects.select_for_update(of=("self",))
             .select_related("deadline", "incident")
             .get(pk=obligation.pk)
         )

@@ -95,7 +95,8 @@ def register_submission(
         raise ValueError(_(NAIVE_TIME))
     if submitted_at > timezone.now():
         raise ValueError(_(IN_FUTURE))
-    if submitted_at < clock_start(incident):
+    # The form reads minutes: a report in the minute of 覚知 is not before it.
+    if submitted_at < clock_start(incident).replace(second=0, microsecond=0):
         raise ValueError(_(BEFORE_AWARE))
     with transaction.atomic():
         rows = list(
@@ -167,7 +168,9 @@ def approve_submission(
         if submission.approval == ObligationSubmission.Approval.APPROVED:
             raise ValueError(_(ALREADY_APPROVED))
         rows = list(
-            submission.obligations.select_for_update().select_related("deadline").order_by("pk")
+            submission.obligations.select_for_update(of=("self",))
+            .select_related("deadline")
+            .order_by("pk")
         )
         for row in rows:
             if row.status != ObligationStatus.PENDING:

@@ -26,6 +26,7 @@ from governance.incidents.services.common import (
     status_for,
     write_timeline,
 )
+from governance.incidents.services.records import held_role, record_incident_decision
 from governance.incidents.services.triage import meet_clock, recompute_severity
 from governance.models import (
     DeadlineKind,
@@ -297,6 +298,16 @@ def set_tlp(*, actor: User, incident: Incident, tlp: str, reason: str = "") -> I
             changes={"tlp": [old, tlp]},
             reason=reason.strip(),
         )
+        if TLP_ORDER.index(Tlp(tlp)) < TLP_ORDER.index(Tlp(old)):
+            # A downgrade widens who may read it: a decision with what the decider saw.
+            record_incident_decision(
+                actor=actor,
+                incident=incident,
+                decision="incident.tlp_downgrade",
+                role=held_role(actor, Role.CSIRT_LEAD, Role.CISO),
+                reason=reason.strip(),
+                severity_reasons=(f"TLP: {Tlp(old).label} → {Tlp(tlp).label}",),
+            )
     return incident
 
 
