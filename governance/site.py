@@ -197,6 +197,14 @@ class IncidentsApp(ShinsaApp):
     key_revoke_path = path(
         "keys/<str:prefix>/revoke/", integration_keys.csirt_revoke, name="key_revoke"
     )
+    incident_document_path = path(
+        "<int:pk>/documents/", incidents.generate_document, name="incident_document"
+    )
+    incident_document_download_path = path(
+        "<int:pk>/documents/<int:version>/",
+        incidents.download_document,
+        name="incident_document_download",
+    )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return incident_permissions.can_report_event(user) or permissions.reads_incidents(user)

@@ -200,6 +200,9 @@ PK_KINDS: dict[str, str] = {
     "incidents:my_event": "event",
     # The incident page is probed on the TLP:RED incident (the flow pages show the others).
     "incidents:incident": "red_incident",
+    # So are its documents (a report of the TLP:RED incident).
+    "incidents:incident_document": "red_incident",
+    "incidents:incident_document_download": "red_incident",
     "network:approval": "approval",
     "network:condition": "condition",
     "network:suspend_system": "system",
@@ -234,6 +237,8 @@ KWARG_KINDS: dict[str, str] = {
     "slug": "extraction",
     # The Word master a document preview renders (the budget check's, as the case is one).
     "template": "document_template",
+    # A version of an incident's document (the TLP:RED incident's report).
+    "version": "red_incident_document_version",
 }
 #: Keyword arguments whose meaning depends on the page (the API names events by number too).
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}

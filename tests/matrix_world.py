@@ -26,6 +26,7 @@ from governance.budget import services as budget_services
 from governance.budget.services import GuidanceDraft
 from governance.budget.services.season import create_budget_season
 from governance.consultation import services as consultations
+from governance.incidents import services as incident_services
 from governance.integrations import services as integration_keys
 from governance.jobs import outbox
 from governance.karte.rules import refresh_tenures
@@ -429,6 +430,10 @@ def _incidents(h: Holdings, cast: dict[str, User]) -> None:
     h.cases += [made[key] for key in order]
     h.objects["event"] = made["event"]
     h.objects["red_incident"] = made["red"]
+    # A report of the TLP:RED incident, by its named handler (rendered with the other jobs).
+    h.objects["red_incident_report"] = incident_services.generate_incident_document(
+        actor=cast["csirt2"], incident=made["red"], kind="incident_report"
+    )
 
 
 def _network_connections(h: Holdings, cast: dict[str, User]) -> None:
@@ -479,6 +484,9 @@ def _documents_and_jobs(h: Holdings) -> None:
     document = AdvisoryDocument.objects.filter(case=closed_check).first()
     h.objects["document"] = document
     h.objects["document_version"] = DocumentVersion.objects.filter(document=document).first()
+    h.objects["red_incident_document_version"] = DocumentVersion.objects.filter(
+        document=h.objects["red_incident_report"]
+    ).first()
     # A failed job on the department's case, for the retry buttons.
     job = Job.objects.filter(case=closed_check).first()
     assert job is not None

@@ -226,3 +226,22 @@ def test_a_tlp_downgrade_is_a_decision_record_and_a_member_is_refused(
     record = DecisionRecord.objects.get(decision="incident.tlp_downgrade")
     assert record.reason == "公表済み" and record.decided_by == people["lead"]
     assert "TLP:RED → TLP:GREEN" in str(record.inputs)
+
+
+def test_a_count_crossing_1000_raises_l4_and_mails_the_ciso_at_once(
+    csirt_cast, dept_a, frozen, run_jobs
+) -> None:
+    from django.core import mail
+
+    from governance.models import Notification
+
+    people = csirt_cast
+    incident = leak(people, dept_a, persons="101")
+    services.update_facts(actor=people["csirt"], incident=incident, pd_persons="1,001")
+    incident.refresh_from_db()
+    assert incident.severity == "L4"
+    notice = Notification.objects.get(recipient=people["ciso"], subject__startswith="【重大度 L4】")
+    run_jobs()
+    assert any(notice.subject in message.subject for message in mail.outbox)
+    assert people["ciso"].email in [to for message in mail.outbox for to in message.to]
+    assert get(incident, "top", "first").required == "yes"

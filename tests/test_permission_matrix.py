@@ -138,6 +138,7 @@ READ_NAMES = frozenset(
         "my_event",
         "event",
         "incident",
+        "incident_document_download",
         "approval",
         "conditions",
         "condition",
@@ -176,6 +177,8 @@ CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
 INCIDENT_READERS = CSIRT | {"auditor"}
 #: Who sees every TLP:RED incident (the ``csirt`` member is named on none of the world's).
 RED_READERS = frozenset({"csirt_lead", "ciso", "auditor"})
+#: Pages probed on the TLP:RED incident: the incident and a version of its report.
+RED_PAGES = frozenset({"incidents:incident", "incidents:incident_document_download"})
 INCIDENT_APPS = frozenset({"incident", "incidents"})
 #: Network connections are read by the CSIRT roles too (NEXT_WAVE §A.3).
 NETWORK_APPS = frozenset({"network_connection", "network"})
@@ -280,7 +283,7 @@ def acts(role: str, pattern: Pattern) -> bool:
 def reads(role: str, target: Target) -> bool:
     """Whether ``role`` may see the object the URL points at."""
     assert target.owner is not None
-    if target.pattern.name == "incidents:incident":  # the TLP:RED incident
+    if target.pattern.name in RED_PAGES:  # the TLP:RED incident and its documents
         return role in RED_READERS
     if target.pattern.name in ("incidents:my_event", "v1:security_event"):
         # The department's staff reported it (the API's event detail reads as the page).
@@ -457,7 +460,7 @@ def test_only_roles_allowed_to_act_change_business_state(matrix: Matrix) -> None
             return ""
         if o.method == "get":
             # An auditor's view of a TLP:RED incident is itself on the record (§B.7).
-            red_view = o.target.pattern.name == "incidents:incident" and o.role == "auditor"
+            red_view = o.role == "auditor" and o.target.pattern.name in RED_PAGES
             if red_view and o.changed == ("AuditEvent",):
                 return ""
             return f"a GET changed {list(o.changed)}"

@@ -19,6 +19,7 @@ from viewflow.workflow.status import STATUS
 
 from forms import spec_review as spec_forms
 from governance.budget.services.season import create_budget_season
+from governance.incidents import services as incident_services
 from governance.integrations import services as integration_keys
 from governance.jobs.models import Job
 from governance.models import (
@@ -286,6 +287,11 @@ def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     objects.integration_key, objects.key_request = _integration_keys(cast)
     objects.incidents = _incidents(cast, staff)
     objects.cases["incident_closed"] = objects.incidents["closed"]
+    report = incident_services.generate_incident_document(
+        actor=cast["csirt"], incident=objects.incidents["at_ciso"], kind="incident_report"
+    )
+    run_jobs()
+    objects.incidents["report_version"] = report.versions.get()
     for name, value in vars(objects).items():
         assert value, f"the tour made no {name}"
     return objects
@@ -438,6 +444,11 @@ _FILLERS: dict[str, Any] = {
     "reports:breakdown": lambda o: {"year": 2024, "key": "consultations"},
     "reports:download": lambda o: {"year": 2024, "fmt": "docx"},
     "reports:act": lambda o: {"year": 2024, "action": "submit"},
+    "incidents:incident_document": lambda o: {"pk": o.incidents["at_ciso"].pk},
+    "incidents:incident_document_download": lambda o: {
+        "pk": o.incidents["at_ciso"].pk,
+        "version": o.incidents["report_version"].pk,
+    },
 }
 
 

@@ -293,6 +293,10 @@ class AdvisoryDocument(models.Model):
     template = models.CharField(_("様式"), max_length=100)
     number = models.CharField(_("文書番号"), max_length=50, unique=True)
     title = models.CharField(_("表題"), max_length=200)
+    # Reports issued again and again on one case (an incident's 第一報, 第2報, …, 最終報): each is
+    # its own numbered document; ``stage`` and ``edition`` say which one. Blank on the others.
+    stage = models.CharField(_("報告の段階"), max_length=20, blank=True, default="")
+    edition = models.PositiveSmallIntegerField(_("報告の回数"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
@@ -305,7 +309,9 @@ class AdvisoryDocument(models.Model):
 
 
 def document_version_path(instance: DocumentVersion, filename: str) -> str:
-    return f"documents/{instance.document_id}/v{instance.version}.docx"
+    # The suffix of the name given on save: .docx for Word documents, .xlsx for workbooks.
+    suffix = ".xlsx" if filename.endswith(".xlsx") else ".docx"
+    return f"documents/{instance.document_id}/v{instance.version}{suffix}"
 
 
 class DocumentVersion(models.Model):

@@ -19,8 +19,10 @@ from governance.clocks.selectors import case_clocks
 from governance.incidents import permissions as incident_permissions
 from governance.incidents.observables import defang
 from governance.models import (
+    AdvisoryDocument,
     CaseKind,
     Deadline,
+    DocumentVersion,
     Incident,
     IncidentMember,
     Observable,
@@ -175,3 +177,28 @@ def incident_page(user: Any, incident: Incident) -> dict[str, Any]:
         "flow_tasks": actionable_tasks(user, process) if process is not None else [],
         "systems": list(incident.systems.all()),
     }
+
+
+def incident_documents(user: Any, incident: Incident) -> list[AdvisoryDocument]:
+    """The incident's documents with their versions, for those who may read it (two queries)."""
+    if not permissions.can_view_case(user, incident):
+        return []
+    return list(
+        AdvisoryDocument.objects.filter(case=incident)
+        .prefetch_related("versions__created_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def access_incident_version(user: Any, pk: int, version_pk: int) -> DocumentVersion:
+    """A version of one of the incident's documents, or 404 for whoever may not read the
+    incident (TLP:RED included) and for a version of another case's document."""
+    incident = access_incident(user, pk)
+    version = (
+        DocumentVersion.objects.select_related("document")
+        .filter(pk=version_pk, document__case_id=incident.pk)
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version

@@ -9,14 +9,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
+from django.views.decorators.http import require_POST
 
 from forms import incidents as f
 from governance import permissions
+from governance.cases.services.evidence import record_evidence_access
+from governance.incidents import documents as incident_documents
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import selectors as reads
 from governance.incidents import services
@@ -317,6 +320,10 @@ class IncidentView(generic.TemplateView):
             reopen_url=f"{reads.start_url()}?follow_up_of={incident.pk}",
             **reads.incident_page(user, incident),
             **obligation_reads.obligations_panel(user, incident),
+            documents=reads.incident_documents(user, incident),
+            document_kinds=incident_documents.KINDS,
+            can_generate=incident_permissions.can_triage_events(user)
+            or permissions.has_role(user, "ciso"),
             **{f"{key}_form": form for key, form in forms_.items()},
         )
         return context
@@ -348,3 +355,43 @@ class IncidentView(generic.TemplateView):
             return HttpResponseRedirect(reverse("incidents:incident", args=[self.incident.pk]))
         self.incident = reads.access_incident(request.user, self.incident.pk)
         return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+
+
+@require_POST
+def generate_document(request: Any, pk: int) -> HttpResponse:
+    """The incident page's 文書 card: make a report, a worksheet, a notice… (in the background)."""
+    incident = reads.access_incident(request.user, pk)
+    try:
+        with transaction.atomic():
+            document = services.generate_incident_document(
+                actor=request.user,
+                incident=incident,
+                kind=request.POST.get("kind", ""),
+                stage=request.POST.get("stage", ""),
+            )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("{title}（{number}）を作成しました。").format(
+                title=document.title, number=document.number
+            ),
+        )
+    return HttpResponseRedirect(reverse("incidents:incident", args=[incident.pk]) + "#documents")
+
+
+def download_document(request: Any, pk: int, version: int) -> FileResponse:
+    """A stored version, for whoever may read the incident (others get 404)."""
+    found = reads.access_incident_version(request.user, pk, version)
+    incident = reads.access_incident(request.user, pk)
+    services.record_restricted_view(actor=request.user, incident=incident)
+    record_evidence_access(user=request.user, case_id=incident.pk, document_version=found)
+    suffix = incident_documents.KINDS[found.document.template].suffix
+    filename = f"{found.document.number}_{found.document.title}_v{found.version}.{suffix}"
+    content_type = (
+        incident_documents.XLSX_TYPE if suffix == "xlsx" else incident_documents.DOCX_TYPE
+    )
+    return FileResponse(
+        found.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )

@@ -18,6 +18,7 @@ HANDLER_MODULES = [
     "governance.budget.services.season",
     "governance.cases.services.documents",
     "governance.cases.services.notifications",
+    "governance.incidents.services.documents",
     "governance.network.services",
     "governance.spec_review.services",
 ]

@@ -10,6 +10,7 @@ from governance.incidents.services.closure import (
     request_closure,
     review_closure,
 )
+from governance.incidents.services.documents import generate_incident_document
 from governance.incidents.services.events import (
     dismiss_event,
     mark_duplicate,
@@ -43,6 +44,7 @@ __all__ = [
     "closure_errors",
     "dismiss_event",
     "dismiss_incident",
+    "generate_incident_document",
     "mark_duplicate",
     "merge_event",
     "merge_incidents",
