@@ -195,7 +195,8 @@ def test_a_missed_acknowledgement_is_escalated_once_by_the_runner(
     # Still owed: a late acknowledgement meets it, recorded as late.
     acknowledge_escalation(actor=people["lead"], escalation=escalation)
     clock.refresh_from_db()
-    assert clock.status == DeadlineStatus.MET and clock.met_at > clock.due_at
+    assert clock.status == DeadlineStatus.MET
+    assert clock.met_at is not None and clock.met_at > clock.due_at
 
 
 def test_an_l4_still_notifies_the_ciso_at_once(csirt_cast, dept_a, frozen) -> None:
