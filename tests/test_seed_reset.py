@@ -20,6 +20,7 @@ SEEDED = {
     "0012_seed_clock_rules",
     "0015_network_connection",
     "0016_incidents",
+    "0025_escalation",
 }
 
 
