@@ -41,7 +41,15 @@ ACT_PERMISSION: dict[str, str] = {
 ROLE_OF_PERMISSION: dict[str, str] = {perm: role for role, perm in ACT_PERMISSION.items()}
 
 # The CSIRT's master data (intake sources, playbooks) too: saved through audited services.
-_MASTER_DATA = ("department", "section", "user", "rule", "intakesource", "tasktemplate")
+_MASTER_DATA = (
+    "department",
+    "section",
+    "user",
+    "rule",
+    "intakesource",
+    "tasktemplate",
+    "escalationlevel",
+)
 
 #: Django permissions ("app_label.codename") each role group holds.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

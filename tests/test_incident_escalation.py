@@ -256,3 +256,37 @@ def test_the_panel_costs_the_same_queries_with_more_escalations(
     grow(6)
     many = queries_for(client, url)
     assert many == few, f"{few} queries with 2 escalations, {many} with 8"
+
+
+@pytest.fixture
+def admin_client(cast: dict[str, Any], login: Any) -> Any:
+    user = cast["admin"]
+    user.is_staff = True
+    user.save()
+    return login(user)
+
+
+def test_the_office_changes_the_chain_in_admin_audited_and_checked(admin_client: Any) -> None:
+    from tests.test_admin_governed import change_form_data
+
+    level = _level("ciso")
+    url = f"/admin/governance/escalationlevel/{level.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    data = change_form_data(page)
+    data["ack_minutes"] = '{"L1": 2880, "L2": 1440, "L3": 45, "L4": 20}'
+    assert admin_client.post(url, data).status_code == 302
+    assert _level("ciso").minutes_for("L4") == 20
+    audit = AuditEvent.objects.get(action="escalation_level.change")
+    assert audit.changes["ack_minutes"][1]["L4"] == 20
+    # A level without L2 or with a role that does not exist is refused.
+    data["ack_minutes"] = '{"L1": 2880, "L3": 45, "L4": 20}'
+    assert admin_client.post(url, data).status_code == 200
+    data["ack_minutes"] = '{"L1": 2880, "L2": 1440, "L3": 45, "L4": 20}'
+    data["notify_roles"] = '["governor"]'
+    assert admin_client.post(url, data).status_code == 200
+    assert _level("ciso").notify_roles == ["ciso"]
+    assert (
+        admin_client.post(f"/admin/governance/escalationlevel/{level.pk}/delete/").status_code
+        == 403
+    )

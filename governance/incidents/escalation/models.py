@@ -10,8 +10,11 @@ runs an acknowledgement clock (a row of the shared clock table, kind ``escalatio
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+SEVERITIES = ("L1", "L2", "L3", "L4")
 
 
 class EscalationLevel(models.Model):
@@ -32,6 +35,27 @@ class EscalationLevel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from governance.roles import Role
+
+        roles = self.notify_roles if isinstance(self.notify_roles, list) else None
+        if not roles or any(role not in Role.values for role in roles):
+            raise ValidationError(
+                {"notify_roles": _("通知するロールをロールのコードの一覧で指定してください。")}
+            )
+        minutes = self.ack_minutes if isinstance(self.ack_minutes, dict) else {}
+        if set(minutes) != set(SEVERITIES) or not all(
+            isinstance(value, int) and not isinstance(value, bool) and value > 0
+            for value in minutes.values()
+        ):
+            raise ValidationError(
+                {
+                    "ack_minutes": _(
+                        "確認までの時間を L1〜L4 のそれぞれに 1 以上の分数で指定してください。"
+                    )
+                }
+            )
 
     def minutes_for(self, severity: str) -> int:
         """The acknowledgement time for ``severity``; unknown severity: the shortest."""
