@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from governance.incidents.escalation.models import Escalation, EscalationLevel
 from governance.incidents.models import Channel, Incident, Phase, Severity, YesNoUnknown
 from governance.models import (
     Department,
@@ -299,6 +300,24 @@ class WaiveObligationForm(forms.Form):
         widget=forms.HiddenInput,
     )
     reason = forms.CharField(label=_("免除の理由"), max_length=2000)
+
+
+class EscalateForm(forms.Form):
+    level = forms.ModelChoiceField(
+        label=_("エスカレーション先"),
+        queryset=EscalationLevel.objects.filter(active=True).order_by("order"),
+    )
+    reason = forms.CharField(
+        label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AckEscalationForm(forms.Form):
+    escalation = forms.ModelChoiceField(
+        label=_("エスカレーション"),
+        queryset=Escalation.objects.filter(acknowledged_at__isnull=True),
+        widget=forms.HiddenInput,
+    )
 
 
 class DismissEventForm(forms.Form):

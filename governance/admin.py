@@ -27,6 +27,7 @@ from governance.models import (
     AuditEvent,
     Department,
     DocumentSettings,
+    EscalationLevel,
     IntakeSource,
     Job,
     Rule,
@@ -292,3 +293,19 @@ class TaskTemplateAdmin(IncidentMasterAdmin):
         from governance.incidents.services.master import save_task_template
 
         save_task_template(actor=request.user, template=obj)
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(IncidentMasterAdmin):
+    """The escalation chain (§B.5, §B.6 row 9): who is told and how soon they acknowledge."""
+
+    list_display = ("order", "code", "name", "notify_roles", "ack_minutes", "active")
+    list_filter = ("active",)
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return ("code",) if obj is not None else ()
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        from governance.incidents.services.master import save_escalation_level
+
+        save_escalation_level(actor=request.user, level=obj)

@@ -49,6 +49,7 @@ _MASTER_DATA = (
     "intakesource",
     "tasktemplate",
     "documentsettings",
+    "escalationlevel",
 )
 
 #: Django permissions ("app_label.codename") each role group holds.

@@ -136,6 +136,16 @@ def incident_stages(
     made["at_triage"] = at_triage
     # L3: reviewed by a lead, waiting for the CISO; another one approved by the CISO.
     made["at_ciso"] = _l3_reviewed(csirt, lead, ciso, department, f"{prefix}標的型メールの開封")
+    # Escalated to the CISO, not yet acknowledged (the page's escalation panel has a row).
+    from governance.incidents.escalation.services import escalate_incident
+    from governance.models import EscalationLevel
+
+    escalate_incident(
+        actor=csirt,
+        incident=made["at_ciso"],
+        level=EscalationLevel.objects.get(code="ciso"),
+        reason="複数部局への拡大のおそれ",
+    )
     approved = _l3_reviewed(csirt, lead, ciso, department, f"{prefix}不正ログイン")
     driver.complete(
         approved.process, IncidentFlow.ciso_closure, user=ciso, data={"decision": "approve"}

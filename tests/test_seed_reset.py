@@ -20,6 +20,10 @@ SEEDED = {
     "0012_seed_clock_rules",
     "0015_network_connection",
     "0016_incidents",
+    "0020_reporting_obligations",
+    "0022_activity_figures",
+    "0025_desk",
+    "0027_escalation",
 }
 
 

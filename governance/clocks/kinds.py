@@ -115,6 +115,11 @@ SPECS: dict[str, ClockSpec] = {
         reminders=TIME_REMINDERS,
         escalate_roles=(Role.CSIRT_LEAD,),
     ),
+    # The length is the escalation level's minutes for the severity (EscalationLevel, data);
+    # a breach tells the next level of the chain (the caller gives escalate_roles).
+    DeadlineKind.ESCALATION_ACK: ClockSpec(
+        Counting.MINUTES, reminders=TIME_REMINDERS, escalate_roles=_CSIRT_ESCALATION
+    ),
     # Their length depends on the severity level (§B.5): the caller gives it.
     DeadlineKind.TRIAGE_RESPONSE: ClockSpec(
         Counting.MINUTES, reminders=TIME_REMINDERS, escalate_roles=(Role.CSIRT_LEAD,)

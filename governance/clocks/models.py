@@ -27,6 +27,7 @@ class DeadlineKind(models.TextChoices):
     JLIS_REPORT = "jlis_report", _("J-LIS への報告")
     PUBLICATION_DECISION = "publication_decision", _("公表の判断")
     CISO_ACK = "ciso_ack", _("CISO の確認")
+    ESCALATION_ACK = "escalation_ack", _("エスカレーションの確認")
     TRIAGE_RESPONSE = "triage_response", _("初動対応（トリアージ）")
     CONTAINMENT = "containment", _("封じ込め")
     POST_INCIDENT_REVIEW = "post_incident_review", _("事後レビュー")
@@ -49,6 +50,7 @@ INCIDENT_DEADLINE_KINDS = frozenset(
         DeadlineKind.JLIS_REPORT,
         DeadlineKind.PUBLICATION_DECISION,
         DeadlineKind.CISO_ACK,
+        DeadlineKind.ESCALATION_ACK,
         DeadlineKind.TRIAGE_RESPONSE,
         DeadlineKind.CONTAINMENT,
         DeadlineKind.POST_INCIDENT_REVIEW,

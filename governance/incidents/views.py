@@ -23,6 +23,8 @@ from governance.incidents import documents as incident_documents
 from governance.incidents import permissions as incident_permissions
 from governance.incidents import selectors as reads
 from governance.incidents import services
+from governance.incidents.escalation import selectors as escalation_reads
+from governance.incidents.escalation import services as escalation_services
 from governance.incidents.obligations import selectors as obligation_reads
 from governance.incidents.obligations import services as obligation_services
 from governance.incidents.obligations import submissions
@@ -204,6 +206,8 @@ INCIDENT_ACTIONS = {
     "submission": f.SubmissionForm,
     "approve_submission": f.ApproveSubmissionForm,
     "waive_obligation": f.WaiveObligationForm,
+    "escalate": f.EscalateForm,
+    "ack_escalation": f.AckEscalationForm,
 }
 
 
@@ -230,6 +234,14 @@ def _obligation_call(request: Any, incident: Incident, action: str, data: dict[s
         submissions.approve_submission(
             actor=user, submission=data["submission"], reason=data["reason"]
         )
+    elif action == "escalate":
+        escalation_services.escalate_incident(
+            actor=user, incident=incident, level=data["level"], reason=data["reason"]
+        )
+    elif action == "ack_escalation":
+        if data["escalation"].incident_id != incident.pk:
+            raise PermissionDenied
+        escalation_services.acknowledge_escalation(actor=user, escalation=data["escalation"])
     elif action == "waive_obligation":
         if data["obligation"].incident_id != incident.pk:
             raise PermissionDenied
@@ -324,6 +336,7 @@ class IncidentView(generic.TemplateView):
             document_kinds=incident_documents.KINDS,
             can_generate=incident_permissions.can_triage_events(user)
             or permissions.has_role(user, "ciso"),
+            **escalation_reads.escalations_panel(user, incident),
             **{f"{key}_form": form for key, form in forms_.items()},
         )
         return context

@@ -52,6 +52,7 @@ from governance.clocks.models import (
 from governance.consultation.models import Consultation, ConsultationTopic
 from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.incidents.attachments import EventAttachment
+from governance.incidents.escalation.models import Escalation, EscalationLevel
 from governance.incidents.models import (
     EventReport,
     Incident,
@@ -211,6 +212,8 @@ __all__ = [
     "DocumentSettings",
     "DocumentVersion",
     "EmailDigest",
+    "Escalation",
+    "EscalationLevel",
     "EventAttachment",
     "EventReport",
     "EvidenceAccess",

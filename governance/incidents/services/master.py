@@ -1,4 +1,5 @@
-"""The CSIRT's master data: intake sources and playbooks (``TaskTemplate``), kept by the
+"""The CSIRT's master data: intake sources, playbooks (``TaskTemplate``) and the escalation
+chain (``EscalationLevel``), kept by the
 administrators (in Django admin), each change audited with its old and new values."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from django.db import models, transaction
 
 from governance import permissions
 from governance.audit.services import record_event
-from governance.models import IntakeSource, TaskTemplate, User
+from governance.models import EscalationLevel, IntakeSource, TaskTemplate, User
 
 
 def can_manage_incident_master_data(user: Any) -> bool:
@@ -55,3 +56,11 @@ def save_task_template(*, actor: User, template: TaskTemplate) -> TaskTemplate:
     fields = ["category", "key", "title", "phase", "for_department", "sort_order"]
     _save(actor, template, fields, "task_template")
     return template
+
+
+def save_escalation_level(*, actor: User, level: EscalationLevel) -> EscalationLevel:
+    """Add or change a level of the escalation chain: its roles and acknowledgement minutes
+    per severity (checked by the model's ``clean``)."""
+    fields = ["code", "name", "order", "notify_roles", "ack_minutes", "basis", "active"]
+    _save(actor, level, fields, "escalation_level")
+    return level
