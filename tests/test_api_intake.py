@@ -109,6 +109,15 @@ def test_a_detected_at_far_in_the_future_is_400(feed: Client) -> None:
     assert not SecurityEvent.objects.exists()
 
 
+def test_a_detected_at_before_2000_is_400(feed: Client) -> None:
+    # Schemathesis found a year-1454 time accepted and echoed with Tokyo's 1454 offset
+    # (+09:18:59), which no client parses.
+    response = _post(feed, URL, _alert(detected_at="1454-10-30T02:08:30Z"))
+    assert response.status_code == 400
+    assert "古すぎます" in response.json()["non_field_errors"][0]
+    assert not SecurityEvent.objects.exists()
+
+
 def test_unknown_fields_and_missing_source_ref_are_400(feed: Client) -> None:
     assert _post(feed, URL, {**_alert(), "vendor_field": 1}).status_code == 400
     response = _post(feed, URL, {"title": "x"})

@@ -43,6 +43,12 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 DETECTED_IN_FUTURE = gettext_noop(
     "検知日時が未来になっています（5分を超える先の日時は受け付けません）。"
 )
+#: No monitoring feed saw anything before this: an earlier time is a broken clock or a typo
+#: (and before 1888 Japan's zone had no whole-minute offset to print it with).
+EARLIEST_DETECTED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+DETECTED_TOO_EARLY = gettext_noop(
+    "検知日時が古すぎます（2000年1月1日より前の日時は受け付けません）。"
+)
 SOURCE_REF_REQUIRED = gettext_noop("通報元の識別子（source_ref）を指定してください。")
 UNKNOWN_OBSERVABLE_TYPE = gettext_noop("観測値の種類が正しくありません: {type}")
 BATCH_EMPTY = gettext_noop("登録するイベントを1件以上指定してください。")
@@ -162,6 +168,8 @@ def _check(alert: FeedAlert, now: dt.datetime) -> dt.datetime | None:
     if detected is not None:
         if detected > now + CLOCK_SKEW:
             raise ValueError(_(DETECTED_IN_FUTURE))
+        if detected < EARLIEST_DETECTED:
+            raise ValueError(_(DETECTED_TOO_EARLY))
         detected = min(detected, now)
     return detected
 
