@@ -403,3 +403,35 @@ def test_the_report_is_drafted_approved_and_issued_through_its_pages(
         .values_list("action", flat=True)
     )
     assert actions == ["annual_report.create", "annual_report.submit", "annual_report.issue"]
+
+
+def test_a_manual_figure_is_entered_on_the_report_page(people: dict[str, User], login: Any) -> None:
+    """The office types the figures no data holds (e.g. 研修の参加者) on the report's page,
+    full-width digits and separators as written; without a basis nothing is saved."""
+    from governance.models import ActivityFigure
+
+    reviewer = login(people["reviewer"])
+    page = reviewer.get("/reports/2024/").content.decode()
+    assert 'id="enter-figure"' in page and "手入力の実績値を入力する" in page
+    refused = reviewer.post(
+        "/reports/2024/enter_figure/",
+        {"key": "check_people", "value": "８，１９１", "basis": " "},
+        follow=True,
+    )
+    assert "根拠" in refused.content.decode()
+    assert not ActivityFigure.objects.filter(fiscal_year=2024, item_key="check_people").exists()
+    reviewer.post(
+        "/reports/2024/enter_figure/",
+        {"key": "check_people", "value": "８，１９１", "basis": "研修受講記録", "qualifier": ""},
+    )
+    figure = ActivityFigure.objects.get(fiscal_year=2024, item_key="check_people")
+    assert (figure.value, figure.basis, figure.entered_by) == (
+        8191,
+        "研修受講記録",
+        people["reviewer"],
+    )
+    assert AuditEvent.objects.filter(action="activity_figure.enter").count() == 1
+    staff = login(people["staff_a"])
+    assert 'id="enter-figure"' not in staff.get("/reports/2024/").content.decode()
+    staff.post("/reports/2024/enter_figure/", {"key": "check_people", "value": "1", "basis": "x"})
+    assert ActivityFigure.objects.get(fiscal_year=2024, item_key="check_people").value == 8191

@@ -18,8 +18,8 @@ from governance.activity import catalog, selectors, services
 from governance.activity import permissions as report_permissions
 from governance.activity import render as files
 from governance.activity.typography import zenkaku_era
-from governance.japanese import fiscal_year_label, fiscal_year_of
-from governance.models import AnnualReport, AnnualReportVersion
+from governance.japanese import fiscal_year_label, fiscal_year_of, normalize
+from governance.models import AnnualReport, AnnualReportVersion, Qualifier
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -68,6 +68,10 @@ def report_detail(request: Any, year: int) -> HttpResponse:
         ],
         "can_draft": report_permissions.can_draft_report(user),
         "can_approve": report is not None and report_permissions.can_approve_report(user, report),
+        "can_enter": report_permissions.can_enter_figures(user)
+        and (report is None or report.status == "draft"),
+        "manual_items": catalog.MANUAL_ITEMS,
+        "qualifiers": Qualifier.choices,
     }
     return render(request, "activity/detail.html", context)
 
@@ -120,7 +124,15 @@ def download(request: Any, year: int, fmt: str) -> HttpResponse:
     return response
 
 
-ACTIONS = ("create", "edit_text", "submit", "return", "approve", "request_correction")
+ACTIONS = (
+    "create",
+    "edit_text",
+    "enter_figure",
+    "submit",
+    "return",
+    "approve",
+    "request_correction",
+)
 
 
 @require_POST
@@ -131,11 +143,25 @@ def act(request: Any, year: int, action: str) -> HttpResponse:
         raise Http404
     user, post = request.user, request.POST
     report = AnnualReport.objects.filter(fiscal_year=year).first()
-    if action != "create" and report is None:
+    if action not in ("create", "enter_figure") and report is None:
         raise Http404
     try:
         if action == "create":
             services.create_report(actor=user, fiscal_year=year)
+        elif action == "enter_figure":
+            # A figure the data cannot count (participants, coverage from outside the
+            # registry): typed as the office writes it, full-width digits and separators too.
+            services.enter_figure(
+                actor=user,
+                fiscal_year=year,
+                entry=services.FigureEntry(
+                    key=post.get("key", ""),
+                    value=normalize(post.get("value", "")).replace(",", "").strip(),
+                    basis=post.get("basis", ""),
+                    qualifier=post.get("qualifier", ""),
+                    note=post.get("note", ""),
+                ),
+            )
         elif action == "edit_text":
             assert report is not None
             services.edit_text(
