@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import InformationSystem
+from governance.models import ConsultationTopic, InformationSystem
 
 CHOICES_RESOLVED = (("yes", _("解決した（相談を終了する）")), ("no", _("追加で質問する")))
 
@@ -18,6 +18,12 @@ class OpenConsultationForm(forms.Form):
         label=_("対象システム"), queryset=InformationSystem.objects.none(), required=False
     )
     question = forms.CharField(label=_("相談内容"), widget=forms.Textarea(attrs={"rows": 6}))
+    # What it is about, for the annual report's counts by type; left empty it is その他.
+    topic = forms.ChoiceField(
+        label=_("相談の分類"),
+        choices=[("", "---------"), *ConsultationTopic.choices],
+        required=False,
+    )
 
     def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -116,3 +116,17 @@ def test_an_unresolved_answer_goes_back_to_the_liaison_with_the_follow_up_questi
     assert consultation.process.status == "DONE"
     assert consultation.process.task_set.filter(flow_task=ConsultationFlow.answer).count() == 2
     assert consultation.process.task_set.filter(flow_task=ConsultationFlow.close).count() == 2
+
+
+def test_the_department_says_what_the_consultation_is_about(cast: Any, login: Any) -> None:
+    """The annual report counts consultations by type: the form asks for it; left empty it
+    is その他, and an unknown value is refused with nothing saved."""
+    staff = login(cast["staff_a"])
+    url = ConsultationFlow.start.reverse("execute")
+    assert "相談の分類" in staff.get(url).content.decode()
+    refused = staff.post(url, {"title": "x", "question": "y", "topic": "nonsense"})
+    assert refused.status_code == 200 and not Consultation.objects.exists()
+    staff.post(url, {"title": "クラウド移行", "question": "手順は", "topic": "external_service"})
+    staff.post(url, {"title": "その他の相談", "question": "質問"})
+    topics = dict(Consultation.objects.values_list("title", "topic"))
+    assert topics == {"クラウド移行": "external_service", "その他の相談": "other"}

@@ -17,7 +17,7 @@ from forms.consultation import (
 from governance import permissions
 from governance.cases.services import reviewer_for
 from governance.consultation import services
-from governance.models import CaseKind, Consultation, InformationSystem
+from governance.models import CaseKind, Consultation, ConsultationTopic, InformationSystem
 from governance.roles import ACT_PERMISSION, Role
 from workflows.base import CaseFlow, CaseStart, CaseView
 from workflows.views import CaseStartView, CaseTaskView
@@ -36,6 +36,7 @@ class OpenConsultationView(CaseStartView):
             title=form.cleaned_data["title"],
             question=form.cleaned_data["question"],
             system=form.cleaned_data["system"],
+            topic=form.cleaned_data.get("topic") or ConsultationTopic.OTHER,
             process=process,
         )
 
