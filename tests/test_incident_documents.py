@@ -341,6 +341,12 @@ def test_a_red_incidents_documents_reach_named_members_only_and_auditor_reads_ar
     assert AuditEvent.objects.filter(
         action="incident.restricted_view", object_id=str(incident.pk)
     ).exists()
+    # A download only reads: a POST is refused and writes nothing (the permission matrix found
+    # an auditor's POST answered 200 with the read put on the record).
+    events = AuditEvent.objects.count()
+    auditor = login(csirt_cast["auditor"])
+    assert auditor.post(_download_url(incident, version)).status_code == 405
+    assert AuditEvent.objects.count() == events
 
 
 def test_a_version_of_another_incident_is_404_under_this_incidents_address(

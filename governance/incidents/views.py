@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from forms import incidents as f
 from governance import permissions
@@ -394,8 +394,10 @@ def generate_document(request: Any, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("incidents:incident", args=[incident.pk]) + "#documents")
 
 
+@require_safe
 def download_document(request: Any, pk: int, version: int) -> FileResponse:
-    """A stored version, for whoever may read the incident (others get 404)."""
+    """A stored version, for whoever may read the incident (others get 404); reading only, so
+    a POST is refused before the read of a TLP:RED document is put on the record."""
     found = reads.access_incident_version(request.user, pk, version)
     incident = reads.access_incident(request.user, pk)
     services.record_restricted_view(actor=request.user, incident=incident)
