@@ -23,6 +23,7 @@ from viewflow.workflow.status import STATUS
 from governance import permissions
 from governance.audit.services import changes_between, record_event, snapshot
 from governance.budget.services import PENDING
+from governance.cases.services.assignments import task_holders
 from governance.cases.services.notifications import notify
 from governance.japanese import (
     add_business_days,
@@ -33,7 +34,6 @@ from governance.japanese import (
 )
 from governance.jobs.periodic import periodic
 from governance.models import BudgetCheck, BudgetSeason, CaseKind, User
-from governance.roles import Role
 
 SEASON_EXISTS = gettext_noop("{year}の予算確認シーズンはすでに登録されています。")
 DEADLINE_BEFORE_OPENING = gettext_noop("締切日は受付開始日以降の日付にしてください。")
@@ -145,19 +145,6 @@ def _open_tasks(fiscal_year: int) -> Any:
         .select_related("owner", "process__case")
         .order_by("pk")
     )
-
-
-def task_holders(task: Any) -> list[User]:
-    """Who holds a task: its owner, or everyone who could pick it up from the queue."""
-    if task.owner_id is not None:
-        return [task.owner]
-    role = permissions.role_for_permission(task.owner_permission)
-    if role is None:
-        return []
-    candidates = User.objects.filter(groups__name=role, is_active=True).distinct()
-    if role == Role.DEPARTMENT_STAFF:
-        candidates = candidates.filter(department_id=task.process.case.department_id)
-    return [user for user in candidates if permissions.can_work_task(user, task)]
 
 
 def send_budget_reminders(*, today: dt.date | None = None) -> int:
