@@ -156,27 +156,44 @@ def render_document_job(job: Job) -> None:
     )
     content = BUILDERS[document.template](document.case)
     data = render_docx(document.template, content.context)
+    store_version(document=document, data=data, state=content.context, created_by=job.created_by)
+
+
+def store_version(
+    *,
+    document: AdvisoryDocument,
+    data: bytes,
+    state: dict[str, Any],
+    created_by: Any,
+    suffix: str = "docx",
+    changes: dict[str, list[Any]] | None = None,
+) -> DocumentVersion:
+    """Keep ``data`` as the document's next version, with its hash and the values it was built
+    from, and record it (``document.generate``). The caller holds the document's row lock, so
+    two renders of one document number their versions one after the other."""
     latest = document.versions.aggregate(latest=Max("version"))["latest"] or 0
     version = DocumentVersion(
         document=document,
         version=latest + 1,
         sha256=sha256_hex(data),
-        case_state=_canonical(content.context),
-        created_by=job.created_by,
+        case_state=_canonical(state),
+        created_by=created_by,
     )
-    version.file.save(f"v{version.version}.docx", ContentFile(data), save=False)
+    version.file.save(f"v{version.version}.{suffix}", ContentFile(data), save=False)
     try:
         version.save()
         record_event(
-            actor=job.created_by,
+            actor=created_by,
             action="document.generate",
             obj=document,
             changes={
                 "version": [latest or None, version.version],
                 "sha256": [None, version.sha256],
+                **(changes or {}),
             },
         )
     except BaseException:
         # The row is not stored: neither is its file (no stray file left beside the versions).
         version.file.delete(save=False)
         raise
+    return version

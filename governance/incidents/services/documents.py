@@ -11,23 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance.audit.services import _canonical, record_event
+from governance.audit.services import record_event
 from governance.cases.services import next_number
-from governance.documents import render_docx, sha256_hex
+from governance.cases.services.documents import store_version
+from governance.documents import render_docx
 from governance.incidents.documents import KINDS, STAGE_TITLES, WORKSHEET_STAGE_TITLES
 from governance.incidents.documents.contexts import ALERT_TLPS, BUILDERS, edition_label
 from governance.incidents.documents.nco import NCO_CATEGORIES, render_nco_form
 from governance.incidents.services.common import require_csirt
 from governance.japanese import fiscal_year_of, fiscal_year_short
 from governance.jobs import outbox
-from governance.models import AdvisoryDocument, DocumentVersion, Incident, Job
+from governance.models import AdvisoryDocument, Incident, Job
 from governance.roles import Role
 
 ALERT_REFUSED = gettext_noop(
@@ -144,28 +144,11 @@ def render_incident_document_job(job: Job) -> None:
     incident = Incident.objects.select_related("department", "handler").get(pk=document.case_id)
     with translation.override("ja"):  # a record in the office's language, whoever asked
         data, state = _render(incident, document)
-    latest = document.versions.aggregate(latest=Max("version"))["latest"] or 0
-    suffix = KINDS[document.template].suffix
-    version = DocumentVersion(
+    store_version(
         document=document,
-        version=latest + 1,
-        sha256=sha256_hex(data),
-        case_state=_canonical(state),
+        data=data,
+        state=state,
         created_by=job.created_by,
+        suffix=KINDS[document.template].suffix,
+        changes={"tlp": [None, incident.tlp]},
     )
-    version.file.save(f"v{version.version}.{suffix}", ContentFile(data), save=False)
-    try:
-        version.save()
-        record_event(
-            actor=job.created_by,
-            action="document.generate",
-            obj=document,
-            changes={
-                "version": [latest or None, version.version],
-                "sha256": [None, version.sha256],
-                "tlp": [None, incident.tlp],
-            },
-        )
-    except BaseException:
-        version.file.delete(save=False)
-        raise
