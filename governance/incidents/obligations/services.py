@@ -29,9 +29,9 @@ from governance.clocks.services import (
     waive_deadline,
 )
 from governance.decisions.services import Fact, record_decision
+from governance.incidents.common import csirt_people, require_csirt, write_timeline
 from governance.incidents.obligations import engine
 from governance.incidents.obligations import rules as obligation_rules
-from governance.incidents.obligations.common import people, require_role, timeline
 from governance.japanese import fiscal_year_of
 from governance.models import (
     Incident,
@@ -210,7 +210,7 @@ def _create(
         _start_clock(
             actor=actor, incident=incident, obligation=obligation, required=required, rule=rule
         )
-        timeline(
+        write_timeline(
             incident=incident,
             actor=actor,
             kind=TimelineEntry.Kind.DECISION,
@@ -236,7 +236,7 @@ def _flag(*, actor: Any, incident: Incident, obligation: ReportingObligation, ba
     )
     with translation.override("ja"):
         notify(
-            recipients=people(Role.CSIRT_LEAD, Role.CISO),
+            recipients=csirt_people(Role.CSIRT_LEAD, Role.CISO),
             subject=_("【免除の判断】{label} {number}").format(
                 label=_label(obligation), number=incident.number
             ),
@@ -328,7 +328,7 @@ def reconcile_obligations(*, actor: Any, incident: Incident) -> list[ReportingOb
     """Bring the incident's obligations in step with its facts (inside or outside a service's
     transaction); returns them all. ``actor=None`` is the system."""
     if actor is not None:
-        require_role(actor, incident, Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
+        require_csirt(actor, incident, Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
     with transaction.atomic():
         if not incident.pd_reporting_body and incident.department_id:
             incident.pd_reporting_body = incident.department.reporting_body
@@ -409,7 +409,7 @@ def waive_obligation(
     CSIRT lead or the CISO; a decision record keeps the facts at that moment. A 確報 whose 速報
     was submitted cannot be waived (it reports the correction)."""
     incident = obligation.incident
-    require_role(actor, incident, Role.CSIRT_LEAD, Role.CISO)
+    require_csirt(actor, incident, Role.CSIRT_LEAD, Role.CISO)
     permissions.require(permissions.has_role(actor, Role.CSIRT_LEAD, Role.CISO), WAIVE_NEEDS_LEAD)
     reason = (reason or "").strip()
     if not reason:
@@ -447,7 +447,7 @@ def waive_obligation(
             changes={"status": [ObligationStatus.PENDING, ObligationStatus.WAIVED]},
             reason=reason,
         )
-        timeline(
+        write_timeline(
             incident=incident,
             actor=actor,
             kind=TimelineEntry.Kind.DECISION,

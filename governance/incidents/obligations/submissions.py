@@ -24,7 +24,7 @@ from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
 from governance.clocks.services import meet_deadline
 from governance.decisions.services import Fact, record_decision
-from governance.incidents.obligations.common import people, require_role, timeline
+from governance.incidents.common import csirt_people, require_csirt, write_timeline
 from governance.incidents.obligations.services import clock_start
 from governance.models import (
     Incident,
@@ -84,7 +84,7 @@ def register_submission(
     submitted_by: User | None = None,
 ) -> ObligationSubmission:
     """Record a report sent for ``obligations`` (awaiting the content approval)."""
-    require_role(actor, incident, Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
+    require_csirt(actor, incident, Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
     if incident.is_exercise:
         raise ValueError(_(EXERCISE_NO_SUBMISSION))
     if not obligations:
@@ -139,7 +139,7 @@ def register_submission(
         )
         with translation.override("ja"):
             notify(
-                recipients=people(*approver_roles(incident)),
+                recipients=csirt_people(*approver_roles(incident)),
                 subject=_("【報告内容の承認】{labels} {number}").format(
                     labels=_labels(rows), number=incident.number
                 ),
@@ -156,7 +156,7 @@ def approve_submission(
     """The content approval: the obligations become submitted and their clocks are met at the
     time the report was sent (late if after the due time)."""
     incident = submission.incident
-    require_role(actor, incident, Role.CSIRT_LEAD, Role.CISO)
+    require_csirt(actor, incident, Role.CSIRT_LEAD, Role.CISO)
     roles = approver_roles(incident)
     permissions.require(
         permissions.has_role(actor, *roles), NEEDS_CISO if roles == (Role.CISO,) else NEEDS_LEAD
@@ -209,7 +209,7 @@ def approve_submission(
             },
             reason=reason.strip(),
         )
-        timeline(
+        write_timeline(
             incident=incident,
             actor=actor,
             kind=TimelineEntry.Kind.REPORT_SUBMITTED,
