@@ -18,9 +18,9 @@ from governance import permissions
 from governance.activity import catalog, compose, counting, render
 from governance.activity import permissions as report_permissions
 from governance.audit.services import record_event
-from governance.cases.services import next_number
+from governance.cases.services.documents import next_document_number
 from governance.documents import sha256_hex
-from governance.japanese import era_date, fiscal_year_of, fiscal_year_short
+from governance.japanese import era_date
 from governance.models import (
     ActivityFigure,
     AnnualReport,
@@ -260,9 +260,7 @@ def approve_report(*, actor: Any, report: AnnualReport) -> AnnualReportVersion:
         permissions.require(report_permissions.can_approve_report(actor, report), SAME_PERSON)
         today = timezone.localdate()
         if not report.number:
-            issued_in = fiscal_year_of(today)
-            serial = next_number("document", issued_in)
-            report.number = f"{fiscal_year_short(issued_in)}行DX第{serial}号"
+            report.number = next_document_number()
         latest = report.versions.order_by("-version").first()
         version_no = (latest.version + 1) if latest else 1
         snapshot = compose.compose(report.fiscal_year, report)

@@ -62,6 +62,20 @@ def office_context(issued_on: dt.date, contact: Any = None) -> dict[str, Any]:
     }
 
 
+def next_document_number() -> str:
+    """The next number of the office's outgoing documents (「R8行DX第12号」), in the format the
+    document settings in force give. Numbered in the series of the fiscal year the document is
+    issued in, not the year the case is about (a budget check in autumn 令和8 concerns
+    令和9年度's budget, and its answer is a 令和8 document). Call it inside the transaction
+    that keeps the number."""
+    issued_in = fiscal_year_of(timezone.localdate())
+    return format_document_number(
+        document_settings_in_force(issued_in).number_format,
+        year=fiscal_year_short(issued_in),
+        serial=next_number("document", issued_in),
+    )
+
+
 def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
     """Create the case's document for ``template`` (numbered once) and request a version.
 
@@ -72,20 +86,8 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
     with transaction.atomic():
         document = AdvisoryDocument.objects.filter(case=case, template=template).first()
         if document is None:
-            # Numbered in the series of the fiscal year it is issued in, as the office's
-            # outgoing documents are, not the year the case is about (a budget check in
-            # autumn 令和8 concerns 令和9年度's budget, and its answer is a 令和8 document).
-            issued_in = fiscal_year_of(timezone.localdate())
-            serial = next_number("document", issued_in)
             document = AdvisoryDocument.objects.create(
-                case=case,
-                template=template,
-                number=format_document_number(
-                    document_settings_in_force(issued_in).number_format,
-                    year=fiscal_year_short(issued_in),
-                    serial=serial,
-                ),
-                title=title,
+                case=case, template=template, number=next_document_number(), title=title
             )
         outbox.enqueue("render_document", {"document_id": document.pk}, case=case, created_by=actor)
         record_event(

@@ -13,19 +13,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from governance.audit.services import record_event
-from governance.cases.services import next_number
-from governance.cases.services.documents import store_version
+from governance.cases.services.documents import next_document_number, store_version
 from governance.documents import render_docx
 from governance.incidents.documents import KINDS, STAGE_TITLES, WORKSHEET_STAGE_TITLES
 from governance.incidents.documents.contexts import ALERT_TLPS, BUILDERS, edition_label
 from governance.incidents.documents.nco import NCO_CATEGORIES, render_nco_form
 from governance.incidents.services.common import require_csirt
-from governance.japanese import fiscal_year_of, fiscal_year_short
 from governance.jobs import outbox
 from governance.models import AdvisoryDocument, Incident, Job
 from governance.roles import Role
@@ -50,12 +48,6 @@ def _check(incident: Incident, code: str) -> None:
         raise ValueError(_(NCO_REFUSED))
 
 
-def _number() -> str:
-    # The office's series of outgoing documents, in the fiscal year the document is issued.
-    issued_in = fiscal_year_of(timezone.localdate())
-    return f"{fiscal_year_short(issued_in)}行DX第{next_number('document', issued_in)}号"
-
-
 def _report_document(incident: Incident, stage: str) -> AdvisoryDocument:
     """A new numbered report: 第一報 first, then 第N報 or 最終報 as asked."""
     editions = AdvisoryDocument.objects.filter(case=incident, template="incident_report")
@@ -68,7 +60,7 @@ def _report_document(incident: Incident, stage: str) -> AdvisoryDocument:
         case=incident, template="incident_report", stage=stage, edition=edition
     )
     document.title = f"インシデント報告（{edition_label(document)}）"
-    document.number = _number()
+    document.number = next_document_number()
     document.save()
     return document
 
@@ -111,7 +103,11 @@ def generate_incident_document(
                 if stage:
                     title = f"{title}（{WORKSHEET_STAGE_TITLES.get(stage, STAGE_TITLES[stage])}）"
                 document = AdvisoryDocument.objects.create(
-                    case=incident, template=kind, stage=stage, number=_number(), title=title
+                    case=incident,
+                    template=kind,
+                    stage=stage,
+                    number=next_document_number(),
+                    title=title,
                 )
         outbox.enqueue(RENDER_JOB, {"document_id": document.pk}, case=incident, created_by=actor)
         record_event(
