@@ -46,6 +46,27 @@ def _add_reporter(event: SecurityEvent, user: User | None, at: dt.datetime, note
     return created
 
 
+def report_again(
+    *,
+    actor: User,
+    event: SecurityEvent,
+    reporter: User | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> bool:
+    """One more person reported ``event`` (the same alert or mail again): kept as a reporter of
+    the event, on the record (``event.report_again``); False when they had reported it."""
+    if not _add_reporter(event, reporter, at or timezone.now(), note):
+        return False
+    record_event(
+        actor=actor,
+        action="event.report_again",
+        obj=event,
+        changes={"reporter": [None, str(reporter)]},
+    )
+    return True
+
+
 def receive_event(
     *,
     actor: User,
@@ -96,13 +117,7 @@ def receive_event(
                 .first()
             )
             if existing is not None:
-                if _add_reporter(existing, reporter, now, note):
-                    record_event(
-                        actor=actor,
-                        action="event.report_again",
-                        obj=existing,
-                        changes={"reporter": [None, str(reporter)]},
-                    )
+                report_again(actor=actor, event=existing, reporter=reporter, note=note, at=now)
                 return existing, False
         event = SecurityEvent(
             number=_number(fiscal_year_of(timezone.localtime(now))),

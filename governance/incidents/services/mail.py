@@ -38,8 +38,8 @@ from django.utils.translation import gettext_noop
 from governance import permissions
 from governance.incidents import permissions as incident_permissions
 from governance.incidents.services.events import dismiss_drill_event
-from governance.incidents.services.intake import receive_event
-from governance.models import EventAttachment, EventReport, IntakeSource, SecurityEvent, User
+from governance.incidents.services.intake import receive_event, report_again
+from governance.models import EventAttachment, IntakeSource, SecurityEvent, User
 
 logger = logging.getLogger("governance.incidents.mail")
 
@@ -248,10 +248,7 @@ def ingest_mail(*, actor: User, source: IntakeSource, data: bytes, origin: str =
         )
         if same_body is not None and same_body.source_ref != reference:
             # A second forward of the same mail: one more reporter of the event recorded.
-            if reporter is not None:
-                EventReport.objects.get_or_create(
-                    event=same_body, user=reporter, defaults={"reported_at": timezone.now()}
-                )
+            report_again(actor=actor, event=same_body, reporter=reporter)
             return MailResult(event=same_body, created=False)
         event, created = receive_event(
             actor=actor,
