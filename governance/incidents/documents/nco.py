@@ -18,11 +18,11 @@ from openpyxl.styles import Alignment, Font
 
 from governance.incidents.documents.contexts import NOT_YET, common, when
 from governance.incidents.documents.obligations import obligations_of
+from governance.incidents.obligations.models import Recipient
 from governance.incidents.observables import defang
 from governance.models import AdvisoryDocument, Incident
 from governance.spreadsheet_safety import neutralise
 
-NCO_CATEGORIES = ("ransomware", "ddos")
 SHEET_TITLE = "共通様式"
 
 
@@ -35,7 +35,7 @@ def form_items(incident: Incident, document: AdvisoryDocument) -> dict[str, Any]
     """The form's items as (label, value) rows and the indicators table, all text."""
     context = common(incident, document)
     observables = list(incident.observables.order_by("pk"))
-    police = [row for row in obligations_of(incident) if row.recipient.startswith("警察")]
+    police = [row for row in obligations_of(incident) if row.code == Recipient.POLICE]
     items = [
         (_("文書番号"), context["document_number"]),
         (_("報告日"), context["issued_on"].isoformat()),

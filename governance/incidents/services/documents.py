@@ -22,7 +22,8 @@ from governance.cases.services.documents import next_document_number, store_vers
 from governance.documents import render_docx
 from governance.incidents.documents import KINDS, STAGE_TITLES, WORKSHEET_STAGE_TITLES
 from governance.incidents.documents.contexts import ALERT_TLPS, BUILDERS, edition_label
-from governance.incidents.documents.nco import NCO_CATEGORIES, render_nco_form
+from governance.incidents.documents.nco import render_nco_form
+from governance.incidents.obligations.engine import NCO_CATEGORIES
 from governance.incidents.services.common import require_csirt
 from governance.jobs import outbox
 from governance.models import AdvisoryDocument, Incident, Job
