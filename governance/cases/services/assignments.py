@@ -27,7 +27,7 @@ from governance import permissions, permissions_tasks
 from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
 from governance.models import Delegation, Notification, User
-from governance.roles import Role
+from governance.roles import ACT_PERMISSION, Role
 
 DELEGATE_IS_PRINCIPAL = gettext_noop("本人を代理者にすることはできません。")
 PERIOD_REVERSED = gettext_noop("終了日は開始日以降の日付にしてください。")
@@ -40,23 +40,8 @@ TASK_NOT_OPEN = gettext_noop("このタスクは既に処理されたため、�
 TARGET_CANNOT_WORK = gettext_noop("指定した職員はこのタスクを担当できません。")
 SAME_HOLDER = gettext_noop("指定した職員は既にこのタスクの担当者です。")
 
-#: The roles whose tasks a delegate may take over (the roles that hold tasks).
-TASK_ROLES = (
-    Role.DEPARTMENT_STAFF,
-    Role.GOVERNANCE_REVIEWER,
-    Role.GOVERNANCE_APPROVER,
-    Role.SECURITY_REVIEWER,
-    Role.NETWORK_ADMIN,
-    Role.CSIRT_MEMBER,
-    Role.CSIRT_LEAD,
-    Role.CISO,
-)
-
-
-def _japanese(text: str) -> str:
-    """``text`` (a Japanese msgid) as records keep it, whatever the request's language."""
-    with translation.override("ja"):
-        return _(text)
+#: The roles whose tasks a delegate may take over: the roles that hold tasks (act on cases).
+TASK_ROLES = tuple(ACT_PERMISSION)
 
 
 # --- Who hears of a task --------------------------------------------------------------------
@@ -110,19 +95,20 @@ def task_created(*, task: Any) -> None:
     """A flow created a human task: record a delegation it followed, then notify."""
     principal = getattr(task, "_delegated_from", None)
     if principal is not None:
-        record_event(
-            actor=None,
-            action="task.delegate",
-            obj=task,
-            case=task.process.case,
-            changes={
-                "task": [None, f"{task.flow_task.task_title} #{task.pk}"],
-                "owner": [principal.username, task.owner.username],
-            },
-            reason=_japanese("代理（{principal} → {delegate}）").format(
-                principal=principal.display_name, delegate=task.owner.display_name
-            ),
-        )
+        with translation.override("ja"):  # records stay Japanese, the task's title too
+            record_event(
+                actor=None,
+                action="task.delegate",
+                obj=task,
+                case=task.process.case,
+                changes={
+                    "task": [None, f"{task.flow_task.task_title} #{task.pk}"],
+                    "owner": [principal.username, task.owner.username],
+                },
+                reason=_("代理（{principal} → {delegate}）").format(
+                    principal=principal.display_name, delegate=task.owner.display_name
+                ),
+            )
     notify_task(task)
 
 
@@ -181,7 +167,7 @@ def set_delegation(
     permissions.require(bool(held & permissions.roles_of(delegate)), DELEGATE_LACKS_ROLE)
     permissions.require(bool(reason.strip()), REASON_REQUIRED)
     _require_period(starts_on, ends_on)
-    with transaction.atomic():
+    with transaction.atomic(), translation.override("ja"):  # records stay Japanese
         overlapping = Delegation.objects.select_for_update().filter(
             principal=principal,
             ended_at__isnull=True,
@@ -210,9 +196,9 @@ def set_delegation(
         )
         notify(
             recipients=[delegate],
-            subject=_japanese(
-                "【代理】{principal}さんの代理に設定されました（{start}〜{end}）"
-            ).format(principal=principal.display_name, start=starts_on, end=ends_on),
+            subject=_("【代理】{principal}さんの代理に設定されました（{start}〜{end}）").format(
+                principal=principal.display_name, start=starts_on, end=ends_on
+            ),
             body=delegation.reason,
             url=reverse("home:delegations"),
             dedupe_key=f"delegation:{delegation.pk}",
@@ -272,7 +258,7 @@ def reassign_task(*, actor: User, activation: Any, to_user: User, reason: str) -
         role is not None and to_user.is_active and permissions.can_act(to_user, case, role),
         TARGET_CANNOT_WORK,
     )
-    with transaction.atomic():
+    with transaction.atomic(), translation.override("ja"):  # records stay Japanese
         holder = task.owner.username if task.owner_id else None
         if task.status == STATUS.NEW:
             activation.assign(to_user)
@@ -289,13 +275,13 @@ def reassign_task(*, actor: User, activation: Any, to_user: User, reason: str) -
             },
             reason=reason.strip(),
         )
+        # No dedupe key: each reassignment is news, even to the same person again.
         notify(
             recipients=[to_user],
-            subject=_japanese("【担当変更】「{task}」の担当になりました: {number}").format(
-                task=_japanese(str(task.flow_task.task_title)), number=case.number
+            subject=_("【担当変更】「{task}」の担当になりました: {number}").format(
+                task=task.flow_task.task_title, number=case.number
             ),
             body=reason.strip(),
             url=task_page_url(task),
             case=case,
-            dedupe_key=f"task:{task.pk}:reassign:{to_user.pk}:{timezone.now().isoformat()}",
         )
