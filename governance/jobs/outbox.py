@@ -27,7 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -91,6 +91,23 @@ def enqueue(
     job_id = job.pk
     transaction.on_commit(lambda: dispatch(job_id), robust=True)
     return job
+
+
+def enqueue_once(
+    kind: str, payload: dict[str, Any] | None = None, *, idempotency_key: str, **options: Any
+) -> tuple[Job, bool]:
+    """``enqueue`` the one job ``idempotency_key`` names, unless it exists: ``(job, created)``.
+
+    Safe without a lock: the insert runs in a savepoint, and when a concurrent caller made the
+    job first, the database refuses the second row and that caller's job is returned."""
+    existing = Job.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return enqueue(kind, payload, idempotency_key=idempotency_key, **options), True
+    except IntegrityError:
+        return Job.objects.get(idempotency_key=idempotency_key), False
 
 
 def enqueue_many(

@@ -172,16 +172,12 @@ def send_daily_digests(*, now: dt.datetime | None = None) -> int:
     )
     queued = 0
     for user_pk in sorted(set(waiting)):
-        key = digest_key(user_pk, now.date())
-        with transaction.atomic():
-            if Job.objects.filter(idempotency_key=key).exists():
-                continue
-            outbox.enqueue(
-                "send_digest",
-                {"user_id": user_pk, "until": now.isoformat()},
-                idempotency_key=key,
-            )
-            queued += 1
+        _job, created = outbox.enqueue_once(
+            "send_digest",
+            {"user_id": user_pk, "until": now.isoformat()},
+            idempotency_key=digest_key(user_pk, now.date()),
+        )
+        queued += created
     return queued
 
 
