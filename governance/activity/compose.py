@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from governance.activity import catalog, counting, typography
-from governance.japanese import fiscal_year_label
+from governance.japanese import fiscal_year_label, yen
 from governance.models import ActivityFigure, AnnualReport, FigureSource, RuleKey
 from governance.rules.services import rule_in_force
 
@@ -92,7 +92,7 @@ def compose(fiscal_year: int, report: AnnualReport | None = None) -> dict[str, A
     for row in stored.filter(source=FigureSource.MANUAL).select_related("entered_by"):
         who = row.entered_by.get_full_name() or row.entered_by.username if row.entered_by else ""
         if row.table == "settlement":
-            settlement.setdefault(row.label, {})[row.fiscal_year] = f"{int(row.value):,}円"
+            settlement.setdefault(row.label, {})[row.fiscal_year] = yen(int(row.value))
         if row.fiscal_year != fiscal_year:
             continue
         entry = _figure(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from governance.japanese import yen
+
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d+)(年)")
 
@@ -75,7 +77,7 @@ def kanji_money(amount: int) -> str:
     """36,000,000 → 「３千６百万円」; 120,000,000 → 「１億２千万円」. Amounts that are not whole
     万 print in yen with separators instead (the phrase exists for round thresholds)."""
     if amount <= 0 or amount % 10_000:
-        return f"{amount:,}円"
+        return yen(amount)
     man = amount // 10_000
     oku, man = divmod(man, 10_000)
     text = ""

@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from governance.models import Department
 
-TOKYO = dt.timezone(dt.timedelta(hours=9), "Asia/Tokyo")
-
 
 def count_of(queryset: QuerySet[Any]) -> Coalesce:
     """``SELECT COUNT(*)`` of ``queryset`` as a scalar subquery (0 when empty)."""

@@ -23,7 +23,8 @@ from governance.budget.services import PENDING
 from governance.cases import selectors as case_selectors
 from governance.clocks.selectors import attach_clock_badges
 from governance.dashboards import charts
-from governance.dashboards.counting import TOKYO, age_filters, bucket_counts, counts
+from governance.dashboards.counting import age_filters, bucket_counts, counts
+from governance.japanese import JST
 from governance.labels import choice_label
 from governance.models import (
     LIVE_APPROVAL_STATUSES,
@@ -195,9 +196,9 @@ def season_burndown(
     rows = (
         checks.annotate(
             holder=Coalesce("reviewer_id", "department__liaison_id"),
-            received_on=TruncDate("created_at", tzinfo=TOKYO),
+            received_on=TruncDate("created_at", tzinfo=JST),
             decided_on=TruncDate(
-                Coalesce("result_recorded_at", "approved_at", "closed_at"), tzinfo=TOKYO
+                Coalesce("result_recorded_at", "approved_at", "closed_at"), tzinfo=JST
             ),
             pending=models.Case(
                 models.When(status__in=PENDING, then=models.Value(True)),
@@ -374,9 +375,9 @@ def approver_board(user: Any, *, now: dt.datetime | None = None) -> ApproverBoar
     for row in waiting:
         row["age_days"] = (now - row["updated_at"]).days
         row["kind_label"] = choice_label(CaseKind, row["kind"])
-    local = timezone.localtime(now, TOKYO)
+    local = timezone.localtime(now, JST)
     month_start = local.date().replace(day=1)
-    first = dt.datetime(month_start.year, month_start.month, 1, tzinfo=TOKYO)
+    first = dt.datetime(month_start.year, month_start.month, 1, tzinfo=JST)
     records = DecisionRecord.objects.filter(
         case__in=permissions.scope_cases(user, Case.objects.all()).values("pk")
     )

@@ -35,9 +35,10 @@ from governance.clocks import permissions as clock_permissions
 from governance.clocks import schedule
 from governance.clocks.models import OPEN_DEADLINE_STATUSES, DeadlineKind, DeadlineStatus
 from governance.dashboards import charts
-from governance.dashboards.counting import TOKYO, bucket_counts
+from governance.dashboards.counting import bucket_counts
 from governance.incidents.models import HANDLING_PHASES, Phase
 from governance.incidents.permissions import event_visibility_q
+from governance.japanese import JST
 from governance.karte.rules import Coverage, lock_in_q, lock_in_rules, with_coverage
 from governance.labels import choice_label
 from governance.models import (
@@ -326,13 +327,13 @@ def csirt_board(user: Any, *, now: dt.datetime | None = None) -> CsirtBoard:
     )
     clocks = clock_board(user, LEGAL_KINDS, now)
     since = now - dt.timedelta(days=13)
-    start_day = timezone.localtime(since, TOKYO).date()
+    start_day = timezone.localtime(since, JST).date()
     per_day: dict[dt.date, dict[str, int]] = defaultdict(dict)
     source_names: set[str] = set()
     events = SecurityEvent.objects.filter(event_visibility_q(user))
     for day, source, n in (
-        events.filter(received_at__gte=dt.datetime.combine(start_day, dt.time(), tzinfo=TOKYO))
-        .annotate(day=TruncDate("received_at", tzinfo=TOKYO))
+        events.filter(received_at__gte=dt.datetime.combine(start_day, dt.time(), tzinfo=JST))
+        .annotate(day=TruncDate("received_at", tzinfo=JST))
         .values_list("day", "source__name")
         .annotate(n=Count("pk", distinct=True))
         .order_by()
@@ -467,19 +468,19 @@ def ciso_board(user: Any, *, now: dt.datetime | None = None) -> CisoBoard:
     for row in severe:
         row["phase_label"] = choice_label(Phase, row["phase"])
     obligations = [row for row in clock_board(user, PPC_KINDS, now, limit=50) if row.overdue]
-    local = timezone.localtime(now, TOKYO).date().replace(day=1)
+    local = timezone.localtime(now, JST).date().replace(day=1)
     months = []
     year, month = local.year, local.month
     for _step in range(12):
         months.append(dt.date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
-    first = dt.datetime.combine(months[0], dt.time(), tzinfo=TOKYO)
+    first = dt.datetime.combine(months[0], dt.time(), tzinfo=JST)
     trend_rows: dict[dt.date, dict[str, int]] = defaultdict(dict)
     categories: set[str] = set()
     for month_start, category, n in (
         incidents.filter(created_at__gte=first)
-        .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
+        .annotate(month=TruncMonth("created_at", tzinfo=JST))
         .values_list("month", "category")
         .annotate(n=Count("pk"))
         .order_by()
