@@ -445,7 +445,13 @@ SPECTACULAR_SETTINGS = {
         "ObservableTypeEnum": "governance.incidents.models.Observable.Type",
         "IntakeResultEnum": "governance.api.serializers.events.IntakeResult",
     },
-    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    # A choice field that may be blank (a system without a server location) says so in the
+    # schema: its enum or the blank value.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.schema.describe_empty_choices",
+    ],
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -69,3 +69,18 @@ class ShinsaAutoSchema(AutoSchema):
                 },
             )
         return responses
+
+
+#: What drf-spectacular's enums of a blank or absent choice mean, in the schema's language.
+_EMPTY_CHOICE_DESCRIPTIONS = {"BlankEnum": "未設定（空欄）", "NullEnum": "未設定（null）"}
+
+
+def describe_empty_choices(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """A choice field that may be blank (a system without a server location) is its enum *or*
+    the blank value in the schema (``ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE``); the blank's own
+    enum is described like every other."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, description in _EMPTY_CHOICE_DESCRIPTIONS.items():
+        if name in schemas:
+            schemas[name].setdefault("description", description)
+    return result
