@@ -200,3 +200,28 @@ def test_the_spec_approval_page_shows_the_specification_versions_and_the_draft_r
     assert "仕様書.docx" in attachments and "参考図面.pdf" in attachments
     preview = page[page.index('id="desk-preview"') :]
     assert "【案】" in preview and "仕様書確認結果" in preview
+
+
+def test_a_person_changed_on_resubmission_is_shown_by_name_not_by_id(
+    cast: Any, login: Any, system: Any
+) -> None:
+    from django.db import transaction
+
+    from governance.audit.services import record_event
+    from governance.decisions.desk import round_changes
+
+    check = _resubmitted_check(cast, login, system)
+    with transaction.atomic():
+        record_event(
+            actor=cast["staff_a"],
+            action="budget_check.resubmit",
+            obj=check,
+            changes={"reviewer": [None, cast["approver"].pk]},
+        )
+    newest = round_changes(cast["reviewer"], check)[0]
+    (row,) = [
+        row
+        for row in newest.fields
+        if row.label == str(check._meta.get_field("reviewer").verbose_name)
+    ]
+    assert row.value == cast["approver"].label

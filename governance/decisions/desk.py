@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance import permissions
 from governance.cases.services.documents import BUILDERS
-from governance.decisions.selectors import Row, _change_rows, _users_named
+from governance.decisions.selectors import Row, _change_rows, _user_ids, _users_named
 from governance.documents import render_docx
 from governance.models import Attachment, AuditEvent, Case, DocumentVersion
 
@@ -76,7 +76,8 @@ def round_changes(user: Any, case: Case) -> list[RoundChange]:
         return []
     attachments = case_attachments(user, case)
     model = type(case)
-    users = _users_named(set())
+    # People named in the changed fields (a reassigned reviewer, say) print by name, not id.
+    users = _users_named(_user_ids(model, [event.changes for event in events]))
     changes: list[RoundChange] = []
     before: set[int] = set()
     previous_at = None
