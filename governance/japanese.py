@@ -244,18 +244,44 @@ def add_business_days(day: dt.date, count: int) -> dt.date:
     return current
 
 
+@lru_cache(maxsize=64)
+def _running_business_days(year: int) -> tuple[int, ...]:
+    """For each day of ``year`` (index = day of the year - 1), the business days from 1 January
+    up to and including it."""
+    counts = []
+    running = 0
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        running += is_business_day(day)
+        counts.append(running)
+        day += dt.timedelta(days=1)
+    return tuple(counts)
+
+
+def _business_days_through(day: dt.date) -> int:
+    return _running_business_days(day.year)[day.timetuple().tm_yday - 1]
+
+
+def _business_days_after(first: dt.date, last: dt.date) -> int:
+    """Business days after ``first`` up to and including ``last`` (``first`` <= ``last``)."""
+    if first.year == last.year:
+        return _business_days_through(last) - _business_days_through(first)
+    total = _running_business_days(first.year)[-1] - _business_days_through(first)
+    for year in range(first.year + 1, last.year):
+        total += _running_business_days(year)[-1]
+    return total + _business_days_through(last)
+
+
 def business_days_until(start: dt.date, end: dt.date) -> int:
-    """Business days after ``start`` up to and including ``end`` (negative if ``end`` is past)."""
-    if end == start:
-        return 0
-    step = 1 if end > start else -1
-    count = 0
-    current = start
-    while current != end:
-        current += dt.timedelta(days=step)
-        if is_business_day(current):
-            count += step
-    return count
+    """Business days after ``start`` up to and including ``end`` (negative if ``end`` is past:
+    minus the business days from ``end`` up to the day before ``start``).
+
+    Counted from each year's running totals, not day by day: the inbox asks this for every
+    row of every page."""
+    if end >= start:
+        return _business_days_after(start, end)
+    one = dt.timedelta(days=1)
+    return -_business_days_after(end - one, start - one)
 
 
 # --- Legal day counts -----------------------------------------------------------------------
