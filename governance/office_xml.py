@@ -30,6 +30,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import IO, Any
 from xml.parsers import expat
@@ -98,8 +99,11 @@ class Watcher:
     text: Callable[[str], None] | None = None  # character data of a watched part
 
 
+@lru_cache(maxsize=1024)
 def _local(name: str) -> str:
-    """``"uri local"`` (expat with a namespace separator) or ``"prefix:local"`` → local."""
+    """``"uri local"`` (expat with a namespace separator) or ``"prefix:local"`` → local.
+
+    Cached: a part repeats a handful of element names hundreds of thousands of times."""
     return name.rpartition(" ")[2].rpartition(":")[2]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from governance.office_xml import (
     ContentTypes,
@@ -63,7 +64,9 @@ def column_letters(number: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=4096)
 def column_number(letters: str) -> int:
+    """ "A" → 1, "AA" → 27 (cached: a sheet repeats the same dozen columns on every row)."""
     number = 0
     for letter in letters.upper():
         number = number * 26 + ord(letter) - ord("A") + 1

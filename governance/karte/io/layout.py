@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone, translation
 
 from governance.japanese import (
+    JST,
     JapaneseInputError,
     fiscal_year_of,
     normalize,
@@ -326,7 +327,8 @@ def read_year(value: Any) -> int | None:
         year = parse_fiscal_year(value if isinstance(value, int) else str(value))
     except JapaneseInputError as exc:
         raise CellError(str(exc)) from None
-    latest = fiscal_year_of(timezone.localdate()) + YEARS_AHEAD
+    # In Asia/Tokyo without the active-timezone lookup: this runs for every row of a workbook.
+    latest = fiscal_year_of(timezone.now().astimezone(JST).date()) + YEARS_AHEAD
     if not EARLIEST_YEAR <= year <= latest:
         raise CellError(YEAR_OUT_OF_RANGE.format(earliest=EARLIEST_YEAR, latest=latest, year=year))
     return year
