@@ -22,6 +22,7 @@ from governance.audit.anchors import issue_monthly_anchor, schedule_anchor
 from governance.audit.notice import first_business_day, grouped_lines, issue_day
 from governance.audit.services import record_event
 from governance.clocks.models import DeadlineKind, DeadlineStatus
+from governance.clocks.selectors import visible_deadlines
 from governance.clocks.services import open_deadline_for
 from governance.documents import sha256_hex
 from governance.models import AuditAnchor, AuditEvent, Deadline, Department, User
@@ -195,6 +196,8 @@ def test_a_month_the_job_missed_is_a_missed_deadline_and_a_warning_for_the_admin
     # January's anchor is due at the end of 2027-02-01 (a Monday), for the administrators.
     assert timezone.localtime(clock.due_at).date() == dt.date(2027, 2, 1)
     assert clock.holder_role == Role.ADMIN
+    assert clock in visible_deadlines(cast["admin"])
+    assert clock not in visible_deadlines(cast["reviewer"])
     admin = login(cast["admin"])
     assert 'id="missing-anchors"' not in admin.get("/audit/verify/").content.decode()
 
