@@ -143,6 +143,7 @@ class AuditApp(ShinsaApp):
         "extractions/<slug:slug>/export/", decisions.extraction_export, name="extraction_export"
     )
     anchor_path = path("anchors/<int:pk>/", audit.anchor_document, name="anchor")
+    verify_path = path("verify/", audit.verify, name="verify")
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         return permissions.can_view_audit_trail(user)

@@ -23,10 +23,13 @@ from governance.audit.anchors import (
     read_file_anchors,
     schedule_anchor,
 )
+from governance.audit.notice import first_business_day
 from governance.audit.services import record_event
+from governance.documents import sha256_hex
 from governance.jobs import periodic
 from governance.models import AuditAnchor, AuditEvent, Department, Job, Notification, User
 from tests.test_audit import as_attacker
+from tests.test_audit_chain_anchor import docx_text
 
 pytestmark = pytest.mark.django_db
 
@@ -160,9 +163,11 @@ def test_verify_audit_checks_a_copy_of_the_anchor_file(tmp_path: Path) -> None:
 
 
 def next_month(monkeypatch: Any) -> dt.datetime:
-    """Move the clock to the 2nd of next month, 9:00 in Tokyo."""
+    """Move the clock to the first business day of next month (the monthly anchor's issue
+    day), 9:00 in Tokyo."""
     today = timezone.localdate()
-    first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=2)
+    following = today.replace(day=1) + dt.timedelta(days=32)
+    first = first_business_day(following.year, following.month)
     moment = timezone.make_aware(dt.datetime.combine(first, dt.time(9)))
     monkeypatch.setattr(timezone, "now", lambda: moment)
     return moment
@@ -189,22 +194,22 @@ def test_the_closed_month_is_anchored_once_and_handed_to_every_auditor(
     assert f"--expect-head 3:{events[-1].hash}" in notice.body
     assert Job.objects.filter(kind="send_email").exists()
 
-    # Later runs the same month anchor the moved head (the anchor's own event) to the file
-    # only: the month is issued once.
+    # Later runs the same month anchor the moved head (the anchor's own event and the next
+    # month's clock) to the file only: the month is issued once.
     anchor_now(run_jobs)
-    assert read_file_anchors(anchor_file())[-1].sequence == 4
+    assert read_file_anchors(anchor_file())[-1].sequence == AuditEvent.objects.count() == 5
     assert schedule_anchor() == "not due"
     assert AuditAnchor.objects.count() == 1
     assert Notification.objects.filter(recipient=cast["auditor"]).count() == 1
 
     document = login(cast["auditor"]).get(notice.url)
     assert document.status_code == 200
-    assert document["Content-Disposition"] == (
-        f'attachment; filename="audit-anchor-{this_month}.txt"'
-    )
-    text = document.content.decode()
-    assert f"通番: 3\nハッシュ: {events[-1].hash}" in text
-    assert anchor.signature in text
+    assert "attachment" in document["Content-Disposition"]
+    data = b"".join(document.streaming_content)
+    assert sha256_hex(data) == anchor.document_sha256
+    text = docx_text(data)
+    assert "通番\n3" in text
+    assert f"--expect-head 3:{events[-1].hash}" in text
 
 
 def test_the_monthly_anchor_names_the_head_at_the_close_of_the_month(

@@ -156,6 +156,8 @@ READ_NAMES = frozenset(
         "extraction",
         "case_as_of",
         "case_package",
+        # 監査記録の照合: the anchors and their check; a POST runs the verification.
+        "verify",
     }
 )
 #: Pages that show something by GET and act by POST.
@@ -169,6 +171,7 @@ ACTS_ON_POST = frozenset(
         "notification_settings",
         "delegations",
         "case_package",
+        "verify",
     }
 )
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -217,8 +220,11 @@ NAME_READERS: dict[str, frozenset[str]] = {
     "audit:extraction": frozenset({"auditor"}),
 }
 #: Exports an auditor makes are on the record: their only changes are their own audit event
-#: (the search and the extractions) or the queued job of a case's audit package.
-AUDIT_EXPORTS = frozenset({"audit:search_export", "audit:extraction_export", "home:case_package"})
+#: (the search and the extractions, and a verification run of the chain against its anchors)
+#: or the queued job of a case's audit package.
+AUDIT_EXPORTS = frozenset(
+    {"audit:search_export", "audit:extraction_export", "home:case_package", "audit:verify"}
+)
 EXPORT_CHANGES = frozenset({"AuditEvent", "Job", "Job.pending", "Job.running", "Job.done"})
 #: Pages of a case only auditors and approvers open (NEXT_WAVE §C.5b: point in time).
 AUDITOR_CASE_PAGES = frozenset({"home:case_as_of", "home:case_package"})

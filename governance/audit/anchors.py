@@ -13,6 +13,12 @@ clock, without anyone having to remember:
 - ``check_anchors`` (run by ``manage.py verify_audit`` and the audit page's check) reads every
   anchor of the file and of the monthly rows and reports each one the chain no longer holds.
 
+The monthly row is the design's ``ChainAnchor`` (NEXT_WAVE §C.5b): it is issued on the first
+business day of the next month (``governance.audit.notice``) with its Word notice, the
+監査記録ハッシュ通知, and starts the clock of the next one, so a month the job missed is a
+``Deadline`` the administrators see. There is one mechanism, not two: the file and the monthly
+rows are two stores of the same head, checked by the same ``check_anchors``.
+
 The HMAC (keyed by ``AUDIT_CHAIN_KEY``) makes a line or row forged without the key stand out.
 """
 
@@ -29,14 +35,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance.audit.services import record_event
+from governance.audit import notice as hash_notice
+from governance.audit.services import ChainReport, record_event
+from governance.cases.services.documents import next_document_number
 from governance.cases.services.notifications import notify
+from governance.clocks.models import DeadlineKind
+from governance.clocks.services import meet_deadline, open_deadline_for, start_deadline
+from governance.documents import sha256_hex
 from governance.japanese import era_date
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
@@ -131,25 +143,27 @@ def last_file_anchor(path: Path) -> Anchor | None:
     return _parse_line(lines[-1], f"{path.name}:last") if lines else None
 
 
-def monthly_anchors() -> list[Anchor]:
-    return [
-        Anchor(
-            source=f"{anchor.period} の月次アンカー",
-            at=_timestamp(anchor.issued_at),
-            sequence=anchor.sequence,
-            hash=anchor.hash,
-            authentic=hmac.compare_digest(
-                anchor.signature,
-                monthly_signature(
-                    period=anchor.period,
-                    issued_at=anchor.issued_at,
-                    sequence=anchor.sequence,
-                    digest=anchor.hash,
-                ),
+def as_anchor(anchor: AuditAnchor) -> Anchor:
+    """A monthly row as an anchor to check, its HMAC recomputed from its fields."""
+    return Anchor(
+        source=f"{anchor.period} の月次アンカー",
+        at=_timestamp(anchor.issued_at),
+        sequence=anchor.sequence,
+        hash=anchor.hash,
+        authentic=hmac.compare_digest(
+            anchor.signature,
+            monthly_signature(
+                period=anchor.period,
+                issued_at=anchor.issued_at,
+                sequence=anchor.sequence,
+                digest=anchor.hash,
             ),
-        )
-        for anchor in AuditAnchor.objects.order_by("period")
-    ]
+        ),
+    )
+
+
+def monthly_anchors() -> list[Anchor]:
+    return [as_anchor(anchor) for anchor in AuditAnchor.objects.order_by("period")]
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -183,9 +197,11 @@ def closed_month(now: dt.datetime) -> str:
 
 
 def _unanchored_month(now: dt.datetime) -> tuple[str, tuple[int, str]] | None:
-    """The month that closed and the chain's head at its close, if that month has no anchor
-    yet and the chain had begun by then."""
+    """The month that closed and the chain's head at its close, if its first business day
+    has come, that month has no anchor yet and the chain had begun by then."""
     period = closed_month(now)
+    if timezone.localdate(now) < hash_notice.issue_day(period):
+        return None  # issued on the month's first business day, not before
     if AuditAnchor.objects.filter(period=period).exists():
         return None
     head = (
@@ -250,29 +266,88 @@ def write_anchor(job: Job) -> None:
         issue_monthly_anchor(period=period, now=now, head=month_head)
 
 
-def _period_label(period: str) -> str:
-    year, month = (int(part) for part in period.split("-"))
-    # 令和8年10月: the era date of the month's first day, without the day.
-    return era_date(dt.date(year, month, 1)).rsplit("月", 1)[0] + "月"
-
-
-def issue_monthly_anchor(*, period: str, now: dt.datetime, head: tuple[int, str]) -> AuditAnchor:
-    """Record the month's anchor, with its audit event, and hand a copy to every auditor."""
+def _store_anchor(
+    *, period: str, now: dt.datetime, head: tuple[int, str]
+) -> tuple[AuditAnchor, dict[str, Any]] | None:
+    """Insert the month's row with its notice in one INSERT (the table refuses UPDATE), or
+    None when another runner issued the month first (its period is unique)."""
     sequence, digest = head
-    anchor = AuditAnchor.objects.create(
-        period=period,
-        issued_at=now,
-        sequence=sequence,
-        hash=digest,
-        signature=monthly_signature(period=period, issued_at=now, sequence=sequence, digest=digest),
+    signature = monthly_signature(period=period, issued_at=now, sequence=sequence, digest=digest)
+    anchor = AuditAnchor(
+        period=period, issued_at=now, sequence=sequence, hash=digest, signature=signature
     )
+    try:
+        with transaction.atomic():
+            anchor.document_number = next_document_number()
+            context = hash_notice.notice_context(
+                period=period,
+                issued_at=now,
+                sequence=sequence,
+                digest=digest,
+                signature=signature,
+                document_number=anchor.document_number,
+            )
+            data = hash_notice.render_notice(context)
+            anchor.document_sha256 = sha256_hex(data)
+            anchor.document.save(f"{period}.docx", ContentFile(data), save=False)
+            try:
+                anchor.save(force_insert=True)
+            except BaseException:
+                anchor.document.delete(save=False)
+                raise
+    except IntegrityError:
+        if AuditAnchor.objects.filter(period=period).exists():
+            return None
+        raise
+    return anchor, context
+
+
+def _clock_next_anchor(anchor: AuditAnchor, *, now: dt.datetime) -> None:
+    """Meet the clock the previous anchor started and start the next month's: due at the end
+    of the first business day of the month after next, for the administrators."""
+    previous = AuditAnchor.objects.filter(period__lt=anchor.period).order_by("-period").first()
+    if previous is not None:
+        clock = open_deadline_for(previous, DeadlineKind.AUDIT_CHAIN_ANCHOR)
+        if clock is not None:
+            meet_deadline(
+                actor=None, deadline=clock, met_at=now, note=f"{anchor.period} の月次アンカー"
+            )
+    start_deadline(
+        actor=None,
+        kind=DeadlineKind.AUDIT_CHAIN_ANCHOR,
+        starts_at=now,
+        subject=anchor,
+        due_on=hash_notice.issue_day(hash_notice.next_period(anchor.period)),
+        holder_role=Role.ADMIN,
+        reminders=(),
+        basis=hash_notice.DEADLINE_BASIS,
+    )
+
+
+def issue_monthly_anchor(
+    *, period: str, now: dt.datetime, head: tuple[int, str]
+) -> AuditAnchor | None:
+    """Record the month's anchor with its 監査記録ハッシュ通知 and audit event (which seals the
+    notice's SHA-256), start the next month's clock, and hand a copy to every auditor. None
+    when another runner issued the month first."""
+    stored = _store_anchor(period=period, now=now, head=head)
+    if stored is None:
+        return None
+    anchor, context = stored
+    sequence, digest = head
     record_event(
         actor=None,
         action="audit.anchor",
         obj=anchor,
-        changes={"sequence": [None, sequence], "hash": [None, digest]},
+        changes={
+            "sequence": [None, sequence],
+            "hash": [None, digest],
+            "document_number": [None, anchor.document_number],
+            "document_sha256": [None, anchor.document_sha256],
+        },
     )
-    label = _period_label(period)
+    _clock_next_anchor(anchor, now=now)
+    label = context["period_label"]
     auditors = User.objects.filter(groups__name=Role.AUDITOR, is_active=True).distinct()
     notify(
         recipients=auditors,
@@ -285,10 +360,10 @@ def issue_monthly_anchor(*, period: str, now: dt.datetime, head: tuple[int, str]
 
 
 def monthly_document(anchor: AuditAnchor) -> str:
-    """The text an auditor downloads and files: the head at the month's close, and how to
-    check it against the system later. A record, so Japanese whatever the reader's language
-    (like the Word documents)."""
-    label = _period_label(anchor.period)
+    """The text notice of an anchor issued before the notice was a Word document: the head at
+    the month's close, and how to check it against the system later. A record, so Japanese
+    whatever the reader's language (like the Word documents)."""
+    label = hash_notice.period_label(anchor.period)
     issued = timezone.localtime(anchor.issued_at)
     return "\n".join(
         [
@@ -325,12 +400,54 @@ class AnchorCheck:
         return not self.problems
 
 
-def check_anchors(path: Path | None = None) -> AnchorCheck:
+def stored_hashes(sequences: list[int]) -> dict[int, str]:
+    """The chain's hash at each of ``sequences`` that it still holds."""
+    wanted = sorted(set(sequences))
+    stored: dict[int, str] = {}
+    for start in range(0, len(wanted), 1000):
+        stored.update(
+            AuditEvent.objects.filter(sequence__in=wanted[start : start + 1000]).values_list(
+                "sequence", "hash"
+            )
+        )
+    return stored
+
+
+def anchor_problem(anchor: Anchor, stored: dict[int, str], chain: ChainReport | None = None) -> str:
+    """Why the chain no longer holds ``anchor`` (in Japanese, without its source), or "".
+
+    ``chain`` is a verification of the whole chain, when one was run: an event changed at or
+    before the anchored sequence breaks the anchor too, even when the anchored row itself
+    still carries the anchored hash (an edit of an earlier row's content, without the key).
+    """
+    if not anchor.authentic:
+        return "署名が一致しません（偽造または改変）。"
+    if anchor.sequence not in stored:
+        return (
+            f"記録済みの通番 {anchor.sequence} が監査記録にありません"
+            "（末尾の記録が削除されています）。"
+        )
+    if stored[anchor.sequence] != anchor.hash:
+        return (
+            f"通番 {anchor.sequence} のハッシュが記録と異なります"
+            "（監査記録が書き換えられています）。"
+        )
+    broken = chain.broken_sequence if chain is not None and not chain.ok else None
+    if broken is not None and broken <= anchor.sequence:
+        return (
+            f"通番 {broken} の記録が改ざんされているため、通番 {anchor.sequence} までの"
+            "監査記録はこのアンカーと一致しません。"
+        )
+    return ""
+
+
+def check_anchors(path: Path | None = None, *, chain: ChainReport | None = None) -> AnchorCheck:
     """Check every stored anchor against the chain as it is now.
 
     A missing anchored event means events were removed from the end of the chain (or the whole
     chain replaced); a differing hash means the chain was rewritten; an anchor whose HMAC
-    fails was forged or edited.
+    fails was forged or edited. With ``chain`` (a ``verify_chain`` report), an anchor after
+    the first broken event is reported too.
     """
     path = Path(path or settings.AUDIT_ANCHOR_FILE)
     from_file = read_file_anchors(path)
@@ -341,28 +458,8 @@ def check_anchors(path: Path | None = None) -> AnchorCheck:
             f"アンカーファイル {path} がありません（月次アンカーは {len(monthly)} 件あります）。"
         )
     anchors = from_file + monthly
+    stored = stored_hashes([anchor.sequence for anchor in anchors if anchor.authentic])
     for anchor in anchors:
-        if not anchor.authentic:
-            result.problems.append(f"{anchor.source}: 署名が一致しません（偽造または改変）。")
-    wanted = sorted({anchor.sequence for anchor in anchors if anchor.authentic})
-    stored: dict[int, str] = {}
-    for start in range(0, len(wanted), 1000):
-        stored.update(
-            AuditEvent.objects.filter(sequence__in=wanted[start : start + 1000]).values_list(
-                "sequence", "hash"
-            )
-        )
-    for anchor in anchors:
-        if not anchor.authentic:
-            continue
-        if anchor.sequence not in stored:
-            result.problems.append(
-                f"{anchor.source}: 記録済みの通番 {anchor.sequence} が監査記録にありません"
-                "（末尾の記録が削除されています）。"
-            )
-        elif stored[anchor.sequence] != anchor.hash:
-            result.problems.append(
-                f"{anchor.source}: 通番 {anchor.sequence} のハッシュが記録と異なります"
-                "（監査記録が書き換えられています）。"
-            )
+        if problem := anchor_problem(anchor, stored, chain):
+            result.problems.append(f"{anchor.source}: {problem}")
     return result

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,15 +69,24 @@ class AuditEvent(models.Model):
         return f"#{self.sequence} {self.actor_name} {self.action} {self.object_repr}"
 
 
-class AuditAnchor(models.Model):
-    """The head of the chain as it stood when a month closed, issued to the auditors.
+def anchor_document_path(instance: AuditAnchor, filename: str) -> str:
+    return f"audit-anchors/{instance.period}.docx"
 
-    One row per month, written by the anchoring job (``governance.audit.anchors``)
-    and never changed: on PostgreSQL the database refuses UPDATE, DELETE and TRUNCATE, as for
-    the chain. The same head is appended to the anchor file under ``SHINSA_VAR_DIR`` and sent
-    to every auditor, so copies live outside the database. ``signature`` is the HMAC (keyed by
-    ``AUDIT_CHAIN_KEY``) of the period, time, sequence and hash; ``manage.py verify_audit``
-    fails when the chain no longer holds an anchored (sequence, hash).
+
+class AuditAnchor(models.Model):
+    """The head of the chain as it stood when a month closed, issued to the auditors: the
+    design's ``ChainAnchor`` (NEXT_WAVE §C.5b), one mechanism with the anchor file.
+
+    One row per month, issued on the first business day (開庁日) of the next month by the
+    anchoring job (``governance.audit.anchors``) and never changed: on PostgreSQL the
+    database refuses UPDATE, DELETE and TRUNCATE, as for the chain. Its document, the
+    監査記録ハッシュ通知 (a Word file with its SHA-256, sealed into the anchor's audit event), is
+    written with the row in one INSERT. The same head is appended to the anchor file under
+    ``SHINSA_VAR_DIR`` and sent to every auditor, so copies live outside the database.
+    ``signature`` is the HMAC (keyed by ``AUDIT_CHAIN_KEY``) of the period, time, sequence and
+    hash; ``manage.py verify_audit`` and the 監査記録の照合 page fail when the chain no longer
+    holds an anchored (sequence, hash). Rows from before the notice was a Word document have
+    no document (their text notice is made on download).
     """
 
     # The month that closed, "2026-10" (Asia/Tokyo).
@@ -83,6 +95,16 @@ class AuditAnchor(models.Model):
     sequence = models.PositiveBigIntegerField(_("通番"), editable=False)
     hash = models.CharField(_("ハッシュ"), max_length=64, editable=False)
     signature = models.CharField(_("署名"), max_length=64, editable=False)
+    # The 監査記録ハッシュ通知: its number in the office's series, the file and its SHA-256.
+    document_number = models.CharField(_("文書番号"), max_length=50, blank=True, editable=False)
+    document = models.FileField(
+        _("監査記録ハッシュ通知"),
+        upload_to=anchor_document_path,
+        max_length=300,
+        blank=True,
+        editable=False,
+    )
+    document_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("監査アンカー")
@@ -91,3 +113,8 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} #{self.sequence}"
+
+    @property
+    def issued_on(self) -> dt.date:
+        """The day the notice was issued (Asia/Tokyo)."""
+        return timezone.localdate(self.issued_at)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from governance import permissions
+from governance.audit import notice
+from governance.audit.anchors import anchor_problem, as_anchor, stored_hashes
+from governance.audit.services import ChainReport
 from governance.models import AuditAnchor, AuditEvent, Case
 
 
@@ -26,3 +32,72 @@ def all_audit_anchors(user: Any) -> QuerySet[AuditAnchor]:
     """The monthly anchors of the chain, for the same readers as the trail."""
     permissions.require(permissions.can_view_audit_trail(user))
     return AuditAnchor.objects.all()
+
+
+@dataclass(frozen=True)
+class AnchorStatus:
+    """Whether the chain as it is now still holds one monthly anchor (ChainAnchor)."""
+
+    anchor: AuditAnchor
+    #: 令和8年11月
+    period_label: str
+    #: The chain holds the anchored (sequence, hash), the anchor's HMAC holds, and (when a
+    #: verification of the whole chain was given) no event up to the sequence was changed.
+    holds: bool
+    #: Why it does not hold, in Japanese; "" when it holds.
+    problem: str
+
+    @property
+    def label(self) -> str:
+        return "一致" if self.holds else "不一致"
+
+
+def anchor_status(user: Any, *, chain: ChainReport | None = None) -> list[AnchorStatus]:
+    """Every monthly anchor, oldest first, with whether the chain still holds it.
+
+    Without ``chain`` each anchor is compared with the row at its sequence (one query for
+    all); with ``chain`` (a ``verify_chain`` report) an anchor at or after the first broken
+    event does not hold either. Reused by the 監査記録の照合 page and the API.
+    """
+    permissions.require(permissions.can_view_audit_trail(user))
+    rows = list(AuditAnchor.objects.order_by("period"))
+    anchors = [as_anchor(row) for row in rows]
+    stored = stored_hashes([anchor.sequence for anchor in anchors if anchor.authentic])
+    statuses = []
+    for row, anchor in zip(rows, anchors, strict=True):
+        problem = anchor_problem(anchor, stored, chain)
+        statuses.append(
+            AnchorStatus(
+                anchor=row,
+                period_label=notice.period_label(row.period),
+                holds=not problem,
+                problem=problem,
+            )
+        )
+    return statuses
+
+
+def missing_anchor_periods(user: Any, *, today: dt.date | None = None) -> list[str]:
+    """Months since the chain began whose anchor is still not issued the day after it was
+    due (their first business day has passed): what the administrators must see.
+
+    Counted from the first anchor (the months before anchoring began are not owed), or from
+    the chain's first event while there is none: a month before it has nothing to anchor."""
+    permissions.require(permissions.can_view_audit_trail(user))
+    issued = set(AuditAnchor.objects.values_list("period", flat=True))
+    if issued:
+        period = min(issued)
+    else:
+        first = (
+            AuditEvent.objects.order_by("sequence").values_list("occurred_at", flat=True).first()
+        )
+        if first is None:
+            return []
+        period = notice.period_of(timezone.localtime(first).date())
+    today = today or timezone.localdate()
+    missing = []
+    while notice.issue_day(period) < today:
+        if period not in issued:
+            missing.append(period)
+        period = notice.next_period(period)
+    return missing

@@ -69,6 +69,8 @@ ACTION_LABELS: dict[str, Any] = {
     "deadline.assign": gettext_lazy("期限の担当者の変更"),
     "job.retry": gettext_lazy("バックグラウンド処理の再実行"),
     "audit.export": gettext_lazy("監査用データの出力"),
+    "audit.anchor": gettext_lazy("監査記録ハッシュ通知の発行"),
+    "audit.verify": gettext_lazy("監査記録の照合"),
     "decision.record": gettext_lazy("決定記録の封印"),
     "audit.package": gettext_lazy("監査パッケージの作成"),
     "document.regenerate": gettext_lazy("文書の再作成"),

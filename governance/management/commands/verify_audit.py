@@ -38,10 +38,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
+        path = Path(options["anchors"]) if options.get("anchors") else None
         if not report.ok:
+            # Name every anchor the break reaches back to (不一致), as the 照合 page does.
+            held_not = check_anchors(path, chain=report).problems
             raise CommandError(
                 f"BROKEN at event #{report.broken_sequence}: {report.problem} "
                 f"({report.verified} events verified before it)"
+                + ("".join(f"\n  不一致: {problem}" for problem in held_not))
             )
         seals = verify_decision_seals()
         if not seals.ok:
@@ -49,7 +53,7 @@ class Command(BaseCommand):
                 "BROKEN: decision records no longer match the hashes sealed in the chain:\n  "
                 + "\n  ".join(seals.problems)
             )
-        anchors = check_anchors(Path(options["anchors"]) if options.get("anchors") else None)
+        anchors = check_anchors(path)
         if not anchors.ok:
             raise CommandError(
                 "BROKEN: the chain no longer matches its recorded anchors "
