@@ -394,3 +394,27 @@ def test_governance_staff_enter_a_finding_and_issue_the_report_through_the_pages
     )
     page = client.get(reverse("oversight:detail", args=[engagement.pk])).content.decode()
     assert "245システム" in page and "数値はハッシュと一致しています" in page
+
+
+def test_the_demo_gives_the_auditor_seed_001s_finding_2_and_its_measure(
+    settings: Any, login: Any, tmp_path: Any
+) -> None:
+    from governance.karte import demo as karte_demo
+    from governance.org import demo as org_demo
+    from governance.oversight import demo as oversight_demo
+
+    settings.VAR_DIR = tmp_path  # the demo keeps its passwords there
+    org_demo.load(io.StringIO())
+    karte_demo.load(io.StringIO())
+    oversight_demo.load(io.StringIO())
+    oversight_demo.load(io.StringIO())  # a second run changes nothing
+    engagement = AuditEngagement.objects.get()
+    assert engagement.findings.count() == 2
+    measure = AuditMeasure.objects.get()
+    assert measure.status == MeasureStatus.REPORTED
+    assert list(measure.figures["values"].values()) == [245, 67, 35, 26, 9]
+    auditor = login(engagement.created_by.__class__.objects.get(username="auditor"))
+    home = auditor.get(reverse("home:index")).content.decode()
+    assert reverse("oversight:index") in home
+    page = auditor.get(reverse("oversight:detail", args=[engagement.pk])).content.decode()
+    assert "講じられたい" in page and "245システム" in page

@@ -74,7 +74,7 @@ FIGURES_REQUIRED = gettext_noop("手入力の数値を1項目以上入力して�
 NOT_DRAFT = gettext_noop("作成中の措置ではありません。")
 NOT_APPROVED = gettext_noop("決裁済の措置ではありません。")
 SAME_PERSON = gettext_noop("措置を作成した人は、その措置を決裁できません。")
-REPORTED_BEFORE_APPROVAL = gettext_noop("措置の通知日は、決裁の日より後の日付を入力してください。")
+REPORTED_BEFORE_TAKEN = gettext_noop("措置の通知日は、措置の日より後の日付を入力してください。")
 DATE_REQUIRED = gettext_noop("措置の通知日を入力してください。")
 REASON_REQUIRED = gettext_noop("完了の理由を入力してください。")
 ALREADY_CLOSED = gettext_noop("この監査の結果は既に完了しています。")
@@ -352,9 +352,10 @@ def report_measure(
         measure = AuditMeasure.objects.select_for_update().get(pk=measure.pk)
         if measure.status != MeasureStatus.APPROVED:
             raise ValueError(_(NOT_APPROVED))
-        assert measure.approved_at is not None
-        if day < timezone.localtime(measure.approved_at).date():
-            raise ValueError(_(REPORTED_BEFORE_APPROVAL))
+        # A measure of years ago may be entered today: the notice is compared with the day
+        # the measure was taken, not with its approval in Shinsa.
+        if measure.taken_on and day < measure.taken_on:
+            raise ValueError(_(REPORTED_BEFORE_TAKEN))
         measure.reported_on = day
         measure.status = MeasureStatus.REPORTED
         measure.save(update_fields=["reported_on", "status"])
