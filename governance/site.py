@@ -25,6 +25,8 @@ from governance.karte import views as karte
 from governance.models import CaseKind
 from governance.network import views as network
 from governance.org import views as users
+from governance.oversight import permissions as oversight_permissions
+from governance.oversight import views as oversight
 
 
 class ShinsaApp(Application):
@@ -258,6 +260,38 @@ class ReportsApp(ShinsaApp):
         return report_permissions.can_view_reports(user)
 
 
+class OversightApp(ShinsaApp):
+    """監査指摘と措置: audit engagements, their findings and the measures taken (NEXT_WAVE §C.3).
+    Its own prefix (/oversight/), apart from the audit trail's pages."""
+
+    app_name = "oversight"
+    title = _("監査指摘と措置")
+    icon = "gavel"
+    menu_template_name = "oversight/menu.html"
+
+    index_path = path("", oversight.engagement_list, name="index")
+    create_path = path("new/", oversight.engagement_create, name="engagement_create")
+    detail_path = path("<int:pk>/", oversight.engagement_detail, name="detail")
+    finding_path = path("<int:pk>/findings/new/", oversight.finding_create, name="finding_create")
+    issue_path = path("<int:pk>/issue/", oversight.report_issue, name="report_issue")
+    download_path = path("<int:pk>/download/", oversight.download, name="download")
+    measure_draft_path = path(
+        "findings/<int:pk>/measures/new/", oversight.measure_draft, name="measure_draft"
+    )
+    finding_close_path = path(
+        "findings/<int:pk>/close/", oversight.finding_close, name="finding_close"
+    )
+    measure_approve_path = path(
+        "measures/<int:pk>/approve/", oversight.measure_approve, name="measure_approve"
+    )
+    measure_report_path = path(
+        "measures/<int:pk>/report/", oversight.measure_report, name="measure_report"
+    )
+
+    def has_view_permission(self, user: Any, obj: Any = None) -> bool:
+        return oversight_permissions.can_view(user)
+
+
 class JobsApp(ShinsaApp):
     app_name = "jobs"
     title = _("バックグラウンドジョブ")
@@ -283,7 +317,7 @@ def _viewsets() -> list[Any]:
     for entry in flows.flows():
         viewsets.append(entry.viewset)
         viewsets.extend(after_flow.get(entry.kind, []))
-    return [*viewsets, KarteApp(), ReportsApp(), AuditApp(), JobsApp(), UsersApp()]
+    return [*viewsets, KarteApp(), ReportsApp(), OversightApp(), AuditApp(), JobsApp(), UsersApp()]
 
 
 class UsersApp(Application):

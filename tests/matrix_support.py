@@ -206,6 +206,15 @@ PK_KINDS: dict[str, str] = {
     "network:approval": "approval",
     "network:condition": "condition",
     "network:suspend_system": "system",
+    # 監査指摘と措置: the world's engagement, its finding and its measure (no department's).
+    "oversight:detail": "engagement",
+    "oversight:download": "engagement",
+    "oversight:finding_create": "engagement",
+    "oversight:report_issue": "engagement",
+    "oversight:measure_draft": "finding",
+    "oversight:finding_close": "finding",
+    "oversight:measure_approve": "measure",
+    "oversight:measure_report": "measure",
 }
 #: What every other keyword argument stands for.
 KWARG_KINDS: dict[str, str] = {
@@ -242,6 +251,8 @@ KWARG_KINDS: dict[str, str] = {
 }
 #: Keyword arguments whose meaning depends on the page (the API names events by number too).
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
+#: 監査指摘と措置's objects, kept in ``World.shared``.
+OVERSIGHT_KINDS = ("engagement", "finding", "measure")
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {
     "season",
@@ -255,6 +266,7 @@ SHARED_KINDS = {
     "report_format",
     "report_action",
     "extraction",
+    *OVERSIGHT_KINDS,
 }
 #: The annual report's arguments: FY2024's report, its 相談件数, the Word file, 決裁に回す.
 REPORT_KWARGS = {
@@ -353,6 +365,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         return REPORT_KWARGS[kind]
     if kind == "extraction":
         return "self-decided"
+    if kind in OVERSIGHT_KINDS:
+        return world.shared[kind].pk
     assert h is not None
     if kind == "task":
         return h.tasks[(pattern.flow_class, str(pattern.node))].pk

@@ -52,6 +52,7 @@ from governance.models import (
     User,
     Vendor,
 )
+from governance.oversight import services as oversight
 from governance.roles import Role
 from governance.spec_review import services as spec_services
 from tests import network_support as nc
@@ -531,6 +532,7 @@ def build_world() -> World:
     monthly_anchor()
     key, key_request = _integration_keys(cast)
     shared = {"season": season, "integration_key": key, "key_request": key_request}
+    shared |= _oversight(cast)
     return World(cast=cast, holdings=holdings, shared=shared)
 
 
@@ -557,3 +559,25 @@ def _integration_keys(cast: dict[str, User]) -> tuple[Any, Any]:
         actor=cast["admin"], key_request=request("ウェブ感染型マルウェア検知")
     )
     return key, request("ホームページレスポンス観測")
+
+
+def _oversight(cast: dict[str, User]) -> dict[str, Any]:
+    """An audit engagement with one finding of a third department (neither A's nor B's: their
+    staff see none of it) and a measure drafted by the reviewer, waiting for approval."""
+    third = DepartmentFactory.create(code="MXC", name="監査対象部")
+    engagement = oversight.create_engagement(
+        actor=cast["reviewer"],
+        kind="kansa_periodic",
+        fiscal_year=2022,
+        title="定期監査",
+        member_audit_on="令和4年8月1日",
+    )
+    finding = oversight.create_finding(
+        actor=cast["reviewer"],
+        engagement=engagement,
+        number=2,
+        text="必要な対策を講じられたい。",
+        owner_department=third,
+    )
+    measure = oversight.draft_measure(actor=cast["reviewer"], finding=finding, text="全庁照会")
+    return {"engagement": engagement, "finding": finding, "measure": measure}

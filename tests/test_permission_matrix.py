@@ -206,6 +206,11 @@ APP_READERS: dict[str, frozenset[str]] = {
     "incidents": INCIDENT_READERS,
     # 事務事業実績: governance staff draft and approve it, auditors read it (NEXT_WAVE §C.5b).
     "reports": frozenset({"reviewer", "approver", "auditor"}),
+    # 監査指摘と措置: governance staff enter them, the CISO and auditors read them, department
+    # staff see the findings their department answers (NEXT_WAVE §C.5b).
+    "oversight": frozenset(
+        {"staff_a", "staff_b", "reviewer", "approver", "auditor", "admin", "ciso"}
+    ),
 }
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {
@@ -218,6 +223,9 @@ NAME_READERS: dict[str, frozenset[str]] = {
     # The saved extractions (監査用抽出) are the auditors' own (NEXT_WAVE §C.5b).
     "audit:extractions": frozenset({"auditor"}),
     "audit:extraction": frozenset({"auditor"}),
+    # The world's engagement answers a third department: A's and B's staff get 404.
+    "oversight:detail": frozenset({"reviewer", "approver", "auditor", "admin", "ciso"}),
+    "oversight:download": frozenset({"reviewer", "approver", "auditor", "admin", "ciso"}),
 }
 #: Exports an auditor makes are on the record: their only changes are their own audit event
 #: (the search and the extractions, and a verification run of the chain against its anchors)

@@ -21,6 +21,7 @@ STEPS: list[str] = [
     "governance.incidents.demo",
     "governance.network.demo",
     "governance.activity.demo",
+    "governance.oversight.demo",
 ]
 
 

@@ -135,6 +135,16 @@ from governance.network.models import (
     ValidityBasis,
 )
 from governance.org.models import Department, ReportingBody, Section, User
+from governance.oversight.models import (
+    AuditEngagement,
+    AuditFinding,
+    AuditMeasure,
+    EngagementKind,
+    FindingKind,
+    FindingStatus,
+    MeasureReportVersion,
+    MeasureStatus,
+)
 from governance.rules.models import DocumentSettings, Rule, RuleKey
 from governance.spec_review.models import (
     ChecklistResult,
@@ -170,7 +180,10 @@ __all__ = [
     "AssetLocation",
     "Attachment",
     "AuditAnchor",
+    "AuditEngagement",
     "AuditEvent",
+    "AuditFinding",
+    "AuditMeasure",
     "BudgetCheck",
     "BudgetPerspective",
     "BudgetSeason",
@@ -212,6 +225,7 @@ __all__ = [
     "DocumentSettings",
     "DocumentVersion",
     "EmailDigest",
+    "EngagementKind",
     "Escalation",
     "EscalationLevel",
     "EventAttachment",
@@ -219,6 +233,8 @@ __all__ = [
     "EvidenceAccess",
     "FigureSource",
     "Finding",
+    "FindingKind",
+    "FindingStatus",
     "GuidanceItem",
     "Incident",
     "IncidentCategory",
@@ -237,6 +253,8 @@ __all__ = [
     "LedgerStatus",
     "LockInTerm",
     "LockInTermKind",
+    "MeasureReportVersion",
+    "MeasureStatus",
     "MonitoredTarget",
     "MonitoringEnrolment",
     "MonitoringService",
