@@ -118,13 +118,13 @@ def api_approvals(user: Any, **filters: Any) -> QuerySet[ConnectionApproval]:
     department's), filtered by system (code), segment, status, expiring_before (a date: valid
     until before it) and updated_since; ``updated_at`` is the case's (the cursor's order).
     Fixed query count."""
-    if not permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION):
-        return ConnectionApproval.objects.none()
     queryset = (
         visible_approvals(user)
         .select_related("case", "case__department", "system")
         .annotate(updated_at=F("case__updated_at"))
     )
+    if not permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION):
+        return queryset.none()
     if filters.get("system"):
         queryset = queryset.filter(system__code=filters["system"])
     for name in ("segment", "status"):
