@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from governance.activity import selectors as report_reads
 from governance.audit.anchors import chain_head
@@ -122,7 +123,7 @@ def test_readers_of_every_network_case_filter_by_system_segment_status_and_expir
     assert _numbers(client.get(url, {"system": "NW-B"})) == {"NC-2026-00003"}
     assert _numbers(client.get(url, {"segment": "internet"})) == {"NC-2026-00002"}
     assert _numbers(client.get(url, {"status": "expired"})) == set()
-    limit = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    limit = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
     assert _numbers(client.get(url, {"expiring_before": limit})) == {"NC-2026-00001"}
     assert client.get(url, {"expiring_before": "来年"}).status_code == 400
     assert client.get(url, {"segment": "nowhere"}).status_code == 400
