@@ -81,7 +81,7 @@ v1 = [
         name="network_approval",
     ),
     path(
-        "reports/annual/<int:fiscal_year>/",
+        "reports/annual/<str:fiscal_year>/",
         _api(reports.AnnualReport.as_view()),
         name="annual_report",
     ),
