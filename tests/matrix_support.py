@@ -239,6 +239,7 @@ KWARG_KINDS: dict[str, str] = {
     # The annual report (事務事業実績) by fiscal year, a figure by key, a file by format and
     # the report's actions by name.
     "year": "report_year",
+    "fiscal_year": "report_year",
     "key": "report_figure",
     "fmt": "report_format",
     "action": "report_action",
@@ -253,6 +254,16 @@ KWARG_KINDS: dict[str, str] = {
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
 #: 監査指摘と措置's objects, kept in ``World.shared``.
 OVERSIGHT_KINDS = ("engagement", "finding", "measure")
+NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {
+    ("v1:security_event", "number"): "event_number",
+    # The API's incident and its parts are probed on the TLP:RED incident, as its page.
+    ("v1:api_incident", "number"): "red_incident_number",
+    ("v1:incident_observables", "number"): "red_incident_number",
+    ("v1:incident_obligations", "number"): "red_incident_number",
+    ("v1:incident_timeline", "number"): "red_incident_number",
+    # Network approvals by their connection's case number.
+    ("v1:network_approval", "number"): "approval_number",
+}
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {
     "season",
@@ -387,6 +398,8 @@ def _value(kind: str, pattern: Pattern, h: Holdings | None, world: World) -> Any
         "document_template": lambda: "budget_check_result",
         "case_number": lambda: _case_for(pattern, h).number,
         "event_number": lambda: h.objects["event"].number,
+        "red_incident_number": lambda: h.objects["red_incident"].number,
+        "approval_number": lambda: h.objects["approval"].case.number,
         "contract": lambda: h.contract.pk,
         "user": lambda: h.staff.pk,
         "department": lambda: h.department.pk,

@@ -71,13 +71,15 @@ def _session(user: User) -> tuple[str, dict[str, Any]]:
     return client.cookies["sessionid"].value, response.json()
 
 
-def _live(schema: dict[str, Any], app: WSGIHandler) -> Any:
+def _live(schema: dict[str, Any], app: WSGIHandler, path_regex: str | None = None) -> Any:
     def local(environ: dict[str, Any], start_response: Any) -> Any:
         # werkzeug's test client leaves REMOTE_ADDR empty; a key's networks need an address.
         environ["REMOTE_ADDR"] = environ.get("REMOTE_ADDR") or "127.0.0.1"
         return app(environ, start_response)
 
     loaded = schemathesis.openapi.from_dict(schema)
+    if path_regex is not None:
+        loaded = loaded.include(path_regex=path_regex)
     loaded.app = local
     return loaded
 
@@ -138,13 +140,26 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(
     key_operations, key_cases = _fuzz(
         _live(raw, wsgi_app), {"Authorization": f"Api-Key {secret}"}, None, key_statuses
     )
+    # The incidents, the audit chain and the annual report, as an auditor (who reads them all,
+    # TLP:RED included, and writes nothing but the record of a restricted view).
+    auditor_session, auditor_raw = _session(User.objects.get(username="auditor"))
+    auditor_statuses: Counter[int] = Counter()
+    auditor_operations, auditor_cases = _fuzz(
+        _live(auditor_raw, wsgi_app, r"^/api/v1/(incidents|audit|reports)/"),
+        {},
+        {"sessionid": auditor_session},
+        auditor_statuses,
+    )
     with capsys.disabled():
         print(
             f"\nschemathesis: {operations} operations, {cases} cases as a session user; "
-            f"{key_operations} operations, {key_cases} cases with a key; 0 failures; "
-            f"statuses {dict(session_statuses)} and {dict(key_statuses)}"
+            f"{key_operations} operations, {key_cases} cases with a key; "
+            f"{auditor_operations} operations, {auditor_cases} cases as an auditor; 0 failures; "
+            f"statuses {dict(session_statuses)}, {dict(key_statuses)} and {dict(auditor_statuses)}"
         )
     assert operations >= 9
+    assert auditor_operations >= 7
+    assert auditor_statuses[200] > 0
     # Both callers really got through (not only refusals).
     assert session_statuses[200] > 0
     assert key_statuses[200] > 0

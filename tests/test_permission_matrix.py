@@ -131,6 +131,16 @@ READ_NAMES = frozenset(
         "deadlines",
         "deadlines_ics",
         "security_event",
+        "case_decisions",
+        "api_incidents",
+        "api_incident",
+        "incident_observables",
+        "incident_obligations",
+        "incident_timeline",
+        "network_approvals",
+        "network_approval",
+        "annual_report",
+        "audit_chain",
         "api_schema",
         "api_docs",
         "mine",
@@ -172,6 +182,8 @@ ACTS_ON_POST = frozenset(
         "delegations",
         "case_package",
         "verify",
+        # The API's observables of an incident: read by GET, the CSIRT's bulk add by POST.
+        "incident_observables",
     }
 )
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -180,8 +192,21 @@ CSIRT = frozenset({"csirt", "csirt_lead", "ciso"})
 INCIDENT_READERS = CSIRT | {"auditor"}
 #: Who sees every TLP:RED incident (the ``csirt`` member is named on none of the world's).
 RED_READERS = frozenset({"csirt_lead", "ciso", "auditor"})
+INCIDENT_PAGE_NAMES = frozenset({"incidents:incident", "incidents:incident_document_download"})
 #: Pages probed on the TLP:RED incident: the incident and a version of its report.
-RED_PAGES = frozenset({"incidents:incident", "incidents:incident_document_download"})
+RED_PAGES = frozenset(
+    {
+        "incidents:incident",
+        "incidents:incident_document_download",
+        # The API's incident and its parts, probed on the same TLP:RED incident.
+        "v1:api_incident",
+        "v1:incident_observables",
+        "v1:incident_obligations",
+        "v1:incident_timeline",
+    }
+)
+#: The API's incident endpoints follow the incident pages' rules (CSIRT roles act on them).
+API_INCIDENT_NAMES = frozenset({"v1:api_incidents"}) | (RED_PAGES - INCIDENT_PAGE_NAMES)
 INCIDENT_APPS = frozenset({"incident", "incidents"})
 #: Network connections are read by the CSIRT roles too (NEXT_WAVE §A.3).
 NETWORK_APPS = frozenset({"network_connection", "network"})
@@ -226,6 +251,9 @@ NAME_READERS: dict[str, frozenset[str]] = {
     # The world's engagement answers a third department: A's and B's staff get 404.
     "oversight:detail": frozenset({"reviewer", "approver", "auditor", "admin", "ciso"}),
     "oversight:download": frozenset({"reviewer", "approver", "auditor", "admin", "ciso"}),
+    # The API's annual report (as the report's pages) and the audit chain (as the trail).
+    "v1:annual_report": frozenset({"reviewer", "approver", "auditor"}),
+    "v1:audit_chain": frozenset({"auditor", "admin"}),
 }
 #: Exports an auditor makes are on the record: their only changes are their own audit event
 #: (the search and the extractions, and a verification run of the chain against its anchors)
@@ -286,12 +314,16 @@ def app_of(pattern: Pattern) -> str:
     return pattern.namespaces[0] if pattern.namespaces else ""
 
 
+def on_incidents(pattern: Pattern) -> bool:
+    return app_of(pattern) in INCIDENT_APPS or pattern.name in API_INCIDENT_NAMES
+
+
 def never_acts(role: str, pattern: Pattern) -> bool:
-    return role in (NEVER_ACT_ON_INCIDENTS if app_of(pattern) in INCIDENT_APPS else NEVER_ACT)
+    return role in (NEVER_ACT_ON_INCIDENTS if on_incidents(pattern) else NEVER_ACT)
 
 
 def acts(role: str, pattern: Pattern) -> bool:
-    return role in (CSIRT if app_of(pattern) in INCIDENT_APPS else ACTORS)
+    return role in (CSIRT if on_incidents(pattern) else ACTORS)
 
 
 def reads(role: str, target: Target) -> bool:
@@ -318,7 +350,7 @@ def reads(role: str, target: Target) -> bool:
         return role in API_READERS[last]
     if role == f"staff_{target.owner.lower()}":
         return True
-    if app_of(target.pattern) in NETWORK_APPS:
+    if app_of(target.pattern) in NETWORK_APPS or target.pattern.name == "v1:network_approval":
         return role in CASE_READERS | CSIRT
     # The registry: its pages, and the API's systems (named by code).
     registry = app_of(target.pattern) == "karte" or "code" in target.pattern.kwargs

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from governance import permissions
 from governance.activity import compose
+from governance.activity.permissions import can_view_reports
 from governance.models import AnnualReport, AnnualReportVersion, ReportStatus
 
 
@@ -37,3 +39,21 @@ def figure_members(snapshot: dict[str, Any], key: str) -> dict[str, Any] | None:
     if figure is None or figure["members"] is None:
         return None
     return dict(figure)
+
+
+def api_report(user: Any, fiscal_year: int) -> dict[str, Any]:
+    """The report of ``fiscal_year`` for governance staff and auditors (others: refused), as
+    its pages and workbook show it: the issued version's snapshot, or a draft's live figures;
+    with the report's status and the issued version's number."""
+    permissions.require(can_view_reports(user))
+    report = AnnualReport.objects.filter(fiscal_year=fiscal_year).first()
+    snapshot = report_snapshot(fiscal_year)
+    issued = report is not None and report.status == ReportStatus.ISSUED
+    version = latest_version(report) if issued else None
+    return {
+        **snapshot,
+        "fiscal_year": fiscal_year,
+        "status": report.status if report is not None else None,
+        "version": version.version if version is not None else None,
+        "figures": list(snapshot["figures"].values()),
+    }

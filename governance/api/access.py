@@ -34,7 +34,9 @@ def calling_key(request: Any) -> IntegrationKey | None:
 class ApiAccess(drf.BasePermission):
     """A signed-in, active user; with a key, the view's ``key_scope`` must be one of the key's
     scopes (a view without ``key_scope`` is for people only). v1 reads, except the monitoring
-    intake (``key_writes``), which only a key may post to."""
+    intake (``key_writes``), which only a key may post to, and the few writes people make
+    over a session (``session_writes``: the CSIRT's bulk add of observables), each through a
+    service that checks the actor."""
 
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
@@ -42,7 +44,11 @@ class ApiAccess(drf.BasePermission):
             return False
         key = calling_key(request)
         writing = request.method not in drf.SAFE_METHODS
-        if writing and (key is None or not getattr(view, "key_writes", False)):
+        if writing and not (
+            getattr(view, "key_writes", False)
+            if key is not None
+            else getattr(view, "session_writes", False)
+        ):
             self.message = _(KEY_WRITES_ONLY)
             return False
         if key is None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from governance.api import schema  # noqa: F401  (registers the authentication schemes)
-from governance.api.endpoints import cases, deadlines, events, systems
+from governance.api.endpoints import cases, deadlines, events, incidents, network, reports, systems
 
 
 def _api(view: Any) -> Any:
@@ -54,6 +54,38 @@ v1 = [
     path(
         "cases/<str:number>/deadlines/", _api(cases.CaseDeadlines.as_view()), name="case_deadlines"
     ),
+    path(
+        "cases/<str:number>/decisions/", _api(cases.CaseDecisions.as_view()), name="case_decisions"
+    ),
+    path("incidents/", _api(incidents.IncidentList.as_view()), name="api_incidents"),
+    path("incidents/<str:number>/", _api(incidents.IncidentDetail.as_view()), name="api_incident"),
+    path(
+        "incidents/<str:number>/observables/",
+        _api(incidents.IncidentObservables.as_view()),
+        name="incident_observables",
+    ),
+    path(
+        "incidents/<str:number>/obligations/",
+        _api(incidents.IncidentObligations.as_view()),
+        name="incident_obligations",
+    ),
+    path(
+        "incidents/<str:number>/timeline/",
+        _api(incidents.IncidentTimeline.as_view()),
+        name="incident_timeline",
+    ),
+    path("network-approvals/", _api(network.ApprovalList.as_view()), name="network_approvals"),
+    path(
+        "network-approvals/<str:number>/",
+        _api(network.ApprovalDetail.as_view()),
+        name="network_approval",
+    ),
+    path(
+        "reports/annual/<str:fiscal_year>/",
+        _api(reports.AnnualReport.as_view()),
+        name="annual_report",
+    ),
+    path("audit/chain/", _api(reports.AuditChain.as_view()), name="audit_chain"),
     path("security-events/", _api(events.SecurityEventIntake.as_view()), name="security_events"),
     path(
         "security-events/batch/",

@@ -202,3 +202,37 @@ def access_incident_version(user: Any, pk: int, version_pk: int) -> DocumentVers
     if version is None:
         raise Http404
     return version
+
+
+# --- The API (``/api/v1/incidents/``): the same scoping as the pages ----------------------------
+
+
+def api_incidents(user: Any, **filters: Any) -> QuerySet[Incident]:
+    """The incidents the user may open on the pages (CSIRT roles and auditors, TLP:RED only for
+    its named members and those who read RED; nobody else any), filtered by phase, severity,
+    tlp and updated_since. Fixed query count."""
+    if not permissions.can_view_flow(user, CaseKind.INCIDENT):
+        return Incident.objects.none()
+    queryset = permissions.scope_cases(user, Incident.objects.all()).select_related(
+        "department", "handler"
+    )
+    for name in ("phase", "severity", "tlp"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("updated_since") is not None:
+        queryset = queryset.filter(updated_at__gte=filters["updated_since"])
+    return queryset
+
+
+def access_incident_number(user: Any, number: str) -> Incident:
+    """The incident numbered ``number`` if the user may open it (as ``access_incident``);
+    404 otherwise, whether it exists or not."""
+    found = api_incidents(user).filter(number=number).values_list("pk", flat=True).first()
+    if found is None:
+        raise Http404
+    return access_incident(user, found)
+
+
+def api_timeline(incident: Incident) -> QuerySet[Any]:
+    """The incident's timeline, oldest first, with each entry's author (one query)."""
+    return incident.timeline.select_related("actor").order_by("at", "pk")

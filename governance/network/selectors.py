@@ -5,10 +5,11 @@ system's connections. List reads cost the same number of queries however many ro
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -110,6 +111,42 @@ def approval_list(user: Any, filters: ApprovalFilters) -> QuerySet[ConnectionApp
     return queryset.prefetch_related(
         Prefetch("conditions", queryset=ConnectionCondition.objects.order_by("number"))
     ).order_by("valid_until", "pk")
+
+
+def api_approvals(user: Any, **filters: Any) -> QuerySet[ConnectionApproval]:
+    """The approvals of the 接続承認一覧 (the same readers and scope: department staff their own
+    department's), filtered by system (code), segment, status, expiring_before (a date: valid
+    until before it) and updated_since; ``updated_at`` is the case's (the cursor's order).
+    Fixed query count."""
+    queryset = (
+        visible_approvals(user)
+        .select_related("case", "case__department", "system")
+        .annotate(updated_at=F("case__updated_at"))
+    )
+    if not permissions.can_view_flow(user, CaseKind.NETWORK_CONNECTION):
+        return queryset.none()
+    if filters.get("system"):
+        queryset = queryset.filter(system__code=filters["system"])
+    for name in ("segment", "status"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    expiring: dt.date | None = filters.get("expiring_before")
+    if expiring is not None:
+        queryset = queryset.filter(valid_until__lt=expiring)
+    if filters.get("updated_since") is not None:
+        queryset = queryset.filter(case__updated_at__gte=filters["updated_since"])
+    return queryset.prefetch_related(
+        Prefetch("conditions", queryset=ConnectionCondition.objects.order_by("number"))
+    )
+
+
+def access_approval_number(user: Any, number: str) -> ConnectionApproval:
+    """The approval of the network case numbered ``number``, or 404 for whoever may not see
+    it (as the approval page)."""
+    found = api_approvals(user).filter(case__number=number).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def departments_for(user: Any) -> QuerySet[Department]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
 from governance import permissions
 from governance.api.endpoints.base import DetailEndpoint, ListEndpoint
@@ -19,9 +20,11 @@ from governance.api.serializers.cases import (
     DeadlineSerializer,
     DocumentSerializer,
 )
+from governance.api.serializers.decisions import DecisionSerializer
 from governance.audit.selectors import case_audit_events
 from governance.cases import selectors
 from governance.clocks.selectors import visible_deadlines
+from governance.decisions.selectors import api_case_decisions
 
 NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="案件番号")
 TAGS = ["案件"]
@@ -115,3 +118,22 @@ class CaseDeadlines(_CasePart):
     def get_queryset(self) -> Any:
         case = self.case()
         return visible_deadlines(self.request.user).filter(case_id=case.pk).order_by("due_at", "pk")
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="案件の決定記録",
+    description=(
+        "案件の決定（決定の経緯タブと同じ記録: 決定の内容・日時・理由・判断時の情報と資料・"
+        "職務分離の確認）を古い順に返します。決定時のロールと決定前に閲覧した資料は"
+        "ガバナンス担当と監査担当のみで、その他の方には null です。見る権限のない案件は 404 です。"
+    ),
+    parameters=[NUMBER],
+)
+class CaseDecisions(_CasePart):
+    serializer_class = DecisionSerializer
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        records, details = api_case_decisions(request.user, self.case())
+        context = {**self.get_serializer_context(), "decision_details": details}
+        return Response(DecisionSerializer(records, many=True, context=context).data)

@@ -26,6 +26,7 @@ from governance.incidents.services.intake import (
 from governance.incidents.services.triage import open_incident, set_severity, triage_incident
 from governance.incidents.services.work import (
     add_observable,
+    add_observables,
     add_task,
     add_timeline_entry,
     move_phase,
@@ -38,6 +39,7 @@ from governance.incidents.services.work import (
 __all__ = [
     "acknowledge",
     "add_observable",
+    "add_observables",
     "add_task",
     "add_timeline_entry",
     "ciso_closure",

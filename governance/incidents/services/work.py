@@ -4,6 +4,7 @@ and the facts the severity and the legal duties depend on."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -266,6 +267,38 @@ def add_observable(
             changes={"observable": [None, f"{type}:{obs.defang(type, normalised)}"]},
         )
     return observable
+
+
+@dataclass(frozen=True)
+class ObservableOutcome:
+    """One item of a bulk add: the observable recorded, or why it was not (``error``)."""
+
+    index: int
+    type: str
+    value: str
+    observable: Observable | None = None
+    error: str = ""
+
+
+def add_observables(
+    *, actor: User, incident: Incident, items: list[dict[str, str]]
+) -> list[ObservableOutcome]:
+    """Record several indicators at once (a paste from a vendor's report), each through
+    ``add_observable`` with its own audit event: an invalid or repeated value is reported with
+    its message and the valid ones are kept."""
+    require_csirt(actor, incident)
+    outcomes = []
+    for index, item in enumerate(items):
+        kind, value = item["type"], item["value"]
+        try:
+            observable = add_observable(
+                actor=actor, incident=incident, type=kind, value=value, note=item.get("note", "")
+            )
+        except ValueError as exc:
+            outcomes.append(ObservableOutcome(index, kind, value, error=str(exc)))
+        else:
+            outcomes.append(ObservableOutcome(index, kind, observable.value, observable))
+    return outcomes
 
 
 def set_tlp(*, actor: User, incident: Incident, tlp: str, reason: str = "") -> Incident:
