@@ -25,9 +25,9 @@ from governance.incidents import selectors as reads
 from governance.incidents import services
 from governance.incidents.escalation import selectors as escalation_reads
 from governance.incidents.escalation import services as escalation_services
+from governance.incidents.obligations import publication, submissions
 from governance.incidents.obligations import selectors as obligation_reads
 from governance.incidents.obligations import services as obligation_services
-from governance.incidents.obligations import submissions
 from governance.models import Incident, IncidentTask, InformationSystem, TimelineEntry
 from governance.uploads import check_upload
 
@@ -206,6 +206,8 @@ INCIDENT_ACTIONS = {
     "submission": f.SubmissionForm,
     "approve_submission": f.ApproveSubmissionForm,
     "waive_obligation": f.WaiveObligationForm,
+    "publication_decision": f.PublicationDecisionForm,
+    "notice_decision": f.NoticeDecisionForm,
     "escalate": f.EscalateForm,
     "ack_escalation": f.AckEscalationForm,
 }
@@ -242,6 +244,14 @@ def _obligation_call(request: Any, incident: Incident, action: str, data: dict[s
         if data["escalation"].incident_id != incident.pk:
             raise PermissionDenied
         escalation_services.acknowledge_escalation(actor=user, escalation=data["escalation"])
+    elif action == "publication_decision":
+        publication.decide_publication(
+            actor=user, incident=incident, choice=data["choice"], reason=data["reason"]
+        )
+    elif action == "notice_decision":
+        publication.decide_individual_notice(
+            actor=user, incident=incident, choice=data["choice"], reason=data["reason"]
+        )
     elif action == "waive_obligation":
         if data["obligation"].incident_id != incident.pk:
             raise PermissionDenied

@@ -69,8 +69,10 @@ from governance.incidents.models import (
     Tlp,
 )
 from governance.incidents.obligations.models import (
+    NoticeChoice,
     ObligationStatus,
     ObligationSubmission,
+    PublicationChoice,
     Recipient,
     ReportingObligation,
     Requirement,
@@ -243,6 +245,7 @@ __all__ = [
     "NetworkAsset",
     "NetworkConnection",
     "NetworkSegment",
+    "NoticeChoice",
     "Notification",
     "NotificationSetting",
     "ObligationStatus",
@@ -254,6 +257,7 @@ __all__ = [
     "ProcurementType",
     "Proposal",
     "Protocol",
+    "PublicationChoice",
     "Qualifier",
     "Recipient",
     "ReportStatus",
