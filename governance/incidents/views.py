@@ -79,12 +79,34 @@ def my_reports(request: Any) -> HttpResponse:
 
 def my_event(request: Any, pk: int) -> HttpResponse:
     """The reporter's view of their report: its status and the incident's number, phase and
-    title only."""
+    title only; once it is an incident, the department may ask the CSIRT to escalate it."""
     event = reads.my_reports(request.user)
     found = next((e for e in event if e.pk == pk), None)
     if found is None:
         return event_detail(request, pk)
-    return render(request, "incidents/my_event.html", {"event": found})
+    incident = found.incident
+    form = f.RequestEscalationForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") != "request_escalation" or incident is None:
+            raise PermissionDenied
+        if _run(
+            request,
+            form,
+            lambda data: escalation_services.request_escalation(
+                actor=request.user, incident=incident, reason=data["reason"]
+            ),
+            _("CSIRT にエスカレーションを依頼しました。"),
+        ):
+            return HttpResponseRedirect(reverse("incidents:my_event", args=[found.pk]))
+    return render(
+        request,
+        "incidents/my_event.html",
+        {
+            "event": found,
+            "request_form": form,
+            **escalation_reads.my_requests(request.user, incident),
+        },
+    )
 
 
 def queue(request: Any) -> HttpResponse:
