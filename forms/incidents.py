@@ -16,8 +16,10 @@ from governance.models import (
     IncidentTask,
     InformationSystem,
     IntakeSource,
+    NoticeChoice,
     ObligationSubmission,
     Observable,
+    PublicationChoice,
     ReportingBody,
     ReportingObligation,
     SubmissionMethod,
@@ -300,6 +302,32 @@ class WaiveObligationForm(forms.Form):
         widget=forms.HiddenInput,
     )
     reason = forms.CharField(label=_("免除の理由"), max_length=2000)
+
+
+class PublicationDecisionForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("公表の判断"), choices=PublicationChoice.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("判断の理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoticeDecisionForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("本人通知の判断"), choices=NoticeChoice.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("判断の理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RequestEscalationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("エスカレーションを求める理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class EscalateForm(forms.Form):

@@ -34,6 +34,9 @@ ROLE_PURPOSE: dict[str, Any] = {
     Role.CSIRT_MEMBER: _("届いたセキュリティ事象を確認し、インシデントとして対応します。"),
     Role.CSIRT_LEAD: _("事象の確認とインシデント対応を指揮し、完了を確認します。"),
     Role.CISO: _("重大なインシデントと接続の承認について、最終的な判断を行います。"),
+    Role.TOP_EXECUTIVE: _(
+        "知事・副知事へエスカレーションされたインシデントの報告を受け、確認します。"
+    ),
     Role.ADMIN: _("利用者・ロール・部局を管理し、監査記録とバックグラウンドジョブを確認します。"),
 }
 
@@ -106,6 +109,8 @@ def _links(
             links.append(RoleLink(_("担当のインシデント"), reverse("incidents:mine")))
         if network:
             links.append(RoleLink(_("接続承認の管理"), reverse("network:index")))
+    elif role == Role.TOP_EXECUTIVE:
+        links.append(RoleLink(_("通知（エスカレーション）"), reverse("home:notifications")))
     elif role == Role.ADMIN:
         if permissions.can_manage_users(user):
             links.append(RoleLink(_("利用者とロール"), reverse("users:index")))

@@ -31,6 +31,8 @@ from governance.models import (
     CaseGroupObjectPermission,
     CaseKind,
     CaseUserObjectPermission,
+    Escalation,
+    EscalationLevel,
     Finding,
     Incident,
     InformationSystem,
@@ -65,6 +67,9 @@ HANDLER_CANNOT_REVIEW = gettext_noop("対応担当者は同じインシデント
 TRIAGER_CANNOT_CONFIRM = gettext_noop("トリアージした本人は対象外の判断を確認できません。")
 
 CSIRT_ROLES = (Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
+#: Roles that read an incident only once it is escalated to a level that tells them (the
+#: 知事・副知事, §B.6 row 9), whatever its TLP: the escalation names them as its recipients.
+ESCALATION_READER_ROLES = (Role.TOP_EXECUTIVE,)
 GOVERNANCE_ROLES = (Role.GOVERNANCE_REVIEWER, Role.GOVERNANCE_APPROVER)
 
 
@@ -197,12 +202,32 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
         parts.append(_prefixed(prefix, kind=CaseKind.NETWORK_CONNECTION))
     if is_department_staff(user) and not reads_all_review_cases(user):
         parts.append(_prefixed(prefix, department_id=user.department_id, kind__in=REVIEW_KINDS))
+    escalated = escalated_incidents_q(user, prefix)
+    if escalated is not None:
+        parts.append(escalated)
     direct = None
     for part in parts:
         direct = part if direct is None else direct | part
     by_user, by_group = _granted_case_ids(user)
     granted = _prefixed(prefix, pk__in=by_user) | _prefixed(prefix, pk__in=by_group)
     return direct, granted
+
+
+def escalated_incidents_q(user: AnyUser | None, prefix: str = "") -> Q | None:
+    """Incidents escalated to a level whose notified roles the user holds, for the roles that
+    read no other incident (``ESCALATION_READER_ROLES``); None when there are none."""
+    held = roles_of(user) & set(ESCALATION_READER_ROLES)
+    if not held or reads_incidents(user):
+        return None
+    levels = [
+        level.pk
+        for level in EscalationLevel.objects.only("pk", "notify_roles")
+        if held & set(level.notify_roles or ())
+    ]
+    if not levels:
+        return None
+    escalated = Escalation.objects.filter(level_id__in=levels).values("incident_id")
+    return _prefixed(prefix, kind=CaseKind.INCIDENT, pk__in=escalated)
 
 
 def case_visibility_q(user: AnyUser | None, prefix: str = "") -> Q:

@@ -23,6 +23,9 @@ class Role(models.TextChoices):
     NETWORK_ADMIN = "network_admin", _("ネットワーク管理者")
     # Service accounts behind API keys: they may only create security events (no act permission).
     INTEGRATION = "integration", _("外部連携（システム利用者）")
+    # 知事・副知事: told of an escalation to the top of the chain and acknowledge it; they see
+    # only the incidents escalated to them (NEXT_WAVE §B.6 row 9; no act permission).
+    TOP_EXECUTIVE = "top_executive", _("知事・副知事（報告先）")
     AUDITOR = "auditor", _("監査委員・監査委員事務局")
     ADMIN = "admin", _("システム管理者")
 
@@ -63,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.SECURITY_REVIEWER: (ACT_PERMISSION[Role.SECURITY_REVIEWER],),
     Role.NETWORK_ADMIN: (ACT_PERMISSION[Role.NETWORK_ADMIN],),
     Role.INTEGRATION: (),
+    Role.TOP_EXECUTIVE: (),
     Role.AUDITOR: (),
     Role.ADMIN: (
         *(

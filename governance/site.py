@@ -210,7 +210,12 @@ class IncidentsApp(ShinsaApp):
     )
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return incident_permissions.can_report_event(user) or permissions.reads_incidents(user)
+        # The 知事・副知事 open the incidents escalated to them (the pages check which).
+        return (
+            incident_permissions.can_report_event(user)
+            or permissions.reads_incidents(user)
+            or permissions.has_role(user, *permissions.ESCALATION_READER_ROLES)
+        )
 
     def get_context_data(self, request: Any) -> dict[str, Any]:
         return {

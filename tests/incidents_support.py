@@ -62,13 +62,20 @@ def finish_tasks(user: User, incident: Incident) -> None:
 
 
 def settle_obligations(csirt: User, approver: User, incident: Incident) -> None:
-    """Every pending obligation with a clock reported (one submission, approved), so the
-    closure guards let the incident close."""
+    """Every pending obligation with a clock settled (the 公表 decision decided by
+    ``approver``, the rest reported in one submission, approved), so the closure guards let the
+    incident close."""
     from django.utils import timezone
 
+    from governance.incidents.obligations.publication import decide_publication
     from governance.incidents.obligations.submissions import submit_and_approve
 
     pending = list(incident.obligations.filter(status="pending", deadline__isnull=False))
+    if any(o.recipient == "publication_decision" for o in pending):
+        decide_publication(
+            actor=approver, incident=incident, choice="not_publish", reason="試験のため公表しない"
+        )
+        pending = [o for o in pending if o.recipient != "publication_decision"]
     if pending:
         submit_and_approve(
             actor=csirt,

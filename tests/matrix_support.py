@@ -65,6 +65,7 @@ ROLES = (
     "csirt",
     "csirt_lead",
     "ciso",
+    "top",
 )
 METHODS = ("get", "post")
 

@@ -152,6 +152,8 @@ def build_cast() -> dict[str, User]:
         "csirt": make_user("csirt", Role.CSIRT_MEMBER),
         "csirt_lead": make_user("csirt_lead", Role.CSIRT_LEAD),
         "ciso": make_user("ciso", Role.CISO),
+        # 知事・副知事: reads only the incidents escalated to them (none in this world).
+        "top": make_user("top", Role.TOP_EXECUTIVE),
         # Handles the TLP:RED incidents: the ``csirt`` member is named on none of them.
         "csirt2": make_user("csirt2", Role.CSIRT_MEMBER),
         "auditor": make_user("auditor", Role.AUDITOR),

@@ -176,6 +176,30 @@ def test_the_ppc_worksheet_fills_the_nine_report_items(
         assert item in body, item
 
 
+def test_the_ppc_worksheet_prints_the_publication_and_notice_decisions(
+    clock: FrozenNow, csirt_cast: dict[str, Any], dept_a: Any, run_jobs: Any
+) -> None:
+    from governance.incidents.obligations.publication import (
+        decide_individual_notice,
+        decide_publication,
+    )
+
+    incident = leak(csirt_cast, dept_a)
+    ciso = csirt_cast["ciso"]
+    decide_publication(actor=ciso, incident=incident, choice="publish", reason="101人のため")
+    decide_individual_notice(
+        actor=ciso, incident=incident, choice="notify", reason="全員に郵送で通知"
+    )
+    _document, version = generate(
+        csirt_cast["csirt"], incident, "ppc_report_worksheet", run_jobs, stage="preliminary"
+    )
+    _header, body, _footer = read(version)
+    published = "公表の判断（公表する）（令和8年12月3日）理由：101人のため、判断：判断済"
+    assert f"7　公表の実施状況 | {published}" in body
+    assert "6　本人への対応の実施状況 | 本人通知の判断（本人に通知する）（令和8年12月3日）" in body
+    assert "理由：全員に郵送で通知、通知：未提出" in body
+
+
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [

@@ -1,8 +1,8 @@
 """In a real browser, a misdirected e-mail with 101 persons' data goes from the department's
 report to a submitted 速報, a 確報 registered before its due date, the 本人通知 and 公表
-decisions (the other obligations waived by the CISO) and closure; the documents it needed are
-generated, downloaded and read back with python-docx. The closure steps themselves are driven
-through their pages by the driver (their browser journey is tests/test_journeys_incident.py)."""
+decisions (taken by the CISO on their decision forms, the other obligations waived by the CISO)
+and closure (phases, tasks, the handle step, a second lead's review and the CISO's approval, all
+clicked); the documents it needed are generated, downloaded and read back with python-docx."""
 
 from __future__ import annotations
 
@@ -18,15 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from governance.incidents import services
 from governance.incidents.obligations.models import ObligationSubmission, ReportingObligation
 from governance.models import Incident, SecurityEvent, User
 from governance.roles import Role
 from tests.browser import sign_in, sign_out, submit, wait_for_page
 from tests.factories import make_user
-from tests.incidents_support import finish_tasks
-from workflows import driver
-from workflows.incident import IncidentFlow
 
 pytestmark = [
     pytest.mark.browser,
@@ -170,14 +166,35 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     assert preliminary.status == "submitted"
     sign_out(page)
 
-    # The 確報 (before its due date), the 本人通知 and the 公表 decision are registered.
+    # The 公表 and 本人通知 decisions are the CISO's (L3): decision records, not submissions.
+    sign_in(page, base, "ciso")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    shown = page.inner_text("#decision-facts")
+    assert "本人の数" in shown and "101" in shown and "公表の判断" in shown
+    decision = page.locator("#publication-decision-form")
+    decision.locator("input[name=choice][value=publish]").check()
+    decision.locator("textarea[name=reason]").fill("101人の個人情報の漏えいのため公表する")
+    _press(page, "#publication-decision-submit")
+    assert "公表の判断（公表する）" in page.inner_text("#publication-record")
+    notice_form = page.locator("#notice-decision-form")
+    notice_form.locator("input[name=choice][value=notify]").check()
+    notice_form.locator("textarea[name=reason]").fill("全員の住所が判明しているため郵送で通知する")
+    _press(page, "#notice-decision-submit")
+    assert "本人通知の判断（本人に通知する）" in page.inner_text("#notice-record")
+    sign_out(page)
+    publication = _obligation(incident, "publication_decision", "decision")
+    assert publication.status == "decided"
+    assert _obligation(incident, "individual_notice", "notice").status == "pending"
+
+    # The 確報 (before its due date) and the notice sent are registered; the CISO approves.
     sign_in(page, base, "csirt")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    submission_form = page.locator("#submission-form")
+    assert submission_form.locator(f"input[value='{publication.pk}']").count() == 0
     at = timezone.now() - dt.timedelta(minutes=5)
     assert timezone.localdate(at) <= final.due_on
     _register(page, final, at, "electronic", "PPC-R8-0102")
     _register(page, _obligation(incident, "individual_notice", "notice"), at, "paper", "")
-    _register(page, _obligation(incident, "publication_decision", "decision"), at, "paper", "")
     sign_out(page)
     sign_in(page, base, "ciso")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
@@ -189,36 +206,48 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
         row.locator("input[name=reason]").fill("CISO に口頭で報告済み、総務省へは別途連絡")
         _press(page, f"#waive-{other.pk}")
     sign_out(page)
-    for recipient, stage in (
-        ("ppc", "final"),
-        ("individual_notice", "notice"),
-        ("publication_decision", "decision"),
-    ):
-        assert _obligation(incident, recipient, stage).status == "submitted"
+    assert _obligation(incident, "ppc", "final").status == "submitted"
+    assert _obligation(incident, "individual_notice", "notice").status == "submitted"
+    assert _obligation(incident, "publication_decision", "decision").status == "decided"
 
-    # Closure: the tasks done, handled, reviewed by a second lead, approved by the CISO (the
-    # flow's own steps, driven through their pages by the driver; their browser journey is
-    # tests/test_journeys_incident.py).
-    csirt = User.objects.get(username="csirt")
+    # Closure, clicked: the handler moves the phases and finishes the tasks, requests closure
+    # on the handle step, a second lead reviews it and the CISO approves (an L3).
+    sign_in(page, base, "csirt")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
     for phase in ("analysis", "containment", "eradication"):
-        services.move_phase(actor=csirt, incident=Incident.objects.get(pk=incident.pk), phase=phase)
-    finish_tasks(csirt, Incident.objects.get(pk=incident.pk))
-    closure = {
-        "resolution": "true_positive",
-        "root_cause": "宛先の選択誤り",
-        "recurrence_prevention": "送信前の宛先確認を二人で行う",
-        "lessons_learned": "部局からの報告が早かった",
-    }
-    driver.complete(incident.process, IncidentFlow.handle, user=csirt, data=closure)
-    for node, who in ((IncidentFlow.closure_review, "lead2"), (IncidentFlow.ciso_closure, "ciso")):
-        driver.complete(
-            incident.process,
-            node,
-            user=User.objects.get(username=who),
-            data={"decision": "approve"},
-        )
+        page.select_option("#incident-phase-card select[name=phase]", phase)
+        _press(page, "#phase-submit")
+    assert page.inner_text("#incident-phase") == "根絶"
+    while page.locator("#incident-tasks form.shinsa-inline").count():
+        _press(page, "#incident-tasks form.shinsa-inline button")
+    _take_and_open(page, "handle")
+    page.select_option("select[name=resolution]", "true_positive")
+    page.fill("textarea[name=root_cause]", "宛先の選択誤り")
+    page.fill("textarea[name=recurrence_prevention]", "送信前の宛先確認を二人で行う")
+    page.fill("textarea[name=lessons_learned]", "部局からの報告が早かった")
+    submit(page, INCIDENT_PAGE)
+    sign_out(page)
+    sign_in(page, base, "lead2")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _take_and_open(page, "closure_review")
+    page.check("input[name=decision][value=approve]")
+    submit(page, INCIDENT_PAGE)
+    sign_out(page)
+    sign_in(page, base, "ciso")
+    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
+    _take_and_open(page, "ciso_closure")
+    page.check("input[name=decision][value=approve]")
+    submit(page, INCIDENT_PAGE)
+    assert page.inner_text("#incident-phase") == "完了"
     incident.refresh_from_db()
     assert incident.phase == "closed"
+    # The case's 決定の経緯 lists both decisions with their reasons.
+    page.click("#case-trace-link")
+    wait_for_page(page, re.compile(r"/cases/\d+/trace/$"))
+    trace = page.inner_text("main")
+    assert "公表の判断（公表する）" in trace and "101人の個人情報の漏えいのため公表する" in trace
+    assert "本人通知の判断（本人に通知する）" in trace
+    sign_out(page)
 
     # After closure: the 最終報 with every report's 受付番号, and the other documents.
     sign_in(page, base, "csirt")

@@ -9,7 +9,8 @@ and makes one request per (URL, role, method) — POST with no data — in a sav
 afterwards. Each test below checks one rule over all of them and lists every breach at once.
 
 The rule table (roles: anonymous, staff_a/staff_b = department staff of A/B, reviewer,
-approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso):
+approver, auditor, admin (Django staff, as in the demo), csirt, csirt_lead, ciso, top (知事・副知事,
+who read only the incidents escalated to them: none in this world)):
 
 - Everyone, everywhere: no 5xx, also on the page a redirect leads to. A GET changes nothing
   (but an auditor's view of a TLP:RED incident, which writes its audit event).
@@ -271,10 +272,10 @@ API_APPS = frozenset({"v1"})
 API_READERS: dict[str, frozenset[str]] = {"case_audit_events": frozenset({"auditor"})}
 CASE_READERS = frozenset({"reviewer", "approver", "auditor"})
 SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b"}
-NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso"})
+NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso", "top"})
 ACTORS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "admin"})
 #: On incidents the CSIRT acts; auditors, reviewers, approvers and administrators never do.
-NEVER_ACT_ON_INCIDENTS = frozenset({"auditor", "reviewer", "approver", "admin"})
+NEVER_ACT_ON_INCIDENTS = frozenset({"auditor", "reviewer", "approver", "admin", "top"})
 #: 409 is the page of a step done meanwhile (「この手続は既に処理されています」): nothing changes.
 REFUSED = frozenset({403, 404, 405, 409})
 #: Action pages that check their (empty) form before the service refuses the actor: the

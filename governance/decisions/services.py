@@ -83,6 +83,13 @@ DECISIONS: dict[str, str] = {
     "incident.obligation_waive": gettext_noop("報告義務の免除"),
     "incident.tlp_downgrade": gettext_noop("TLP の緩和"),
     "incident.submission_approve": gettext_noop("報告内容の承認"),
+    "incident.publication_publish": gettext_noop("公表の判断（公表する）"),
+    "incident.publication_not_publish": gettext_noop("公表の判断（公表しない）"),
+    "incident.notice_notify": gettext_noop("本人通知の判断（本人に通知する）"),
+    "incident.notice_replaced_by_publication": gettext_noop(
+        "本人通知の判断（通知困難のため公表で代替）"
+    ),
+    "incident.notice_not_required": gettext_noop("本人通知の判断（通知を要しない）"),
 }
 
 #: Case columns that are bookkeeping, not facts a decider looks at.

@@ -25,9 +25,9 @@ from governance.incidents import selectors as reads
 from governance.incidents import services
 from governance.incidents.escalation import selectors as escalation_reads
 from governance.incidents.escalation import services as escalation_services
+from governance.incidents.obligations import publication, submissions
 from governance.incidents.obligations import selectors as obligation_reads
 from governance.incidents.obligations import services as obligation_services
-from governance.incidents.obligations import submissions
 from governance.models import Incident, IncidentTask, InformationSystem, TimelineEntry
 from governance.uploads import check_upload
 
@@ -79,12 +79,34 @@ def my_reports(request: Any) -> HttpResponse:
 
 def my_event(request: Any, pk: int) -> HttpResponse:
     """The reporter's view of their report: its status and the incident's number, phase and
-    title only."""
+    title only; once it is an incident, the department may ask the CSIRT to escalate it."""
     event = reads.my_reports(request.user)
     found = next((e for e in event if e.pk == pk), None)
     if found is None:
         return event_detail(request, pk)
-    return render(request, "incidents/my_event.html", {"event": found})
+    incident = found.incident
+    form = f.RequestEscalationForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") != "request_escalation" or incident is None:
+            raise PermissionDenied
+        if _run(
+            request,
+            form,
+            lambda data: escalation_services.request_escalation(
+                actor=request.user, incident=incident, reason=data["reason"]
+            ),
+            _("CSIRT にエスカレーションを依頼しました。"),
+        ):
+            return HttpResponseRedirect(reverse("incidents:my_event", args=[found.pk]))
+    return render(
+        request,
+        "incidents/my_event.html",
+        {
+            "event": found,
+            "request_form": form,
+            **escalation_reads.my_requests(request.user, incident),
+        },
+    )
 
 
 def queue(request: Any) -> HttpResponse:
@@ -206,6 +228,8 @@ INCIDENT_ACTIONS = {
     "submission": f.SubmissionForm,
     "approve_submission": f.ApproveSubmissionForm,
     "waive_obligation": f.WaiveObligationForm,
+    "publication_decision": f.PublicationDecisionForm,
+    "notice_decision": f.NoticeDecisionForm,
     "escalate": f.EscalateForm,
     "ack_escalation": f.AckEscalationForm,
 }
@@ -242,6 +266,14 @@ def _obligation_call(request: Any, incident: Incident, action: str, data: dict[s
         if data["escalation"].incident_id != incident.pk:
             raise PermissionDenied
         escalation_services.acknowledge_escalation(actor=user, escalation=data["escalation"])
+    elif action == "publication_decision":
+        publication.decide_publication(
+            actor=user, incident=incident, choice=data["choice"], reason=data["reason"]
+        )
+    elif action == "notice_decision":
+        publication.decide_individual_notice(
+            actor=user, incident=incident, choice=data["choice"], reason=data["reason"]
+        )
     elif action == "waive_obligation":
         if data["obligation"].incident_id != incident.pk:
             raise PermissionDenied

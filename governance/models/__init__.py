@@ -69,8 +69,10 @@ from governance.incidents.models import (
     Tlp,
 )
 from governance.incidents.obligations.models import (
+    NoticeChoice,
     ObligationStatus,
     ObligationSubmission,
+    PublicationChoice,
     Recipient,
     ReportingObligation,
     Requirement,
@@ -261,6 +263,7 @@ __all__ = [
     "NetworkAsset",
     "NetworkConnection",
     "NetworkSegment",
+    "NoticeChoice",
     "Notification",
     "NotificationSetting",
     "ObligationStatus",
@@ -272,6 +275,7 @@ __all__ = [
     "ProcurementType",
     "Proposal",
     "Protocol",
+    "PublicationChoice",
     "Qualifier",
     "Recipient",
     "ReportStatus",

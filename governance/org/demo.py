@@ -80,6 +80,9 @@ USERS: list[tuple[str, str, str, str, str, str]] = [
     ("csirt_lead", "山本", "直樹", Role.CSIRT_LEAD, "smartcity", "行政DX推進課"),
     ("ciso", "中村", "浩二", Role.CISO, "smartcity", "戦略推進室"),
     ("auditor", "小林", "恵", Role.AUDITOR, "", ""),
+    # 副知事 (the top of the escalation chain): told of an escalation to 知事・副知事 and
+    # acknowledges it; sees only the incidents escalated to them.
+    ("top", "岡本", "良一", Role.TOP_EXECUTIVE, "", ""),
     ("admin", "加藤", "修", Role.ADMIN, "smartcity", "行政DX推進課"),
     # A service account: it will call the API with a key, never sign in (no password).
     ("integration", "外部連携", "監視サービス", Role.INTEGRATION, "", ""),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from governance.clocks.schedule import format_due
 from governance.incidents.documents.obligations import ObligationRow, obligations_of
+from governance.incidents.obligations.publication import latest_decisions
 from governance.incidents.observables import defang
 from governance.japanese import era_date
 from governance.models import AdvisoryDocument, Incident, IncidentTask, Tlp
@@ -184,6 +185,19 @@ def _status_of(rows: list[ObligationRow], code: str, tasks: list[IncidentTask], 
     return "、".join(found) or NOT_YET
 
 
+def _decided(incident: Incident, recipient: str, status: str) -> str:
+    """The 公表 or 本人通知 decision taken (its label, day and reason), then the status."""
+    record = latest_decisions(incident).get(recipient)
+    if record is None:
+        return status
+    decided = _("{decision}（{day}）理由：{reason}").format(
+        decision=record.decision_label,
+        day=era_date(timezone.localtime(record.decided_at)),
+        reason=record.reason,
+    )
+    return "、".join(part for part in (decided, status) if part and part != NOT_YET)
+
+
 def ppc_report_worksheet(incident: Incident, document: AdvisoryDocument) -> dict[str, Any]:
     context = common(incident, document)
     rows = obligations_of(incident)
@@ -212,8 +226,14 @@ def ppc_report_worksheet(incident: Incident, document: AdvisoryDocument) -> dict
         secondary_damage=(
             _("財産的被害のおそれがあります。") if incident.pd_financial_risk else NOT_YET
         ),
-        individual_response=_status_of(rows, "individual_notice", tasks, "本人"),
-        publication=_status_of(rows, "publication_decision", tasks, "公表"),
+        individual_response=_decided(
+            incident, "individual_notice", _status_of(rows, "individual_notice", tasks, "本人")
+        ),
+        publication=_decided(
+            incident,
+            "publication_decision",
+            _status_of(rows, "publication_decision", tasks, "公表"),
+        ),
         other=_("インシデント番号 {number}　重大度 {severity}").format(
             number=incident.number, severity=context["severity"]
         ),

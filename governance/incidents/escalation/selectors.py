@@ -7,7 +7,7 @@ from typing import Any
 from governance import permissions
 from governance.clocks import schedule
 from governance.incidents.escalation.models import Escalation, EscalationLevel
-from governance.incidents.escalation.services import ESCALATING_ROLES
+from governance.incidents.escalation.services import ESCALATING_ROLES, may_request
 from governance.models import Deadline, DeadlineKind, Incident
 from governance.roles import Role
 
@@ -52,4 +52,20 @@ def escalations_panel(user: Any, incident: Incident) -> dict[str, Any]:
         "escalation_rows": rows,
         "escalation_levels": levels,
         "can_escalate": can_escalate and incident.merged_into_id is None,
+    }
+
+
+def my_requests(user: Any, incident: Incident | None) -> dict[str, Any]:
+    """The department's side: its own escalation requests on the incident (acknowledged or
+    not) and whether it may ask (one query, two when it may)."""
+    if incident is None or not may_request(user, incident):
+        return {"can_request_escalation": False, "my_escalations": []}
+    return {
+        "can_request_escalation": incident.phase not in ("closed", "dismissed")
+        and incident.merged_into_id is None,
+        "my_escalations": list(
+            Escalation.objects.filter(incident=incident, raised_by=user.pk)
+            .select_related("level", "acknowledged_by")
+            .order_by("raised_at", "pk")
+        ),
     }

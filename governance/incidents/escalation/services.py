@@ -36,6 +36,16 @@ NOT_NOTIFIED_ROLE = gettext_noop(
     "このエスカレーションを確認できるのは、通知先（{roles}）のロールを持つ人のみです。"
 )
 ALREADY_ACKNOWLEDGED = gettext_noop("このエスカレーションは確認済みです。")
+NOT_OWN_INCIDENT = gettext_noop(
+    "エスカレーションを依頼できるのは、このインシデントを報告した人または主管部局の職員です。"
+)
+REQUEST_PENDING = gettext_noop(
+    "CSIRT へのエスカレーションを依頼済みです（未確認）。CSIRT の確認をお待ちください。"
+)
+NO_FIRST_LEVEL = gettext_noop(
+    "エスカレーション先が設定されていません（システム管理者に連絡してください）。"
+)
+
 
 #: Who may escalate: the CSIRT (members and lead) and the CISO.
 ESCALATING_ROLES = (Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
@@ -69,6 +79,50 @@ def escalate_incident(
     require_csirt(actor, incident, *ESCALATING_ROLES)
     if not level.active:
         raise ValueError(_(INACTIVE_LEVEL))
+    return _raise(actor=actor, incident=incident, level=level, reason=reason)
+
+
+def first_level() -> EscalationLevel | None:
+    """The first active level of the chain (部局 → CSIRT): where a department's request goes."""
+    return EscalationLevel.objects.filter(active=True).order_by("order").first()
+
+
+def may_request(user: User, incident: Incident) -> bool:
+    """The department's side (§B.8 「部局」): whoever reported one of the incident's events,
+    or staff of the incident's department (主管部局)."""
+    if not permissions.may_act(user):
+        return False
+    if incident.events.filter(reports__user=user.pk).exists():
+        return True
+    return permissions.is_department_staff(user) and user.department_id == incident.department_id
+
+
+def request_escalation(*, actor: User, incident: Incident, reason: str) -> Escalation:
+    """A department asks the CSIRT to escalate (the first level of the chain, with the reason):
+    the CSIRT is told at once and acknowledges it on the incident's escalation panel, with the
+    level's clock. One unacknowledged request at a time per person."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError(_(REASON_REQUIRED))
+    permissions.require(may_request(actor, incident), NOT_OWN_INCIDENT)
+    level = first_level()
+    if level is None:
+        raise ValueError(_(NO_FIRST_LEVEL))
+    if Escalation.objects.filter(
+        incident=incident, level=level, raised_by=actor, acknowledged_at__isnull=True
+    ).exists():
+        raise ValueError(_(REQUEST_PENDING))
+    return _raise(actor=actor, incident=incident, level=level, reason=reason, requested=True)
+
+
+def _raise(
+    *,
+    actor: User,
+    incident: Incident,
+    level: EscalationLevel,
+    reason: str,
+    requested: bool = False,
+) -> Escalation:
     now = timezone.now()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -89,7 +143,7 @@ def escalate_incident(
             if level.basis:
                 basis = f"{basis} {level.basis}"
         start_deadline(
-            actor=actor,
+            actor=None if requested else actor,
             kind=DeadlineKind.ESCALATION_ACK,
             case=incident,
             subject=escalation,
@@ -101,7 +155,7 @@ def escalate_incident(
         )
         record_event(
             actor=actor,
-            action="incident.escalate",
+            action="incident.escalation_request" if requested else "incident.escalate",
             obj=escalation,
             case=incident,
             changes={
@@ -112,17 +166,27 @@ def escalate_incident(
             reason=reason,
         )
         with translation.override("ja"):
-            write_timeline(
-                incident=incident,
-                actor=actor,
-                kind=TimelineEntry.Kind.DECISION,
-                text=_("エスカレーション: {level}（{reason}）").format(
+            department = actor.department.name if actor.department is not None else ""
+            text = (
+                _("部局からのエスカレーション依頼: {level}（{department}、{reason}）").format(
+                    level=level.name, department=department or "—", reason=reason
+                )
+                if requested
+                else _("エスカレーション: {level}（{reason}）").format(
                     level=level.name, reason=reason
-                ),
+                )
+            )
+            write_timeline(
+                incident=incident, actor=actor, kind=TimelineEntry.Kind.DECISION, text=text
+            )
+            subject = (
+                _("【部局からのエスカレーション依頼】{number} {title}")
+                if requested
+                else _("【エスカレーション】{level} {number} {title}")
             )
             notify(
                 recipients=csirt_people(*level.notify_roles) if level.notify_roles else [],
-                subject=_("【エスカレーション】{level} {number} {title}").format(
+                subject=subject.format(
                     level=level.name, number=incident.number, title=incident.title
                 ),
                 body=_("理由: {reason}\n{minutes} 分以内に確認してください。").format(

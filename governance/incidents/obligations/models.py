@@ -47,6 +47,22 @@ class ObligationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("提出済")
     WAIVED = "waived", _("免除")
     NOT_APPLICABLE = "not_applicable", _("対象外")
+    # A decision obligation (公表の判断, 本人通知の代替・不要) settled by a decision record.
+    DECIDED = "decided", _("判断済")
+
+
+class PublicationChoice(models.TextChoices):
+    PUBLISH = "publish", _("公表する")
+    NOT_PUBLISH = "not_publish", _("公表しない")
+
+
+class NoticeChoice(models.TextChoices):
+    NOTIFY = "notify", _("本人に通知する")
+    REPLACED = (
+        "replaced_by_publication",
+        _("通知が困難なため公表で代替する（個人情報保護法第68条第2項ただし書第1号）"),
+    )
+    NOT_REQUIRED = "not_required", _("通知を要しない（個人情報保護法第68条第2項ただし書第2号など）")
 
 
 class SubmissionMethod(models.TextChoices):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from governance import permissions
 from governance.clocks import schedule
+from governance.incidents.obligations import publication
 from governance.incidents.obligations.services import clock_start
 from governance.incidents.obligations.submissions import can_approve
 from governance.japanese import ROLL_BASIS, era_date
@@ -19,6 +20,7 @@ from governance.models import (
     Incident,
     ObligationStatus,
     ObligationSubmission,
+    Recipient,
     ReportingObligation,
 )
 from governance.roles import Role
@@ -107,5 +109,43 @@ def obligations_panel(
         "can_submit_obligation": is_csirt and not incident.is_exercise,
         "can_waive_obligation": permissions.has_role(user, Role.CSIRT_LEAD, Role.CISO),
         "can_approve_submission": can_approve(user, incident) and not incident.is_exercise,
-        "pending_obligations": [o for o in obligations if o.status == ObligationStatus.PENDING],
+        "pending_obligations": [
+            o
+            for o in obligations
+            if o.status == ObligationStatus.PENDING
+            and o.recipient != Recipient.PUBLICATION_DECISION
+        ],
+        **decision_card(user, incident, obligations),
+    }
+
+
+def decision_card(
+    user: Any, incident: Incident, obligations: list[ReportingObligation]
+) -> dict[str, Any]:
+    """The 公表・本人通知 card: the two obligations, the decisions taken, the facts the
+    decision record will keep (exactly as shown), and whether the user may decide."""
+    by_recipient = {o.recipient: o for o in obligations}
+    published = by_recipient.get(Recipient.PUBLICATION_DECISION)
+    notice = by_recipient.get(Recipient.INDIVIDUAL_NOTICE)
+    owed = [o for o in (published, notice) if o is not None and o.status != "not_applicable"]
+    if not owed:
+        return {"decision_card": False}
+    decided = publication.latest_decisions(incident)
+    may = publication.can_decide(user, incident)
+    return {
+        "decision_card": True,
+        "decision_facts": publication.decision_facts(incident),
+        "publication_obligation": published,
+        "notice_obligation": notice,
+        "publication_record": decided.get(Recipient.PUBLICATION_DECISION),
+        "notice_record": decided.get(Recipient.INDIVIDUAL_NOTICE),
+        "can_decide_publication": may
+        and published is not None
+        and published.status == ObligationStatus.PENDING,
+        "can_decide_notice": may
+        and notice is not None
+        and notice.status == ObligationStatus.PENDING,
+        "decider_roles": "、".join(
+            str(Role(role).label) for role in publication.decider_roles(incident)
+        ),
     }

@@ -260,7 +260,7 @@ def _update(
     rules: Any,
     kept_by_submission: bool,
 ) -> None:
-    if obligation.status == ObligationStatus.SUBMITTED:
+    if obligation.status in (ObligationStatus.SUBMITTED, ObligationStatus.DECIDED):
         return
     reopen = obligation.status in (ObligationStatus.WAIVED, ObligationStatus.NOT_APPLICABLE)
     if not required.owed:

@@ -30,6 +30,7 @@ from governance.models import (
     Incident,
     ObligationStatus,
     ObligationSubmission,
+    Recipient,
     ReportingObligation,
     SubmissionMethod,
     TimelineEntry,
@@ -51,6 +52,9 @@ BEFORE_AWARE = gettext_noop("提出日時が覚知日時より前になってい
 NEEDS_CISO = gettext_noop("重大度 L3 以上の報告内容は CISO が承認します。")
 NEEDS_LEAD = gettext_noop("報告内容を承認できるのは CSIRT 責任者または CISO です。")
 ALREADY_APPROVED = gettext_noop("この提出は承認済みです。")
+DECISION_NOT_SUBMISSION = gettext_noop(
+    "公表の判断は提出ではありません。「公表・本人通知の判断」で判断を記録してください。"
+)
 
 #: The levels whose report content the CISO approves (§B.8).
 CISO_LEVELS = ("L3", "L4")
@@ -109,6 +113,8 @@ def register_submission(
                 raise ValueError(_(OTHER_INCIDENT))
             if row.status != ObligationStatus.PENDING:
                 raise ValueError(_(NOT_PENDING).format(label=_labels([row])))
+            if row.recipient == Recipient.PUBLICATION_DECISION:
+                raise ValueError(_(DECISION_NOT_SUBMISSION))
         attachment = None
         if receipt is not None:
             attachment = store_attachment(
