@@ -252,9 +252,6 @@ KWARG_KINDS: dict[str, str] = {
     "version": "red_incident_document_version",
 }
 #: Keyword arguments whose meaning depends on the page (the API names events by number too).
-NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {("v1:security_event", "number"): "event_number"}
-#: 監査指摘と措置's objects, kept in ``World.shared``.
-OVERSIGHT_KINDS = ("engagement", "finding", "measure")
 NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {
     ("v1:security_event", "number"): "event_number",
     # The API's incident and its parts are probed on the TLP:RED incident, as its page.
@@ -265,6 +262,8 @@ NAMED_KWARG_KINDS: dict[tuple[str, str], str] = {
     # Network approvals by their connection's case number.
     ("v1:network_approval", "number"): "approval_number",
 }
+#: 監査指摘と措置's objects, kept in ``World.shared``.
+OVERSIGHT_KINDS = ("engagement", "finding", "measure")
 #: Kinds that belong to no department: the pattern is requested once.
 SHARED_KINDS = {
     "season",
