@@ -99,3 +99,60 @@ def test_an_incidents_observables_and_timeline_cost_the_same_for_10_and_1000(
     large = _count(client, url)
     assert large == small, (small, large)
     assert small <= BASELINE[part], small
+
+
+def test_a_batch_reads_the_registry_a_fixed_number_of_times_whatever_its_size(
+    cast: dict[str, User], dept_a: Any
+) -> None:
+    """The intake matches each alert's target against the registry: a batch reads the codes,
+    the monitored targets and the equipment once, not once per alert (and the response lists
+    each event's systems in one query)."""
+    import json
+
+    from governance.models import MonitoredTarget, SecurityEvent
+    from tests.api_support import issue_key, key_client
+
+    system = InformationSystemFactory.create(department=dept_a, code="WEB-1")
+    MonitoredTarget.objects.create(
+        system=system,
+        service="web_malware",
+        target="https://www.example.lg.jp/",
+        registered_on=timezone.localdate(),
+    )
+    _key, secret = issue_key(cast, scopes=("events:create",))
+    client = key_client(secret)
+
+    def post(prefix: str, count: int) -> tuple[int, int]:
+        items = [
+            {
+                "source_ref": f"{prefix}-{n}",
+                "title": "改ざんを検知しました",
+                "target": "https://www.example.lg.jp/news/" if n % 2 else "WEB-1",
+            }
+            for n in range(count)
+        ]
+        clear_throttles()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/api/v1/security-events/batch/",
+                data=json.dumps({"items": items}),
+                content_type="application/json",
+            )
+        assert response.status_code == 200, response.content[:300]
+        assert all(row["event"]["systems"] == ["WEB-1"] for row in response.json()["results"])
+        registry = sum(
+            1
+            for q in queries.captured_queries
+            if "governance_monitoredtarget" in q["sql"]
+            or "governance_networkasset" in q["sql"]
+            or '"governance_informationsystem"."code" IN' in q["sql"]
+        )
+        return registry, len(queries)
+
+    small_registry, small = post("s", 4)
+    large_registry, large = post("l", 20)
+    assert large_registry == small_registry, (small_registry, large_registry)
+    assert SecurityEvent.objects.filter(systems=system).count() == 24
+    # What each further alert costs (the event, its audit event, the CSIRT's notices…).
+    per_alert = (large - small) / 16
+    assert per_alert <= 23, per_alert

@@ -27,6 +27,7 @@ from tests.api_more_support import make_approvals
 from tests.api_support import clear_throttles, issue_key, key_client, results
 from tests.factories import InformationSystemFactory
 from tests.spec_cases import approved_review
+from tests.test_audit import as_attacker
 
 pytestmark = pytest.mark.django_db
 
@@ -199,8 +200,10 @@ def test_the_audit_chain_shows_its_head_anchors_and_verifies_on_request(
     verified = client.get("/api/v1/audit/chain/", {"verify": "true"}).json()["verification"]
     assert verified["ok"] is True
     assert verified["verified"] == AuditEvent.objects.count() == head[0]
-    # A rewritten event breaks the chain, and the API says where.
-    AuditEvent.objects.filter(sequence=2).update(reason="書き換え")
+    # A rewritten event (by someone with raw write access) breaks the chain, and the API says
+    # where.
+    with as_attacker():
+        AuditEvent.objects.filter(sequence=2).update(reason="書き換え")
     broken = client.get("/api/v1/audit/chain/", {"verify": "true"}).json()["verification"]
     assert broken["ok"] is False
     assert broken["broken_sequence"] == 2

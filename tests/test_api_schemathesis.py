@@ -77,7 +77,7 @@ def _live(schema: dict[str, Any], app: WSGIHandler, path_regex: str | None = Non
         environ["REMOTE_ADDR"] = environ.get("REMOTE_ADDR") or "127.0.0.1"
         return app(environ, start_response)
 
-    loaded = schemathesis.openapi.from_dict(schema)
+    loaded: Any = schemathesis.openapi.from_dict(schema)
     if path_regex is not None:
         loaded = loaded.include(path_regex=path_regex)
     loaded.app = local

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -146,6 +147,8 @@ class SecurityEventBatch(IntakeEndpoint):
             ) from None
         except ValueError as exc:
             raise ValidationError({"items": [str(exc)]}) from None
+        # Each event's systems in one query for the whole batch (not one per event).
+        prefetch_related_objects([r.event for r in results], "systems")
         rows = [
             {"index": index, "result": "created" if r.created else "existing", "event": r}
             for index, r in enumerate(results)

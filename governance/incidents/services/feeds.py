@@ -97,33 +97,72 @@ def source_for_key(source_code: str) -> IntakeSource:
 def matched_systems(target: str) -> list[InformationSystem]:
     """The registry's systems a target names: a system code, an active monitored target (URL
     or CIDR), or an active piece of equipment's address. Full-width input is read as NFKC."""
-    text = unicodedata.normalize("NFKC", target or "").strip()
-    if not text:
-        return []
-    by_code = list(InformationSystem.objects.filter(code=text))
-    if by_code:
-        return by_code
-    address = _address(text)
-    active = MonitoredTarget.objects.filter(removed_on__isnull=True).select_related("system")
-    found: dict[int, InformationSystem] = {}
-    if address is None:
-        bare = text.rstrip("/").lower()
-        for row in active.filter(target__istartswith=bare.split("/")[0][:20]):
-            if row.target.rstrip("/").lower() == bare or bare.startswith(
-                row.target.rstrip("/").lower() + "/"
-            ):
+    return SystemMatcher([target]).match(target)
+
+
+def _clean(target: str) -> str:
+    return unicodedata.normalize("NFKC", target or "").strip()
+
+
+class SystemMatcher:
+    """``matched_systems`` for the alerts of one batch: the codes they name in one query, the
+    active monitored targets and equipment each read once (when an alert first needs them),
+    instead of two or three queries per alert."""
+
+    def __init__(self, targets: list[str]) -> None:
+        texts = {text for text in (_clean(t) for t in targets) if text}
+        self.by_code: dict[str, list[InformationSystem]] = {}
+        if texts:
+            for system in InformationSystem.objects.filter(code__in=texts):
+                self.by_code.setdefault(system.code, []).append(system)
+        self._targets: list[MonitoredTarget] | None = None
+        self._assets: list[NetworkAsset] | None = None
+
+    def targets(self) -> list[MonitoredTarget]:
+        if self._targets is None:
+            self._targets = list(
+                MonitoredTarget.objects.filter(removed_on__isnull=True).select_related("system")
+            )
+        return self._targets
+
+    def assets(self) -> list[NetworkAsset]:
+        if self._assets is None:
+            self._assets = list(
+                NetworkAsset.objects.filter(status=NetworkAsset.Status.ACTIVE)
+                .exclude(ip_address="")
+                .select_related("system")
+            )
+        return self._assets
+
+    def match(self, target: str) -> list[InformationSystem]:
+        text = _clean(target)
+        if not text:
+            return []
+        if text in self.by_code:
+            return list(self.by_code[text])
+        address = _address(text)
+        found: dict[int, InformationSystem] = {}
+        if address is None:
+            bare = text.rstrip("/").lower()
+            prefix = bare.split("/")[0][:20]
+            for row in self.targets():
+                named = row.target.rstrip("/").lower()
+                if not row.target.lower().startswith(prefix):
+                    continue
+                if named == bare or bare.startswith(named + "/"):
+                    found[row.system_id] = row.system
+            return list(found.values())
+        for row in self.targets():
+            if "://" in row.target.lower():
+                continue
+            network = _network(row.target)
+            if network is not None and address in network:
                 found[row.system_id] = row.system
+        for asset in self.assets():
+            network = _network(asset.ip_address)
+            if network is not None and address in network:
+                found[asset.system_id] = asset.system
         return list(found.values())
-    for row in active.exclude(target__icontains="://"):
-        network = _network(row.target)
-        if network is not None and address in network:
-            found[row.system_id] = row.system
-    assets = NetworkAsset.objects.filter(status=NetworkAsset.Status.ACTIVE).exclude(ip_address="")
-    for asset in assets.select_related("system"):
-        network = _network(asset.ip_address)
-        if network is not None and address in network:
-            found[asset.system_id] = asset.system
-    return list(found.values())
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -174,9 +213,16 @@ def _check(alert: FeedAlert, now: dt.datetime) -> dt.datetime | None:
     return detected
 
 
-def ingest_feed_event(*, actor: User, source: IntakeSource, alert: FeedAlert) -> FeedResult:
+def ingest_feed_event(
+    *,
+    actor: User,
+    source: IntakeSource,
+    alert: FeedAlert,
+    matcher: SystemMatcher | None = None,
+) -> FeedResult:
     """Record one monitoring alert for ``source`` as ``actor`` (the key's service user), or
-    find the event already recorded for its ``source_ref``."""
+    find the event already recorded for its ``source_ref`` (``matcher``: a batch's registry
+    reads, shared by its alerts)."""
     permissions.require(incident_permissions.can_ingest_events(actor))
     detected = _check(alert, timezone.now())
     accepted, rejected = _observables(alert.observables)
@@ -193,7 +239,7 @@ def ingest_feed_event(*, actor: User, source: IntakeSource, alert: FeedAlert) ->
         description=alert.description,
         source_ref=alert.source_ref.strip(),
         detected_at=detected,
-        systems=matched_systems(alert.target),
+        systems=(matcher or SystemMatcher([alert.target])).match(alert.target),
         category_hint=source.default_category,
         severity_hint=alert.severity_hint,
         raw=payload,
@@ -213,11 +259,14 @@ def ingest_feed_batch(
         raise ValueError(_(BATCH_TOO_LARGE).format(limit=BATCH_LIMIT))
     results: list[FeedResult] = []
     errors: dict[int, list[str]] = {}
+    matcher = SystemMatcher([alert.target for alert in alerts])
     with transaction.atomic():
         for index, alert in enumerate(alerts):
             try:
                 with transaction.atomic():
-                    results.append(ingest_feed_event(actor=actor, source=source, alert=alert))
+                    results.append(
+                        ingest_feed_event(actor=actor, source=source, alert=alert, matcher=matcher)
+                    )
             except ValueError as exc:
                 errors[index] = [str(exc)]
         if errors:
