@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from governance.decisions.models import DecisionRecord
 from governance.incidents.obligations.models import ObligationSubmission, ReportingObligation
 from governance.models import Incident, SecurityEvent, User
 from governance.roles import Role
@@ -244,9 +245,14 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     # The case's 決定の経緯 lists both decisions with their reasons.
     page.click("#case-trace-link")
     wait_for_page(page, re.compile(r"/cases/\d+/trace/$"))
-    trace = page.inner_text("main")
-    assert "公表の判断（公表する）" in trace and "101人の個人情報の漏えいのため公表する" in trace
-    assert "本人通知の判断（本人に通知する）" in trace
+    trace = page.inner_text("#trace")
+    assert "公表の判断（公表する）" in trace and "本人通知の判断（本人に通知する）" in trace
+    record = DecisionRecord.objects.get(
+        case_id=incident.pk, decision="incident.publication_publish"
+    )
+    published = page.locator(f"#decision-{record.pk}")
+    published.locator("summary").click()
+    assert "101人の個人情報の漏えいのため公表する" in published.inner_text()
     sign_out(page)
 
     # After closure: the 最終報 with every report's 受付番号, and the other documents.

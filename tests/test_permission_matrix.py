@@ -215,7 +215,8 @@ NETWORK_APPS = frozenset({"network_connection", "network"})
 APP_READERS: dict[str, frozenset[str]] = {
     "": SIGNED_IN,
     "home": SIGNED_IN,
-    "karte": SIGNED_IN,
+    # The 知事・副知事 read only the incidents escalated to them, not the registry.
+    "karte": SIGNED_IN - {"top"},
     "consultation": FLOW_USERS,
     "budgetcheck": FLOW_USERS,
     "spec_review": FLOW_USERS,
@@ -240,12 +241,13 @@ APP_READERS: dict[str, frozenset[str]] = {
 }
 #: Pages of an application whose readers differ from the application's.
 NAME_READERS: dict[str, frozenset[str]] = {
-    "incidents:my_reports": INCIDENT_READERS | {"staff_a", "staff_b"},
+    # Anyone the incidents application lets in has a (possibly empty) list of own reports.
+    "incidents:my_reports": INCIDENT_READERS | {"staff_a", "staff_b", "top"},
     # The dashboards: the first one of the user's roles (administrators hold none), the
     # department's for its staff, the coverage workbook for whoever opens the registry.
-    "home:dashboards": SIGNED_IN - {"admin"},
+    "home:dashboards": SIGNED_IN - {"admin", "top"},
     "home:dashboard": frozenset({"staff_a", "staff_b"}),
-    "home:dashboard_export": SIGNED_IN,
+    "home:dashboard_export": SIGNED_IN - {"top"},
     # The saved extractions (監査用抽出) are the auditors' own (NEXT_WAVE §C.5b).
     "audit:extractions": frozenset({"auditor"}),
     "audit:extraction": frozenset({"auditor"}),
@@ -271,7 +273,7 @@ API_APPS = frozenset({"v1"})
 #: (administrators read trails, but not review cases, so the case is a 404 to them).
 API_READERS: dict[str, frozenset[str]] = {"case_audit_events": frozenset({"auditor"})}
 CASE_READERS = frozenset({"reviewer", "approver", "auditor"})
-SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b"}
+SYSTEM_READERS = SIGNED_IN - {"staff_a", "staff_b", "top"}
 NEVER_ACT = frozenset({"auditor", "csirt", "csirt_lead", "ciso", "top"})
 ACTORS = frozenset({"staff_a", "staff_b", "reviewer", "approver", "admin"})
 #: On incidents the CSIRT acts; auditors, reviewers, approvers and administrators never do.
