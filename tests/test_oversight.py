@@ -412,9 +412,42 @@ def test_the_demo_gives_the_auditor_seed_001s_finding_2_and_its_measure(
     assert engagement.findings.count() == 2
     measure = AuditMeasure.objects.get()
     assert measure.status == MeasureStatus.REPORTED
-    assert list(measure.figures["values"].values()) == [245, 67, 35, 26, 9]
+    # jsonb keeps no key order: the printed order is the lines'.
+    assert [line["value"] for line in measure.figures["lines"]] == [245, 67, 35, 26, 9]
     auditor = login(engagement.created_by.__class__.objects.get(username="auditor"))
     home = auditor.get(reverse("home:index")).content.decode()
     assert reverse("oversight:index") in home
     page = auditor.get(reverse("oversight:detail", args=[engagement.pk])).content.decode()
     assert "講じられたい" in page and "245システム" in page
+
+
+def test_the_approval_of_a_measure_is_a_sealed_decision_record_outside_any_case(
+    cast: dict[str, Any], finding: AuditFinding
+) -> None:
+    from governance.decisions.services import verify_decision_seals
+    from governance.models import DecisionRecord
+
+    measure = coverage_measure(cast["reviewer"], finding)
+    measure = services.approve_measure(actor=cast["approver"], measure=measure)
+    record = DecisionRecord.objects.get(decision="audit_measure.approve")
+    assert record.case_id is None
+    assert (record.subject_type, record.subject_id) == ("governance.auditmeasure", str(measure.pk))
+    assert record.decision_label == "措置の承認"
+    assert record.decided_by_id == cast["approver"].pk
+    assert record.sod["ok"] is True and record.sod["drafter"]["id"] == cast["reviewer"].pk
+    shown = {fact["label"]: fact["value"] for fact in record.inputs["facts"]}
+    facing = next(line for line in measure.figures["lines"] if line["key"] == "internet_facing")
+    assert shown[f"{facing['label']}（令和5年5月31日時点）"] == f"67{facing['unit']}"
+    assert shown["数値のハッシュ"] == measure.figures["sha256"]
+    assert record.audit_event.object_id == str(measure.pk)
+    assert verify_decision_seals().ok
+    # Editing what the approver saw breaks the seal.
+    inputs = dict(record.inputs)
+    inputs["facts"] = [{"label": "数値のハッシュ", "value": "0" * 64}]
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("the database refuses UPDATE of a decision record (checked elsewhere)")
+    DecisionRecord.objects.filter(pk=record.pk).update(inputs=inputs)
+    report = verify_decision_seals()
+    assert not report.ok and f"決定記録 {record.pk}" in report.problems[0]

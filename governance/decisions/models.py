@@ -20,11 +20,15 @@ class DecisionRecord(models.Model):
     (``decision_snapshot``), so editing a record breaks ``manage.py verify_audit``.
     """
 
+    # Empty only for a decision outside any case (an audit measure's approval): its
+    # ``subject_type``/``subject_id`` name what was decided.
     case = models.ForeignKey(
         "governance.Case",
         verbose_name=_("案件"),
         on_delete=models.PROTECT,
         related_name="decision_records",
+        null=True,
+        blank=True,
         editable=False,
     )
     subject_type = models.CharField(_("対象の種類"), max_length=100, blank=True, editable=False)

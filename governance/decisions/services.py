@@ -90,6 +90,8 @@ DECISIONS: dict[str, str] = {
         "本人通知の判断（通知困難のため公表で代替）"
     ),
     "incident.notice_not_required": gettext_noop("本人通知の判断（通知を要しない）"),
+    # 監査指摘と措置 (NEXT_WAVE §C.5b): the approver approves a measure; its figures freeze.
+    "audit_measure.approve": gettext_noop("措置の承認"),
 }
 
 #: Case columns that are bookkeeping, not facts a decider looks at.
@@ -304,7 +306,7 @@ def _roles_at(actor: User) -> list[dict[str, str]]:
 def record_decision(
     *,
     actor: User,
-    case: Case,
+    case: Case | None,
     decision: str,
     role: str,
     reason: str = "",
@@ -312,9 +314,26 @@ def record_decision(
     subject: models.Model | None = None,
     node: str = "",
     task_id: int | None = None,
+    sod: dict[str, Any] | None = None,
 ) -> DecisionRecord:
     """Record one decision with its snapshot and seal it into the audit chain. Must run inside
-    the deciding service's transaction, after the change it records."""
+    the deciding service's transaction, after the change it records.
+
+    A decision outside any case (the approval of an audit measure) passes ``case=None`` with
+    its ``subject`` and its own segregation-of-duties check in ``sod``: the record then holds
+    the facts shown and no case columns, evidence or clocks, and its seal is written on the
+    subject."""
+    if case is None:
+        return _record_subject_decision(
+            actor=actor,
+            decision=decision,
+            role=role,
+            reason=reason,
+            facts=facts,
+            subject=subject,
+            node=node,
+            sod=sod or {},
+        )
     if not connection.in_atomic_block:
         raise RuntimeError("record_decision must be called inside the service's transaction")
     if decision not in DECISIONS:
@@ -360,6 +379,57 @@ def record_decision(
         actor=actor,
         action=SEAL_ACTION,
         obj=case,
+        changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
+        reason=record.reason,
+    )
+    record.save(force_insert=True)
+    return record
+
+
+def _record_subject_decision(
+    *,
+    actor: User,
+    decision: str,
+    role: str,
+    reason: str,
+    facts: Sequence[Fact],
+    subject: models.Model | None,
+    node: str,
+    sod: dict[str, Any],
+) -> DecisionRecord:
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_decision must be called inside the service's transaction")
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}")
+    if subject is None:
+        raise ValueError("a decision outside a case names its subject")
+    with translation.override("ja"):
+        label = str(translation.gettext(DECISIONS[decision]))
+        name = str(actor)
+        department = actor.department.name if actor.department is not None else ""
+        inputs = {"facts": [{"label": fact.label, "value": fact.value} for fact in facts]}
+    meta = subject._meta
+    record = DecisionRecord(
+        case_id=None,
+        subject_type=f"{meta.app_label}.{meta.model_name}",
+        subject_id=str(subject.pk),
+        node=node,
+        decision=decision,
+        decision_label=label,
+        decided_by=actor,
+        decided_by_name=name[:200],
+        decided_by_roles=_roles_at(actor),
+        decided_by_department=department,
+        decided_at=timezone.now(),
+        reason=(reason or "").strip(),
+        inputs=_normalised(inputs),
+        sod=_normalised({"role": role, **sod}),
+    )
+    record.snapshot_sha256 = snapshot_hash(record)
+    record.audit_event = record_event(
+        actor=actor,
+        action=SEAL_ACTION,
+        obj=subject,
         changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
         reason=record.reason,
     )

@@ -29,9 +29,11 @@ from django.utils.translation import gettext_noop
 from governance import permissions
 from governance.audit.services import record_event
 from governance.cases.services.documents import next_document_number
+from governance.decisions.services import Fact, record_decision
 from governance.documents import sha256_hex
 from governance.japanese import (
     JapaneseInputError,
+    era_date,
     normalize,
     parse_amount,
     parse_date,
@@ -51,6 +53,7 @@ from governance.models import (
 )
 from governance.oversight import permissions as oversight_permissions
 from governance.oversight import render, selectors
+from governance.roles import Role
 
 TITLE_REQUIRED = gettext_noop("監査の件名を入力してください。")
 BAD_KIND = gettext_noop("監査の種類を選んでください。")
@@ -299,6 +302,40 @@ def draft_measure(
     return measure
 
 
+def _approval_facts(measure: AuditMeasure, figures: dict[str, Any]) -> list[Fact]:
+    """What the approval page showed: the finding, the measure and the figures it freezes."""
+    finding = measure.finding
+    facts = [
+        Fact(label="監査", value=finding.engagement.title),
+        Fact(label="監査の結果", value=f"{finding.number}. {finding.text}"),
+        Fact(label="措置の内容", value=measure.text),
+    ]
+    if figures:
+        as_of = era_date(dt.date.fromisoformat(figures["as_of"])) if figures.get("as_of") else ""
+        for line in figures.get("lines", []):
+            value = line.get("value")
+            shown = f"{value:,}" if isinstance(value, int) else str(value)
+            facts.append(
+                Fact(
+                    label=f"{line.get('label', '')}（{as_of}時点）",
+                    value=f"{shown}{line.get('unit', '')}",
+                )
+            )
+        facts.append(Fact(label="数値のハッシュ", value=str(figures.get("sha256", ""))))
+    return facts
+
+
+def _approval_sod(actor: Any, measure: AuditMeasure) -> dict[str, Any]:
+    drafter = measure.drafted_by
+    ok = drafter is None or drafter.pk != actor.pk
+    return {
+        "drafter": {"id": drafter.pk, "name": str(drafter)} if drafter is not None else None,
+        "decider": {"id": actor.pk, "name": str(actor)},
+        "decider_is_not_drafter": ok,
+        "ok": ok,
+    }
+
+
 def approve_measure(*, actor: Any, measure: AuditMeasure) -> AuditMeasure:
     """Approve the measure: its figures are frozen now from the live query (or the typed
     lines), with the day they speak for and their hash."""
@@ -333,7 +370,18 @@ def approve_measure(*, actor: Any, measure: AuditMeasure) -> AuditMeasure:
                 "figures_sha256": [None, figures.get("sha256")],
                 "sod": [None, {"drafted_by": measure.drafted_by_id, "approved_by": actor.pk}],
             },
-            reason=_("監査の措置は案件に属さないため、決定記録ではなく監査記録に残します。"),
+        )
+        # The approval is a decision (NEXT_WAVE §C.5b): sealed with the figures it froze and
+        # the drafter ≠ approver check, though it belongs to no case.
+        record_decision(
+            actor=actor,
+            case=None,
+            subject=measure,
+            decision="audit_measure.approve",
+            role=Role.GOVERNANCE_APPROVER,
+            facts=_approval_facts(measure, figures),
+            node="oversight.measure",
+            sod=_approval_sod(actor, measure),
         )
     return measure
 
