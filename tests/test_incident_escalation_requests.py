@@ -127,7 +127,7 @@ def test_the_top_acknowledges_on_the_page_and_sees_no_other_incident(
 
 
 def test_the_seeding_migration_moves_the_default_only() -> None:
-    module = importlib.import_module("governance.migrations.0029_incgaps_top_executive")
+    module = importlib.import_module("governance.migrations.0031_incgaps_top_executive")
     assert module.SEEDS_ROWS is True
     level = _level("top")
     level.notify_roles = ["ciso"]
