@@ -14,6 +14,7 @@ from django.test import Client
 from governance.models import (
     AdvisoryDocument,
     Attachment,
+    AuditEngagement,
     Case,
     Department,
     InformationSystem,
@@ -123,6 +124,7 @@ def _data() -> list[str]:
         (Attachment, ("original_name",)),
         (LockInTerm, ("phrase", "label")),
         (SecurityEvent, ("number", "title")),
+        (AuditEngagement, ("title",)),
     ):
         for row in model.objects.values_list(*fields):
             values.extend(str(value) for value in row if value)

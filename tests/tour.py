@@ -85,6 +85,7 @@ class Objects:
     incidents: dict[str, Any] = field(default_factory=dict)
     approval: Any = None
     condition: Any = None
+    oversight: dict[str, Any] = field(default_factory=dict)
 
 
 def _spec_checklist(**issues: str) -> dict[str, tuple[str, str]]:
@@ -292,9 +293,38 @@ def build(cast: dict[str, Any], run_jobs: Any) -> Objects:
     )
     run_jobs()
     objects.incidents["report_version"] = report.versions.get()
+    objects.oversight = _oversight(reviewer, staff.department)
     for name, value in vars(objects).items():
         assert value, f"the tour made no {name}"
     return objects
+
+
+def _oversight(reviewer: Any, department: Any) -> dict[str, Any]:
+    """An audit engagement with a finding and a drafted measure (監査指摘と措置)."""
+    from governance.oversight import services as oversight
+
+    engagement = oversight.create_engagement(
+        actor=reviewer,
+        kind="kansa_periodic",
+        fiscal_year="令和４年度",
+        title="定期監査",
+        member_audit_on="令和４年８月１日",
+        secretariat_from="令和4年6月1日",
+        secretariat_to="2022-08-31",
+        departments=[department],
+    )
+    finding = oversight.create_finding(
+        actor=reviewer,
+        engagement=engagement,
+        number="1",
+        text="情報セキュリティ対策の状況を把握されたい。",
+        facts="把握していない。",
+        owner_department=department,
+    )
+    measure = oversight.draft_measure(
+        actor=reviewer, finding=finding, text="全庁に照会した。", taken_on="令和5年5月31日"
+    )
+    return {"engagement": engagement, "finding": finding, "measure": measure}
 
 
 def _integration_keys(cast: dict[str, Any]) -> tuple[IntegrationKey, IntegrationKeyRequest]:
@@ -433,6 +463,21 @@ _FILLERS: dict[str, Any] = {
     "v1:case_documents": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:case_deadlines": lambda o: {"number": o.cases["budget_closed"].number},
     "v1:security_event": lambda o: {"number": o.incidents["event"].number},
+    "v1:case_decisions": lambda o: {"number": o.cases["budget_closed"].number},
+    "v1:api_incident": lambda o: {"number": o.incidents["at_ciso"].number},
+    "v1:incident_observables": lambda o: {"number": o.incidents["at_ciso"].number},
+    "v1:incident_obligations": lambda o: {"number": o.incidents["at_ciso"].number},
+    "v1:incident_timeline": lambda o: {"number": o.incidents["at_ciso"].number},
+    "v1:network_approval": lambda o: {"number": o.cases["network_closed"].number},
+    "v1:annual_report": lambda o: {"fiscal_year": "2024"},
+    "oversight:detail": lambda o: {"pk": o.oversight["engagement"].pk},
+    "oversight:finding_create": lambda o: {"pk": o.oversight["engagement"].pk},
+    "oversight:report_issue": lambda o: {"pk": o.oversight["engagement"].pk},
+    "oversight:download": lambda o: {"pk": o.oversight["engagement"].pk},
+    "oversight:measure_draft": lambda o: {"pk": o.oversight["finding"].pk},
+    "oversight:finding_close": lambda o: {"pk": o.oversight["finding"].pk},
+    "oversight:measure_approve": lambda o: {"pk": o.oversight["measure"].pk},
+    "oversight:measure_report": lambda o: {"pk": o.oversight["measure"].pk},
     "incidents:my_event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:event": lambda o: {"pk": o.incidents["event"].pk},
     "incidents:incident": lambda o: {"pk": o.incidents["at_ciso"].pk},
