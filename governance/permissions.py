@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
+from governance import permissions_escalation as esc
 from governance import permissions_network as net
 from governance.models import (
     REVIEW_KINDS,
@@ -31,13 +32,17 @@ from governance.models import (
     CaseGroupObjectPermission,
     CaseKind,
     CaseUserObjectPermission,
-    Escalation,
-    EscalationLevel,
     Finding,
     Incident,
-    InformationSystem,
     SpecReviewRound,
     SpecScanResult,
+)
+from governance.permissions_choice import (  # noqa: F401  (re-exported: choosing a system)
+    SYSTEM_OF_OTHER_DEPARTMENT,
+    SYSTEM_RETIRED,
+    check_system_choice,
+    selectable_systems_q,
+    system_choice_error,
 )
 from governance.roles import ACT_PERMISSION, ROLE_OF_PERMISSION, Role
 
@@ -67,9 +72,7 @@ HANDLER_CANNOT_REVIEW = gettext_noop("対応担当者は同じインシデント
 TRIAGER_CANNOT_CONFIRM = gettext_noop("トリアージした本人は対象外の判断を確認できません。")
 
 CSIRT_ROLES = (Role.CSIRT_MEMBER, Role.CSIRT_LEAD, Role.CISO)
-#: Roles that read an incident only once it is escalated to a level that tells them (the
-#: 知事・副知事, §B.6 row 9), whatever its TLP: the escalation names them as its recipients.
-ESCALATION_READER_ROLES = (Role.TOP_EXECUTIVE,)
+ESCALATION_READER_ROLES = esc.ESCALATION_READER_ROLES
 GOVERNANCE_ROLES = (Role.GOVERNANCE_REVIEWER, Role.GOVERNANCE_APPROVER)
 
 
@@ -202,7 +205,8 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
         parts.append(_prefixed(prefix, kind=CaseKind.NETWORK_CONNECTION))
     if is_department_staff(user) and not reads_all_review_cases(user):
         parts.append(_prefixed(prefix, department_id=user.department_id, kind__in=REVIEW_KINDS))
-    escalated = escalated_incidents_q(user, prefix)
+    held = roles_of(user) & set(esc.ESCALATION_READER_ROLES)
+    escalated = None if not held or reads_incidents(user) else esc.escalated_q(held, prefix)
     if escalated is not None:
         parts.append(escalated)
     direct = None
@@ -211,23 +215,6 @@ def case_scope_q(user: AnyUser | None, prefix: str = "") -> tuple[Q | None, Q | 
     by_user, by_group = _granted_case_ids(user)
     granted = _prefixed(prefix, pk__in=by_user) | _prefixed(prefix, pk__in=by_group)
     return direct, granted
-
-
-def escalated_incidents_q(user: AnyUser | None, prefix: str = "") -> Q | None:
-    """Incidents escalated to a level whose notified roles the user holds, for the roles that
-    read no other incident (``ESCALATION_READER_ROLES``); None when there are none."""
-    held = roles_of(user) & set(ESCALATION_READER_ROLES)
-    if not held or reads_incidents(user):
-        return None
-    levels = [
-        level.pk
-        for level in EscalationLevel.objects.only("pk", "notify_roles")
-        if held & set(level.notify_roles or ())
-    ]
-    if not levels:
-        return None
-    escalated = Escalation.objects.filter(level_id__in=levels).values("incident_id")
-    return _prefixed(prefix, kind=CaseKind.INCIDENT, pk__in=escalated)
 
 
 def case_visibility_q(user: AnyUser | None, prefix: str = "") -> Q:
@@ -671,37 +658,6 @@ def can_export_systems(user: AnyUser | None) -> bool:
     """Exporting is reading: everyone who may open the registry downloads what they see
     (department staff their own department's systems, to fill in and send back)."""
     return can_view_karte(user)
-
-
-# --- Choosing a system for a new case -------------------------------------------------------
-
-SYSTEM_OF_OTHER_DEPARTMENT = gettext_noop("他の部局のシステムは選択できません。")
-SYSTEM_RETIRED = gettext_noop("廃止済みのシステムは選択できません。")
-
-
-def selectable_systems_q(user: AnyUser | None) -> Q:
-    """The systems a department's staff member may name in a new case (budget check, spec
-    review, consultation): their own department's, and only those in service (a retired system
-    gets no new budget, procurement or question)."""
-    return Q(
-        department_id=getattr(user, "department_id", None), status=InformationSystem.Status.ACTIVE
-    )
-
-
-def system_choice_error(user: AnyUser | None, system: Any) -> str | None:
-    """Why ``user`` may not name ``system`` in a new case (a message constant), or None."""
-    if system.department_id != getattr(user, "department_id", None):
-        return SYSTEM_OF_OTHER_DEPARTMENT
-    if system.status != InformationSystem.Status.ACTIVE:
-        return SYSTEM_RETIRED
-    return None
-
-
-def check_system_choice(user: AnyUser | None, system: Any) -> None:
-    """For services: a ``ValueError`` the user reads (the page shows it) if the choice is wrong."""
-    error = system_choice_error(user, system)
-    if error is not None:
-        raise ValueError(_(error))
 
 
 # --- Pages and lists beside the flows -------------------------------------------------------
