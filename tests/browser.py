@@ -81,7 +81,9 @@ def collect_csp_violations(context: Any) -> list[str]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
-    context.set_default_timeout(15000)
+    # 30 s: CI runs the SQLite and PostgreSQL suites side by side on two cores, and a page can
+    # wait behind the other suite (a sign-in timed out at 15 s once; the page itself was fine).
+    context.set_default_timeout(30000)
     violations = collect_csp_violations(context)
     page = context.new_page()
     yield page
