@@ -323,23 +323,14 @@ def record_decision(
     its ``subject`` and its own segregation-of-duties check in ``sod``: the record then holds
     the facts shown and no case columns, evidence or clocks, and its seal is written on the
     subject."""
-    if case is None:
-        return _record_subject_decision(
-            actor=actor,
-            decision=decision,
-            role=role,
-            reason=reason,
-            facts=facts,
-            subject=subject,
-            node=node,
-            sod=sod or {},
-        )
     if not connection.in_atomic_block:
         raise RuntimeError("record_decision must be called inside the service's transaction")
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
+    if case is None and subject is None:
+        raise ValueError("a decision outside a case names its subject")
     now = timezone.now()
-    evidence = _evidence(case)
+    evidence = _evidence(case) if case is not None else []
     with translation.override("ja"):
         label = str(translation.gettext(DECISIONS[decision]))
         name = str(actor)
@@ -348,13 +339,13 @@ def record_decision(
         if subject is not None:
             meta = subject._meta
             subject_type, subject_id = f"{meta.app_label}.{meta.model_name}", str(subject.pk)
-        inputs = {
-            "case": case_facts(case),
-            "facts": [{"label": fact.label, "value": fact.value} for fact in facts],
-            "clocks": _running_clocks(case, now),
+        inputs: dict[str, Any] = {
+            "facts": [{"label": fact.label, "value": fact.value} for fact in facts]
         }
+        if case is not None:
+            inputs.update(case=case_facts(case), clocks=_running_clocks(case, now))
     record = DecisionRecord(
-        case_id=case.pk,
+        case_id=case.pk if case is not None else None,
         subject_type=subject_type,
         subject_id=subject_id,
         node=node,
@@ -367,69 +358,24 @@ def record_decision(
         decided_by_department=department,
         decided_at=now,
         reason=(reason or "").strip(),
-        rule_id=case.rule_id,
-        rule_snapshot=_normalised(_rule_snapshot(case)),
+        rule_id=case.rule_id if case is not None else None,
+        rule_snapshot=_normalised(_rule_snapshot(case)) if case is not None else {},
         inputs=_normalised(inputs),
         evidence=_normalised(evidence),
-        evidence_viewed=_normalised(_evidence_viewed(actor, case, evidence, now)),
-        sod=_normalised(_sod(actor, case, role)),
+        evidence_viewed=(
+            _normalised(_evidence_viewed(actor, case, evidence, now)) if case is not None else []
+        ),
+        sod=_normalised(
+            _sod(actor, case, role) if case is not None else {"role": role, **(sod or {})}
+        ),
     )
     record.snapshot_sha256 = snapshot_hash(record)
+    sealed_on = case if case is not None else subject
+    assert sealed_on is not None
     record.audit_event = record_event(
         actor=actor,
         action=SEAL_ACTION,
-        obj=case,
-        changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
-        reason=record.reason,
-    )
-    record.save(force_insert=True)
-    return record
-
-
-def _record_subject_decision(
-    *,
-    actor: User,
-    decision: str,
-    role: str,
-    reason: str,
-    facts: Sequence[Fact],
-    subject: models.Model | None,
-    node: str,
-    sod: dict[str, Any],
-) -> DecisionRecord:
-    if not connection.in_atomic_block:
-        raise RuntimeError("record_decision must be called inside the service's transaction")
-    if decision not in DECISIONS:
-        raise ValueError(f"unknown decision {decision!r}")
-    if subject is None:
-        raise ValueError("a decision outside a case names its subject")
-    with translation.override("ja"):
-        label = str(translation.gettext(DECISIONS[decision]))
-        name = str(actor)
-        department = actor.department.name if actor.department is not None else ""
-        inputs = {"facts": [{"label": fact.label, "value": fact.value} for fact in facts]}
-    meta = subject._meta
-    record = DecisionRecord(
-        case_id=None,
-        subject_type=f"{meta.app_label}.{meta.model_name}",
-        subject_id=str(subject.pk),
-        node=node,
-        decision=decision,
-        decision_label=label,
-        decided_by=actor,
-        decided_by_name=name[:200],
-        decided_by_roles=_roles_at(actor),
-        decided_by_department=department,
-        decided_at=timezone.now(),
-        reason=(reason or "").strip(),
-        inputs=_normalised(inputs),
-        sod=_normalised({"role": role, **sod}),
-    )
-    record.snapshot_sha256 = snapshot_hash(record)
-    record.audit_event = record_event(
-        actor=actor,
-        action=SEAL_ACTION,
-        obj=subject,
+        obj=sealed_on,
         changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
         reason=record.reason,
     )
