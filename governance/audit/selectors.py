@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from governance import permissions
 from governance.audit import notice
-from governance.audit.anchors import anchor_problem, as_anchor, stored_hashes
-from governance.audit.services import ChainReport
+from governance.audit.anchors import (
+    anchor_problem,
+    as_anchor,
+    chain_head,
+    check_anchors,
+    monthly_anchors,
+    read_file_anchors,
+    stored_hashes,
+)
+from governance.audit.services import ChainReport, verify_chain
 from governance.models import AuditAnchor, AuditEvent, Case
 
 
@@ -101,3 +111,26 @@ def missing_anchor_periods(user: Any, *, today: dt.date | None = None) -> list[s
             missing.append(period)
         period = notice.next_period(period)
     return missing
+
+
+def chain_state(user: Any, *, verify: bool = False) -> dict[str, Any]:
+    """The chain's head (sequence:hash), its stored anchors and their check against the chain,
+    and, when asked, the whole chain's verification (as ``manage.py verify_audit``): for the
+    audit trail's readers only (the API's ``/audit/chain/``)."""
+    permissions.require(permissions.can_view_audit_trail(user))
+    head = chain_head()
+    check = check_anchors()
+    return {
+        "head": (
+            {"sequence": head[0], "hash": head[1], "text": f"{head[0]}:{head[1]}"} if head else None
+        ),
+        "anchors": [*read_file_anchors(Path(settings.AUDIT_ANCHOR_FILE)), *monthly_anchors()],
+        "anchor_check": {
+            "ok": check.ok,
+            "from_file": check.from_file,
+            "monthly": check.monthly,
+            "problems": check.problems,
+        },
+        "verification": verify_chain() if verify else None,
+        "checked_at": timezone.now(),
+    }

@@ -548,38 +548,3 @@ def auditor_home(user: Any, *, verify: bool = False, limit: int = 20) -> Auditor
         decision_count=visible.filter(decided_at__gte=month_start).count(),
         sod_breaches=visible.filter(sod__ok=False).count(),
     )
-
-
-def chain_state(user: Any, *, verify: bool = False) -> dict[str, Any]:
-    """The chain's head (sequence:hash), its stored anchors and their check against the chain,
-    and, when asked, the whole chain's verification (as ``manage.py verify_audit``): for the
-    audit trail's readers only (the API's ``/audit/chain/``)."""
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from governance.audit.anchors import (
-        chain_head,
-        check_anchors,
-        monthly_anchors,
-        read_file_anchors,
-    )
-    from governance.audit.services import verify_chain
-
-    permissions.require(permissions.can_view_audit_trail(user))
-    head = chain_head()
-    check = check_anchors()
-    return {
-        "head": (
-            {"sequence": head[0], "hash": head[1], "text": f"{head[0]}:{head[1]}"} if head else None
-        ),
-        "anchors": [*read_file_anchors(Path(settings.AUDIT_ANCHOR_FILE)), *monthly_anchors()],
-        "anchor_check": {
-            "ok": check.ok,
-            "from_file": check.from_file,
-            "monthly": check.monthly,
-            "problems": check.problems,
-        },
-        "verification": verify_chain() if verify else None,
-        "checked_at": timezone.now(),
-    }

@@ -17,7 +17,7 @@ from governance.api.serializers.decisions import (
     AuditChainSerializer,
 )
 from governance.api.serializers.reports import AnnualReportSerializer
-from governance.decisions.selectors import chain_state
+from governance.audit.selectors import chain_state
 
 FISCAL_YEAR = OpenApiParameter(
     "fiscal_year", int, OpenApiParameter.PATH, description="年度（西暦、例: 2025）"
