@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -53,3 +56,15 @@ def render_docx(template: str, context: dict[str, Any]) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def keep_with_row(file: FieldFile, name: str, data: bytes, save: Callable[[], object]) -> None:
+    """Store ``data`` as ``file`` (a FileField of an unsaved row), then ``save`` the row (and
+    whatever must be recorded with it); if that fails, the stored file goes too, so no stray
+    file is left beside the rows."""
+    file.save(name, ContentFile(data), save=False)
+    try:
+        save()
+    except BaseException:
+        file.delete(save=False)
+        raise

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -48,7 +47,7 @@ from governance.cases.services.documents import next_document_number
 from governance.cases.services.notifications import notify
 from governance.clocks.models import DeadlineKind
 from governance.clocks.services import meet_deadline, open_deadline_for, start_deadline
-from governance.documents import sha256_hex
+from governance.documents import keep_with_row, sha256_hex
 from governance.japanese import era_date
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
@@ -289,12 +288,9 @@ def _store_anchor(
             )
             data = hash_notice.render_notice(context)
             anchor.document_sha256 = sha256_hex(data)
-            anchor.document.save(f"{period}.docx", ContentFile(data), save=False)
-            try:
-                anchor.save(force_insert=True)
-            except BaseException:
-                anchor.document.delete(save=False)
-                raise
+            keep_with_row(
+                anchor.document, f"{period}.docx", data, lambda: anchor.save(force_insert=True)
+            )
     except IntegrityError:
         if AuditAnchor.objects.filter(period=period).exists():
             return None

@@ -19,7 +19,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,7 +29,7 @@ from governance import permissions
 from governance.audit.services import record_event
 from governance.cases.services.documents import next_document_number
 from governance.decisions.services import Fact, record_decision
-from governance.documents import sha256_hex
+from governance.documents import keep_with_row, sha256_hex
 from governance.japanese import (
     JapaneseInputError,
     era_date,
@@ -469,8 +468,8 @@ def issue_measure_report(*, actor: Any, engagement: AuditEngagement) -> MeasureR
             snapshot=context,
             created_by=actor,
         )
-        version.file.save(f"audit_measures_v{latest + 1}.docx", ContentFile(data), save=False)
-        try:
+
+        def save() -> None:
             version.save()
             record_event(
                 actor=actor,
@@ -482,7 +481,6 @@ def issue_measure_report(*, actor: Any, engagement: AuditEngagement) -> MeasureR
                     "sha256": [None, version.sha256],
                 },
             )
-        except BaseException:
-            version.file.delete(save=False)
-            raise
+
+        keep_with_row(version.file, f"audit_measures_v{latest + 1}.docx", data, save)
     return version

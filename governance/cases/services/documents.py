@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_noop
 from governance import permissions
 from governance.audit.services import _canonical, record_event
 from governance.cases.services import next_number
-from governance.documents import render_docx, sha256_hex
+from governance.documents import keep_with_row, render_docx, sha256_hex
 from governance.japanese import fiscal_year_of, fiscal_year_short
 from governance.jobs import outbox
 from governance.models import AdvisoryDocument, Case, DocumentVersion, Job
@@ -181,8 +180,8 @@ def store_version(
         case_state=_canonical(state),
         created_by=created_by,
     )
-    version.file.save(f"v{version.version}.{suffix}", ContentFile(data), save=False)
-    try:
+
+    def save() -> None:
         version.save()
         record_event(
             actor=created_by,
@@ -194,8 +193,7 @@ def store_version(
                 **(changes or {}),
             },
         )
-    except BaseException:
-        # The row is not stored: neither is its file (no stray file left beside the versions).
-        version.file.delete(save=False)
-        raise
+
+    # The row is not stored: neither is its file (no stray file left beside the versions).
+    keep_with_row(version.file, f"v{version.version}.{suffix}", data, save)
     return version
