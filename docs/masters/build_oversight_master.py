@@ -11,7 +11,7 @@ Each docxtpl tag sits in a single run.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import io
 import sys
 from pathlib import Path
@@ -20,15 +20,10 @@ from typing import Any
 _HERE = Path(__file__).resolve().parent
 
 
-def _network_builder() -> Any:
-    spec = importlib.util.spec_from_file_location("_nc_masters", _HERE / "build_network_masters.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-nc = _network_builder()
+# The network masters' builder holds the shared paragraph and table helpers; it is imported by
+# its folder, whether this file runs as a script or is loaded by a test.
+sys.path.insert(0, str(_HERE))
+nc: Any = importlib.import_module("build_network_masters")
 DOCUMENTS = nc.DOCUMENTS
 RIGHT, CENTER = nc.RIGHT, nc.CENTER
 _paragraph = nc._paragraph
