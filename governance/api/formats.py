@@ -53,6 +53,11 @@ def _has_offset(text: str) -> bool:
 
 
 @extend_schema_field(NULLABLE_STR)
+def person_name(user: Any) -> str | None:
+    """A person as the pages name them (``str(user)``), or None."""
+    return str(user) if user is not None else None
+
+
 class FiscalYearLabelField(serializers.Field):
     """令和7年度 for the int ``fiscal_year`` beside it."""
 

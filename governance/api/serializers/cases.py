@@ -18,6 +18,7 @@ from governance.api.formats import (
     LabelField,
     ReadOnlyModelSerializer,
     ReadOnlySerializer,
+    person_name,
 )
 from governance.api.serializers.systems import DepartmentRefSerializer
 from governance.cases.selectors import CASE_MODELS
@@ -34,10 +35,6 @@ from governance.models import (
 )
 
 NAME_HELP = "氏名（表示名）"
-
-
-def _name(user: Any) -> str | None:
-    return str(user) if user is not None else None
 
 
 class CaseSerializer(ReadOnlyModelSerializer):
@@ -75,15 +72,15 @@ class CaseSerializer(ReadOnlyModelSerializer):
 
     @extend_schema_field(NULLABLE_STR)
     def get_requester(self, obj: Case) -> str | None:
-        return _name(obj.requester)
+        return person_name(obj.requester)
 
     @extend_schema_field(NULLABLE_STR)
     def get_reviewer(self, obj: Case) -> str | None:
-        return _name(obj.reviewer)
+        return person_name(obj.reviewer)
 
     @extend_schema_field(NULLABLE_STR)
     def get_approver(self, obj: Case) -> str | None:
-        return _name(obj.approver)
+        return person_name(obj.approver)
 
 
 def kind_details(case: Case) -> dict[str, Any]:
@@ -208,7 +205,7 @@ class DeadlineSerializer(ReadOnlyModelSerializer):
 
     @extend_schema_field(NULLABLE_STR)
     def get_holder(self, obj: Deadline) -> str | None:
-        return _name(obj.holder)
+        return person_name(obj.holder)
 
 
 class DeadlineFilterSerializer(ReadOnlySerializer):

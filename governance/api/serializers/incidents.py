@@ -17,6 +17,7 @@ from governance.api.formats import (
     LabelField,
     ReadOnlyModelSerializer,
     ReadOnlySerializer,
+    person_name,
 )
 from governance.api.serializers.systems import DepartmentRefSerializer
 from governance.incidents.models import FEED_BATCH_LIMIT
@@ -47,10 +48,6 @@ TLP_CHOICES = [
     ("amber_strict", gettext_lazy("TLP:AMBER+STRICT（組織内の必要な者のみ、外部へは不可）")),
     ("red", gettext_lazy("TLP:RED（名前を挙げた関係者のみ）")),
 ]
-
-
-def _name(user: Any) -> str | None:
-    return str(user) if user is not None else None
 
 
 class IncidentSerializer(ReadOnlyModelSerializer):
@@ -93,7 +90,7 @@ class IncidentSerializer(ReadOnlyModelSerializer):
 
     @extend_schema_field(NULLABLE_STR)
     def get_handler(self, obj: Incident) -> str | None:
-        return _name(obj.handler)
+        return person_name(obj.handler)
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -231,4 +228,4 @@ class TimelineEntrySerializer(ReadOnlyModelSerializer):
 
     @extend_schema_field(NULLABLE_STR)
     def get_actor(self, obj: TimelineEntry) -> str | None:
-        return _name(obj.actor)
+        return person_name(obj.actor)
