@@ -16,31 +16,12 @@ from governance.models import Incident, SecurityEvent, User
 from governance.roles import Role
 from tests.browser import sign_in, sign_out, submit, wait_for_page
 from tests.factories import make_user
+from tests.incident_pages import INCIDENT_PAGE, handle_and_close, press, take_and_open
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-INCIDENT_PAGE = re.compile(r"/incidents/\d+/$")
-TASK_PAGE = re.compile(r"/incident/\d+/\w+/\d+/(execute|assign)/$")
-EXECUTE_PAGE = re.compile(r"/incident/\d+/\w+/\d+/execute/$")
-
-
-def _press(page: Any, button: str) -> None:
-    """Press a button of the incident page and wait until the page it posts to replaced it."""
-    pressed = page.locator(button).first.element_handle()
-    pressed.click()
-    pressed.wait_for_element_state("hidden")
-    wait_for_page(page, INCIDENT_PAGE)
-
-
-def _take_and_open(page: Any, node: str) -> None:
-    page.click(f"#flow-{node}")
-    wait_for_page(page, TASK_PAGE)
-    if "/assign/" in page.url:
-        page.click("#claim-button")
-        wait_for_page(page, EXECUTE_PAGE)
 
 
 def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_ciso(
@@ -74,7 +55,7 @@ def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_c
     submit(page, INCIDENT_PAGE)
     incident = Incident.objects.get()
 
-    _take_and_open(page, "triage")
+    take_and_open(page, "triage")
     page.select_option("select[name=category]", "targeted_mail")
     page.select_option("select[name=functional_impact]", "high")
     page.select_option("select[name=activity_stage]", "completed")
@@ -83,17 +64,17 @@ def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_c
 
     page.select_option("#incident-observables select[name=type]", "url")
     page.fill("#incident-observables input[name=value]", "hxxps://Evil[.]example/login")
-    _press(page, "#observable-submit")
+    press(page, "#observable-submit")
     assert "hxxps://evil[.]example/login" in page.inner_text("#incident-observables")
     assert page.locator("#incident-observables a", has_text="evil").count() == 0
 
     for phase in ("analysis", "containment", "eradication"):
         page.select_option("#incident-phase-card select[name=phase]", phase)
-        _press(page, "#phase-submit")
+        press(page, "#phase-submit")
     assert page.inner_text("#incident-phase") == "根絶"
 
     while page.locator("#incident-tasks form.shinsa-inline").count():
-        _press(page, "#incident-tasks form.shinsa-inline button")
+        press(page, "#incident-tasks form.shinsa-inline button")
 
     # An L3 owes the 総務省 report (a submission) and the 公表 decision (the CISO's, below).
     owed = page.locator("#submission-form input[name=obligations]")
@@ -103,44 +84,33 @@ def test_a_phone_report_becomes_an_l3_incident_closed_by_a_second_lead_and_the_c
     page.fill("#submission-form input[name=submitted_at]", f"{timezone.localtime():%Y-%m-%dT%H:%M}")
     page.select_option("#submission-form select[name=method]", "email")
     page.fill("#submission-form input[name=reference]", "MIC-2026-001")
-    _press(page, "#submission-submit")
+    press(page, "#submission-submit")
     assert "MIC-2026-001" in page.inner_text("#obligation-submissions")
     sign_out(page)
 
     sign_in(page, base, "ciso")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _press(page, "#obligation-submissions button")
+    press(page, "#obligation-submissions button")
     assert page.locator("#submission-form").count() == 0
     decision = page.locator("#publication-decision-form")
     decision.locator("input[name=choice][value=not_publish]").check()
     decision.locator("textarea[name=reason]").fill("個人情報の漏えいがなく、被害は庁内に限られる")
-    _press(page, "#publication-decision-submit")
+    press(page, "#publication-decision-submit")
     assert "公表の判断（公表しない）" in page.inner_text("#publication-record")
-    _press(page, "#ack-submit")
+    press(page, "#ack-submit")
     sign_out(page)
 
     sign_in(page, base, "csirt")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _take_and_open(page, "handle")
-    page.select_option("select[name=resolution]", "true_positive")
-    page.fill("textarea[name=root_cause]", "添付ファイルの開封")
-    page.fill("textarea[name=recurrence_prevention]", "添付ファイルの自動無害化")
-    page.fill("textarea[name=lessons_learned]", "通報が早く被害が限定された")
-    submit(page, INCIDENT_PAGE)
-    sign_out(page)
-
-    sign_in(page, base, "lead")
-    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _take_and_open(page, "closure_review")
-    page.check("input[name=decision][value=approve]")
-    submit(page, INCIDENT_PAGE)
-    sign_out(page)
-
-    sign_in(page, base, "ciso")
-    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _take_and_open(page, "ciso_closure")
-    page.check("input[name=decision][value=approve]")
-    submit(page, INCIDENT_PAGE)
+    handle_and_close(
+        page,
+        base,
+        incident,
+        reviewer="lead",
+        root_cause="添付ファイルの開封",
+        prevention="添付ファイルの自動無害化",
+        lessons="通報が早く被害が限定された",
+    )
     assert page.inner_text("#incident-phase") == "完了"
     incident.refresh_from_db()
     assert incident.phase == "closed" and incident.severity == "L3"

@@ -24,31 +24,13 @@ from governance.models import Incident, SecurityEvent, User
 from governance.roles import Role
 from tests.browser import sign_in, sign_out, submit, wait_for_page
 from tests.factories import make_user
+from tests.incident_pages import INCIDENT_PAGE, handle_and_close, press, take_and_open
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migration_seeds"),
 ]
-
-INCIDENT_PAGE = re.compile(r"/incidents/\d+/(#documents)?$")
-TASK_PAGE = re.compile(r"/incident/\d+/\w+/\d+/(execute|assign)/$")
-EXECUTE_PAGE = re.compile(r"/incident/\d+/\w+/\d+/execute/$")
-
-
-def _press(page: Any, button: str) -> None:
-    pressed = page.locator(button).first.element_handle()
-    pressed.click()
-    pressed.wait_for_element_state("hidden")
-    wait_for_page(page, INCIDENT_PAGE)
-
-
-def _take_and_open(page: Any, node: str) -> None:
-    page.click(f"#flow-{node}")
-    wait_for_page(page, TASK_PAGE)
-    if "/assign/" in page.url:
-        page.click("#claim-button")
-        wait_for_page(page, EXECUTE_PAGE)
 
 
 def _local(moment: dt.datetime) -> str:
@@ -67,13 +49,13 @@ def _register(
     form.locator("input[name=submitted_at]").fill(_local(at))
     form.locator("select[name=method]").select_option(method)
     form.locator("input[name=reference]").fill(reference)
-    _press(page, "#submission-submit")
+    press(page, "#submission-submit")
 
 
 def _generate_and_download(page: Any, button: str, link: str) -> tuple[str, str, str]:
     """Press a document button, download the version it made, read it with python-docx:
     (header, body with table rows as ``a | b``, footer)."""
-    _press(page, button)
+    press(page, button)
     with page.expect_download() as info:
         page.click(link)
     data = Path(info.value.path()).read_bytes()
@@ -122,14 +104,14 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     page.select_option("select[name=department]", str(cast["staff_a"].department_id))
     submit(page, INCIDENT_PAGE)
     incident = Incident.objects.get()
-    _take_and_open(page, "triage")
+    take_and_open(page, "triage")
     page.select_option("select[name=category]", "misdelivery_email")
     submit(page, INCIDENT_PAGE)
     facts = page.locator("form", has=page.locator("#facts-submit"))
     facts.locator("select[name=pd_involved]").select_option("yes")
     facts.locator("[name=pd_items]").fill("氏名、住所、電話番号")
     facts.locator("[name=pd_persons]").fill("101")
-    _press(page, "#facts-submit")
+    press(page, "#facts-submit")
     incident.refresh_from_db()
     assert incident.pd_persons == 101 and incident.severity == "L3"
     preliminary = _obligation(incident, "ppc", "preliminary")
@@ -161,8 +143,8 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     sign_out(page)
     sign_in(page, base, "ciso")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _press(page, f"#approve-{ObligationSubmission.objects.get().pk}")
-    _press(page, "#ack-submit")
+    press(page, f"#approve-{ObligationSubmission.objects.get().pk}")
+    press(page, "#ack-submit")
     preliminary.refresh_from_db()
     assert preliminary.status == "submitted"
     sign_out(page)
@@ -175,12 +157,12 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     decision = page.locator("#publication-decision-form")
     decision.locator("input[name=choice][value=publish]").check()
     decision.locator("textarea[name=reason]").fill("101人の個人情報の漏えいのため公表する")
-    _press(page, "#publication-decision-submit")
+    press(page, "#publication-decision-submit")
     assert "公表の判断（公表する）" in page.inner_text("#publication-record")
     notice_form = page.locator("#notice-decision-form")
     notice_form.locator("input[name=choice][value=notify]").check()
     notice_form.locator("textarea[name=reason]").fill("全員の住所が判明しているため郵送で通知する")
-    _press(page, "#notice-decision-submit")
+    press(page, "#notice-decision-submit")
     assert "本人通知の判断（本人に通知する）" in page.inner_text("#notice-record")
     sign_out(page)
     publication = _obligation(incident, "publication_decision", "decision")
@@ -200,12 +182,12 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     sign_in(page, base, "ciso")
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
     for awaiting in ObligationSubmission.objects.filter(approval="awaiting").order_by("pk"):
-        _press(page, f"#approve-{awaiting.pk}")
+        press(page, f"#approve-{awaiting.pk}")
     # What else the facts owe (総務省's 第一報, the report to the CISO) the CISO waives here.
     for other in ReportingObligation.objects.filter(incident=incident, status="pending"):
         row = page.locator(f"#waive-{other.pk}").locator("xpath=..")
         row.locator("input[name=reason]").fill("CISO に口頭で報告済み、総務省へは別途連絡")
-        _press(page, f"#waive-{other.pk}")
+        press(page, f"#waive-{other.pk}")
     sign_out(page)
     assert _obligation(incident, "ppc", "final").status == "submitted"
     assert _obligation(incident, "individual_notice", "notice").status == "submitted"
@@ -217,28 +199,19 @@ def test_a_misdirected_email_of_101_persons_is_reported_decided_closed_and_docum
     page.goto(base + reverse("incidents:incident", args=[incident.pk]))
     for phase in ("analysis", "containment", "eradication"):
         page.select_option("#incident-phase-card select[name=phase]", phase)
-        _press(page, "#phase-submit")
+        press(page, "#phase-submit")
     assert page.inner_text("#incident-phase") == "根絶"
     while page.locator("#incident-tasks form.shinsa-inline").count():
-        _press(page, "#incident-tasks form.shinsa-inline button")
-    _take_and_open(page, "handle")
-    page.select_option("select[name=resolution]", "true_positive")
-    page.fill("textarea[name=root_cause]", "宛先の選択誤り")
-    page.fill("textarea[name=recurrence_prevention]", "送信前の宛先確認を二人で行う")
-    page.fill("textarea[name=lessons_learned]", "部局からの報告が早かった")
-    submit(page, INCIDENT_PAGE)
-    sign_out(page)
-    sign_in(page, base, "lead2")
-    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _take_and_open(page, "closure_review")
-    page.check("input[name=decision][value=approve]")
-    submit(page, INCIDENT_PAGE)
-    sign_out(page)
-    sign_in(page, base, "ciso")
-    page.goto(base + reverse("incidents:incident", args=[incident.pk]))
-    _take_and_open(page, "ciso_closure")
-    page.check("input[name=decision][value=approve]")
-    submit(page, INCIDENT_PAGE)
+        press(page, "#incident-tasks form.shinsa-inline button")
+    handle_and_close(
+        page,
+        base,
+        incident,
+        reviewer="lead2",
+        root_cause="宛先の選択誤り",
+        prevention="送信前の宛先確認を二人で行う",
+        lessons="部局からの報告が早かった",
+    )
     assert page.inner_text("#incident-phase") == "完了"
     incident.refresh_from_db()
     assert incident.phase == "closed"
