@@ -52,12 +52,12 @@ def _has_offset(text: str) -> bool:
     return "+" in time_part or "-" in time_part
 
 
-@extend_schema_field(NULLABLE_STR)
 def person_name(user: Any) -> str | None:
     """A person as the pages name them (``str(user)``), or None."""
     return str(user) if user is not None else None
 
 
+@extend_schema_field(NULLABLE_STR)
 class FiscalYearLabelField(serializers.Field):
     """令和7年度 for the int ``fiscal_year`` beside it."""
 
