@@ -386,11 +386,27 @@ def incident_segregation_error(user: AnyUser, case: Case) -> str | None:
     return None
 
 
+#: Where ``has_reviewed`` keeps its answers on a case object: {user pk: reviewed}.
+_REVIEWED_MEMO = "_shinsa_reviewed_by"
+
+
 def has_reviewed(user: AnyUser, case: Case) -> bool:
-    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query."""
+    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query per user
+    and case object (a step's page checks it, then its service does, on the case it read).
+    A service that writes the case re-reads it under its lock (a new object, asked afresh)
+    and ``refresh_from`` drops the answers of the object it writes back into
+    (``forget_reviewed``)."""
     if user.pk is None:
         return False
-    return Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+    memo: dict[int, bool] = case.__dict__.setdefault(_REVIEWED_MEMO, {})
+    if user.pk not in memo:
+        memo[user.pk] = Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+    return memo[user.pk]
+
+
+def forget_reviewed(case: Case) -> None:
+    """Drop what ``has_reviewed`` remembered on ``case`` (it now holds a step's writes)."""
+    case.__dict__.pop(_REVIEWED_MEMO, None)
 
 
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:
