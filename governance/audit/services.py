@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from governance.bulk import insert_rows
 from governance.models import AuditEvent
+from governance.writes import count_appended
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR_NAME = "システム"
@@ -160,6 +161,7 @@ def record_event(
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must be called inside the service's transaction")
     lock_chain()
+    count_appended()
     last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
     sequence = (last["sequence"] + 1) if last else 1
     prev_hash = last["hash"] if last else GENESIS_HASH
@@ -205,6 +207,7 @@ def record_events(*, actor: Any, events: list[PendingEvent]) -> int:
     if not events:
         return 0
     lock_chain()
+    count_appended()
     last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
     sequence = last["sequence"] if last else 0
     prev_hash = last["hash"] if last else GENESIS_HASH

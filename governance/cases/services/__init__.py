@@ -85,7 +85,6 @@ def refresh_from(target: CaseT, source: Case) -> CaseT:
         if name in _RELATION_NAMES:
             target._state.fields_cache[name] = value
     target._state.written_by_step = True  # type: ignore[attr-defined]  # our own mark
-    permissions.forget_reviewed(target)
     return target
 
 
