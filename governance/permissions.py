@@ -45,6 +45,7 @@ from governance.permissions_choice import (  # noqa: F401  (re-exported: choosin
     system_choice_error,
 )
 from governance.roles import ACT_PERMISSION, ROLE_OF_PERMISSION, Role
+from governance.writes import events_recorded
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, Group
@@ -386,11 +387,24 @@ def incident_segregation_error(user: AnyUser, case: Case) -> str | None:
     return None
 
 
+#: Where ``has_reviewed`` keeps its answers on a case object: {user pk: (mark, reviewed)}.
+_REVIEWED_MEMO = "_shinsa_reviewed_by"
+
+
 def has_reviewed(user: AnyUser, case: Case) -> bool:
-    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query."""
+    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query per user
+    and case object (the step's page asks, then its service), kept only while this connection
+    records no audit event (reviewing is a service's, which records it: ``events_recorded``)."""
     if user.pk is None:
         return False
-    return Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+    memo: dict[int, tuple[int, bool]] = case.__dict__.setdefault(_REVIEWED_MEMO, {})
+    mark = events_recorded()
+    kept = memo.get(user.pk)
+    if kept is not None and kept[0] == mark:
+        return kept[1]
+    reviewed = Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+    memo[user.pk] = (mark, reviewed)
+    return reviewed
 
 
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from forms import budget as budget_forms
 from governance import permissions
@@ -160,6 +162,20 @@ def test_a_liaison_who_gave_the_review_back_untouched_may_still_approve(
     assert approval in selectors.queue_tasks(both)
     check = support.step(check, BudgetCheckFlow.approve, both, budget_forms.approval_data())
     assert check.approver == both
+
+
+def test_whether_someone_reviewed_is_asked_once_per_case_until_a_service_writes(
+    cast: Any, both: Any
+) -> None:
+    """A step's page and its service ask about the same case object: one query. Any audited
+    write since (here an answer recorded on that very object) makes it ask again."""
+    consultation = open_consultation(actor=cast["staff_a"], title="相談", question="内容")
+    with CaptureQueriesContext(connection) as captured:
+        assert not permissions.has_reviewed(both, consultation)
+        assert not permissions.has_reviewed(both, consultation)
+    assert len(captured) == 1
+    answer_consultation(actor=both, consultation=consultation, answer="回答")
+    assert permissions.has_reviewed(both, consultation)
 
 
 def test_answering_a_consultation_makes_a_reviewer_of_it_for_every_flow_alike(

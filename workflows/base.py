@@ -50,7 +50,7 @@ CaseT = TypeVar("CaseT", bound=Case)
 
 
 #: What a step's checks and routing read of a case with it (one query for all of them).
-CASE_RELATIONS = ("requester", "reviewer", "department__liaison")
+CASE_RELATIONS = ("requester__department", "reviewer__department", "department__liaison", "system")
 
 
 def remember_case(process: Any, case: Case | None) -> None:
@@ -58,14 +58,16 @@ def remember_case(process: Any, case: Case | None) -> None:
     process._state.fields_cache["case"] = case
 
 
-def case_of(process: Any) -> Case | None:
+def case_of(process: Any, *, new_step: bool = True) -> Case | None:
     """The case a process moves along, as its kind's model (``BudgetCheck``, …) with the
-    people its steps check, read once per process object; None while it is being started."""
+    people its steps check, read once per process object; None while it is being started.
+    ``new_step=False`` (routing, after a step's service) keeps what that service wrote for
+    ``current_case`` to use instead of reading the case again."""
     if process is None or process.pk is None:
         return None
     cached = process._state.fields_cache.get("case", False)
     if cached is not False:
-        if cached is not None:
+        if cached is not None and new_step:
             written_by_step(cached, forget=True)  # a new step: routing reads its own writes
         return cached  # Django's cache holds the case or None
     model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
@@ -272,7 +274,8 @@ class CaseView(flow.View):
         return _guarded(url, guarded_step_view(self, url.callback, "unassign"))
 
     def calc_owner(self, activation: Any) -> Any:
-        case_of(activation.process)
+        # Routing after the step's service: the case it wrote stays trusted (one read less).
+        case_of(activation.process, new_step=False)
         return assignments.route_owner(super().calc_owner(activation), activation.task)
 
     def can_assign(self, user: Any, task: Any) -> bool:

@@ -100,13 +100,16 @@ def _refusals(request: HttpRequest) -> list[str]:
     return [str(message) for message in stored if message.level >= messages.ERROR]
 
 
-def _send(view: Any, request: HttpRequest, **kwargs: Any) -> None:
+def _send(view: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    """Post ``request`` to ``view``; the step's activation, as viewflow left it, is returned
+    (its process and task are what the step wrote, so they are not read again)."""
     response = view(request, **kwargs)
     if response.status_code != 302:
         raise StepRefused(_errors_of(response))
     refusals = _refusals(request)
     if refusals:
         raise StepRefused(refusals)
+    return request.activation  # type: ignore[attr-defined]  # set by viewflow's wrapper
 
 
 def start(
@@ -121,8 +124,8 @@ def start(
     _load_urls()
     node = node or flow_class.start
     request = _request(node.reverse("execute"), user, data, files)
-    _send(node.start_view_path.callback, request)
-    return CaseProcess.objects.get(pk=request.activation.process.pk)  # type: ignore[attr-defined]  # set by viewflow's wrapper
+    process: CaseProcess = _send(node.start_view_path.callback, request).process
+    return process
 
 
 def open_task(process: Any, node: Any) -> CaseTask:
@@ -141,8 +144,11 @@ def assign(task: Any, *, user: Any) -> CaseTask:
     _load_urls()
     node = task.flow_task
     request = _request(node.reverse("assign", args=[task.process_id, task.pk]), user, {}, None)
-    _send(node.assign_path.callback, request, process_pk=task.process_id, task_pk=task.pk)
-    return CaseTask.objects.get(pk=task.pk)
+    activation = _send(
+        node.assign_path.callback, request, process_pk=task.process_id, task_pk=task.pk
+    )
+    assigned: CaseTask = activation.task
+    return assigned
 
 
 def act(
@@ -163,8 +169,11 @@ def act(
     request = _request(
         flow_task.reverse("execute", args=[task.process_id, task.pk]), user, data, files
     )
-    _send(flow_task.view_path.callback, request, process_pk=task.process_id, task_pk=task.pk)
-    return CaseTask.objects.get(pk=task.pk)
+    activation = _send(
+        flow_task.view_path.callback, request, process_pk=task.process_id, task_pk=task.pk
+    )
+    done: CaseTask = activation.task
+    return done
 
 
 def complete(

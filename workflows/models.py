@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
-from governance.cases.processes import CaseProcessQuerySet, CaseTaskQuerySet
+from governance.cases.processes import CaseProcessQuerySet, CaseTaskQuerySet, StepTaskManager
 
 
 class CaseProcess(Process):
@@ -28,8 +28,11 @@ class CaseTask(Task):
     """A step of a case process; listed only to users who may see the case."""
 
     objects = CaseTaskQuerySet.as_manager()
+    #: What viewflow reads a task through (``_default_manager``): with its process.
+    steps = StepTaskManager()
 
     class Meta:
         proxy = True
+        default_manager_name = "steps"
         verbose_name = _("案件タスク")
         verbose_name_plural = _("案件タスク")

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from governance.bulk import insert_rows
 from governance.models import AuditEvent
+from governance.writes import count_appended, held, note
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR_NAME = "システム"
@@ -111,9 +112,10 @@ def lock_chain() -> None:
     event (the number counters) takes the chain's lock first, so that every transaction
     takes the two in one order and none waits for the other in a cycle (deadlock).
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not held("chain_lock"):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        note("chain_lock", True)  # held to the commit: a second event needs no second call
     # SQLite: the service's transaction is IMMEDIATE, so it already holds the only write lock.
 
 
@@ -160,7 +162,8 @@ def record_event(
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must be called inside the service's transaction")
     lock_chain()
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    count_appended()
+    last = _chain_tail()
     sequence = (last["sequence"] + 1) if last else 1
     prev_hash = last["hash"] if last else GENESIS_HASH
     object_type, object_id, object_repr = describe(obj)
@@ -184,7 +187,19 @@ def record_event(
     )
     event.hash = _hash_of(event)
     event.save(force_insert=True)
+    note("chain_tail", {"sequence": event.sequence, "hash": event.hash})
     return event
+
+
+def _chain_tail() -> dict[str, Any] | None:
+    """The chain's last event (sequence and hash), read under the chain's lock: the one this
+    transaction appended last, if it did (nobody else appends while it holds the lock; a
+    rolled-back savepoint takes the note with it), else read from the table."""
+    tail: dict[str, Any] | None = held("chain_tail")
+    if tail is not None:
+        return tail
+    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    return dict(last) if last is not None else None
 
 
 @dataclass(frozen=True)
@@ -205,7 +220,8 @@ def record_events(*, actor: Any, events: list[PendingEvent]) -> int:
     if not events:
         return 0
     lock_chain()
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    count_appended()
+    last = _chain_tail()
     sequence = last["sequence"] if last else 0
     prev_hash = last["hash"] if last else GENESIS_HASH
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
@@ -244,6 +260,7 @@ def record_events(*, actor: Any, events: list[PendingEvent]) -> int:
             )
     # Rows, not instances, through COPY on PostgreSQL (``governance.bulk``).
     insert_rows(AuditEvent._meta.db_table, _EVENT_COLUMNS, rows)
+    note("chain_tail", {"sequence": sequence, "hash": prev_hash})
     return len(rows)
 
 

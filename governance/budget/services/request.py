@@ -164,9 +164,10 @@ def request_budget_check(
     checked = _check_uploads(uploads)
 
     with transaction.atomic():
-        if system is not None:
-            _refuse_already_requested(system, fiscal_year)
-        else:
+        # A check already requested for the system and year is refused by the database's
+        # one-check-per-system-and-year constraint when the case is saved (below), without
+        # a read first: the number drawn for it is rolled back with this block.
+        if system is None:
             system = _new_system(
                 actor=actor, fiscal_year=fiscal_year, name=new_system_name, kind=new_system_kind
             )
@@ -189,8 +190,8 @@ def request_budget_check(
             with transaction.atomic():  # a savepoint: the clash below leaves the rest usable
                 check.save()
         except IntegrityError:
-            # The same request committed by another submission since the check above (the
-            # database's one-check-per-system-and-year constraint): answer as the check would.
+            # The same request committed before, or by another submission meanwhile: say
+            # which case holds the year.
             _refuse_already_requested(system, fiscal_year)
             raise
         names = [

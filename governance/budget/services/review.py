@@ -203,9 +203,10 @@ def request_fiscal_years(today: dt.date | None = None) -> tuple[int, int]:
     return current, current + 2
 
 
-def _decision_facts(check: BudgetCheck) -> list[Fact]:
+def _decision_facts(check: BudgetCheck, items: Sequence[GuidanceItem] | None = None) -> list[Fact]:
     """What the review and approval pages show beside the case's columns: the checklist and
-    the guidance items (worded in Japanese, for the decision record)."""
+    the guidance items (worded in Japanese, for the decision record); ``items`` are the
+    case's guidance items in order when the caller has just written them (not read again)."""
     with translation.override("ja"):
         facts = [
             Fact(
@@ -215,7 +216,9 @@ def _decision_facts(check: BudgetCheck) -> list[Fact]:
             for perspective, field in CHECKLIST_FIELDS.items()
             if (value := getattr(check, field))
         ]
-        for item in check.guidanceitems.order_by("sequence"):
+        if items is None:
+            items = list(check.guidanceitems.order_by("sequence"))
+        for item in items:
             facts.append(
                 Fact(
                     label=GUIDANCE_FACT,
@@ -443,7 +446,7 @@ def record_budget_result(
         # Items are drafts until approval: a new result (after a return) replaces them.
         previous = list(check.guidanceitems.order_by("sequence").values_list("text", flat=True))
         check.guidanceitems.all().delete()
-        GuidanceItem.objects.bulk_create(
+        items = GuidanceItem.objects.bulk_create(
             GuidanceItem(
                 case=check,
                 department_id=check.department_id,
@@ -486,7 +489,7 @@ def record_budget_result(
             decision="budget_check.record_result",
             role=Role.GOVERNANCE_REVIEWER,
             reason=check.review_notes,
-            facts=_decision_facts(check),
+            facts=_decision_facts(check, items),
             node="budget_check/BudgetCheckFlow.review",
         )
     return refresh_from(budget_check, check)

@@ -78,11 +78,12 @@ def next_document_number() -> str:
 def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
     """Create the case's document for ``template`` (numbered once) and request a version.
 
-    Called from inside the service that decided the case, in its transaction.
+    Called from inside the service that decided the case, in its transaction: no savepoint of
+    its own (nothing catches a failure here to go on without the document).
     """
     if template not in BUILDERS:
         raise ValueError(f"no document builder for {template!r}")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         document = AdvisoryDocument.objects.filter(case=case, template=template).first()
         if document is None:
             document = AdvisoryDocument.objects.create(

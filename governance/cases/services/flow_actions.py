@@ -7,6 +7,10 @@ functions checks the flow's own rule (which ``workflows.base.CaseView`` and
 ``CaseFlow.has_manage_permission`` take from ``governance.permissions``), performs viewflow's
 transition and records the audit event in the same transaction. The pages in
 ``workflows.base`` call them instead of calling the activation themselves.
+
+The transition and its event share the caller's transaction without a savepoint of their
+own: the pages run them in viewflow's step transaction and nothing catches a failure to go
+on, so a failure rolls back the whole step (outside a transaction they open one).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ def assign_task(*, actor: Any, activation: Any) -> None:
     """``actor`` takes a task that nobody holds (from the queue, or "assign to me")."""
     task = activation.task
     permissions.require(bool(task.flow_task.can_assign(actor, task)))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # see the module's note
         activation.assign(actor)
         _record(actor, "task.assign", task, {"owner": [None, actor.username]})
 
@@ -53,7 +57,7 @@ def unassign_task(*, actor: Any, activation: Any) -> None:
     """The holder gives a task back to the queue, or an administrator takes it away."""
     task = activation.task
     permissions.require(bool(task.flow_task.can_unassign(actor, task)))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # see the module's note
         holder = _holder(task)
         activation.unassign()
         _record(actor, "task.unassign", task, {"owner": [holder, None]})
@@ -64,7 +68,7 @@ def cancel_task(*, actor: Any, activation: Any) -> None:
     task = activation.task
     flow = task.process.flow_class.instance
     permissions.require(bool(flow.has_manage_permission(actor, task.process)))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # see the module's note
         old_status = task.status
         activation.cancel()
         _record(actor, "task.cancel", task, {"status": [old_status, STATUS.CANCELED]})
