@@ -173,7 +173,7 @@ class CellError(ValueError):
 # --- Rows as read ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class SystemRow:
     """One row of the システム sheet; ``values`` holds only the columns present."""
 
@@ -184,7 +184,7 @@ class SystemRow:
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractRow:
     row: int
     code: str
@@ -194,7 +194,7 @@ class ContractRow:
     amount: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CostRow:
     row: int
     code: str
@@ -205,7 +205,7 @@ class CostRow:
     amount_thousand_yen: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonitoringRow:
     row: int
     code: str
