@@ -99,7 +99,7 @@ class _Sheet:
 
     def grid(self, name: str, attributes: dict[str, str]) -> str:
         """Where each cell and row is, checked to be on Excel's grid; the element's local name.
-        The whole of ``start`` for a sheet with no formula (``_may_hold_formulas``)."""
+        The whole of ``start`` for a sheet with no formula (``_needs``)."""
         local = self.names.get(name) or self._local(name)
         if local == "c":
             reference = attributes.get("r")
@@ -171,34 +171,77 @@ def _plain_encoding(head: bytes) -> bool:
     return True
 
 
-def _may_hold_formulas(archive: zipfile.ZipFile, part: str, budget: XmlBudget) -> bool:
-    """Whether the worksheet ``part`` may hold an element named ``f``, looked for in its bytes
-    (C speed) before the pass reads it with expat; True when unsure: another encoding, a tag
-    split oddly, a part over the budget or one that cannot be read (the pass then reports it
-    as before). A false True only costs time; a sheet without an ``f`` start tag has no
-    formula, so nothing the full watch would find is missed."""
+# A start tag whose ``r`` is not a reference on the grid, or that has none: a ``c`` or ``row``
+# element not of the form ``<c … r="XFD1048576" …>`` / ``<row … r="1048576" …>``.
+_PREFIX = rb"(?:[^\s<>/!?:]+:)?"
+_ATTRIBUTE = rb"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_NOT_R = rb"""\s+(?!r\s*=)[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_ROW_NUMBER = (
+    rb"(?:[1-9][0-9]{0,5}|10[0-3][0-9]{4}|104[0-7][0-9]{3}|1048[0-4][0-9]{2}"
+    rb"|10485[0-6][0-9]|104857[0-6])"
+)
+_COLUMN = rb"(?:[A-Za-z]{1,2}|[A-Wa-w][A-Za-z]{2}|[Xx][A-Ea-e][A-Za-z]|[Xx][Ff][A-Da-d])"
+
+
+def _not_placed(name: bytes, value: bytes) -> bytes:
+    placed = rb"\s+r\s*=\s*(?:\"" + value + rb"\"|'" + value + rb"')"
+    return (
+        rb"<" + _PREFIX + name + rb"(?=[\s/>])"
+        rb"(?!(?:" + _NOT_R + rb")*" + placed + rb"(?:" + _ATTRIBUTE + rb")*\s*/?>)"
+    )
+
+
+_UNPLACED = re.compile(
+    _not_placed(rb"c", rb"\$?" + _COLUMN + rb"\$?" + _ROW_NUMBER)
+    + rb"|"
+    + _not_placed(rb"row", _ROW_NUMBER)
+)
+
+
+class _Needs:
+    """What the pass must watch in a worksheet, from a look at its bytes (``_needs``)."""
+
+    NOTHING, GRID, ALL = 0, 1, 2
+
+
+def _needs(archive: zipfile.ZipFile, part: str, budget: XmlBudget) -> int:
+    """What the worksheet ``part`` needs watched, found in its bytes (C speed) before the
+    pass reads it with expat: ``ALL`` if it may hold an element named ``f`` (a formula);
+    else ``GRID`` if a ``c`` or ``row`` element may have no ``r`` or one that is not a
+    reference on Excel's grid (only those can take a cell off the grid); else ``NOTHING``.
+    The answer is ``ALL`` when unsure: another encoding, a part over the budget or one that
+    cannot be read (the pass then reports it as before). A wrong ``ALL`` or ``GRID`` only
+    costs time; what the watch would find is never missed, since it finds nothing in a sheet
+    without those elements."""
     limit = budget.max_part_bytes
+    grid = False
     try:
         with archive.open(part) as stream:
             read = 0
             carry = b""
             while chunk := stream.read(_CHUNK):
                 if not read and not _plain_encoding(chunk):
-                    return True
+                    return _Needs.ALL
                 read += len(chunk)
                 if limit is not None and read > limit:
-                    return True
+                    return _Needs.ALL
                 data = carry + chunk
                 if _FORMULA_TAG.search(data):
-                    return True
-                # A tag cut at the chunk's end is searched again with the next chunk.
+                    return _Needs.ALL
+                # Tags end before the last "<" ("<" cannot appear inside one); the tag it
+                # starts is searched again with the next chunk.
                 cut = data.rfind(b"<")
+                if not grid:
+                    grid = _UNPLACED.search(data, 0, max(cut, 0)) is not None
                 carry = data[cut:] if cut >= 0 else b""
                 if len(carry) > _CHUNK:
-                    return True
-            return bool(carry) and _FORMULA_TAG.search(carry + b">") is not None
+                    return _Needs.ALL
+            if carry and _FORMULA_TAG.search(carry + b">"):
+                return _Needs.ALL
+            grid = grid or (bool(carry) and _UNPLACED.search(carry) is not None)
     except Exception:  # the pass itself reads the part and reports what is wrong with it
-        return True
+        return _Needs.ALL
+    return _Needs.GRID if grid else _Needs.NOTHING
 
 
 def _workbook_part(types: ContentTypes) -> str:
@@ -252,7 +295,13 @@ def inspect_workbook(data: bytes, budget: XmlBudget) -> WorkbookFacts:
                 facts.sheets = {name: part for part, name in parts.items()}
             if part in parts:
                 watcher = _Sheet(parts[part], facts.uncalculated)
-                if not _may_hold_formulas(archive, part, budget):
+                needs = _needs(archive, part, budget)
+                if needs == _Needs.NOTHING:
+                    # No formula and every cell and row placed on the grid by its own
+                    # reference: nothing to watch, so expat calls no Python code (budgets
+                    # with a limit still count).
+                    return None
+                if needs == _Needs.GRID:
                     # No formula, so none without a result: only the grid is watched, and the
                     # pass calls no Python code at the end of an element or for its text.
                     return Watcher(start=watcher.grid, raw=True)
