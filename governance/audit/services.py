@@ -238,9 +238,21 @@ def record_events(*, actor: Any, events: list[PendingEvent]) -> int:
             prev_hash = values["hash"] = compute_hash(**values)
             values["changes"] = json.dumps(changes, ensure_ascii=False)
             rows.append(tuple(values[column] for column in _EVENT_COLUMNS))
+            if len(rows) == _EVENT_BATCH:
+                _insert_events(rows)
+                rows = []
+    _insert_events(rows)
+    return len(events)
+
+
+#: Events serialised before they are written: the JSON of 10,000 import events held at once
+#: was some 15 MB of the import's peak.
+_EVENT_BATCH = 1000
+
+
+def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     # Rows, not instances, through COPY on PostgreSQL (``governance.bulk``).
     insert_rows(AuditEvent._meta.db_table, _EVENT_COLUMNS, rows)
-    return len(rows)
 
 
 _EVENT_COLUMNS = (
