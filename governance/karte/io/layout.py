@@ -107,7 +107,8 @@ class ImportLimits:
     for a sheet without a ``<dimension>`` (it reads the sheet once to size it), so the XML
     budget is what bounds the time; a faster reader could raise it.
     ``manage.py import_systems`` reads a file an administrator chose on the server and has
-    no limits (10,000 systems take about 22 s there).
+    no limits (10,000 systems: about 6–7 s and 230–250 MB for the whole command on a loaded
+    2-core machine, ``bench/bench_karte.py``).
     """
 
     rows: int | None = None
