@@ -1,25 +1,36 @@
 """Benchmark of the system registry: the list page (time and queries) with the demo's 245
-systems and with 10,000 more, and importing a workbook of 10,000 systems.
+systems and with 10,000 more, and importing a workbook of 10,000 systems, saved two ways: as
+streaming writers save it (no ``<dimension>``, inline strings) and as Excel saves it
+(``<dimension>``, a shared-strings table). Each import step prints its wall time, the CPU time
+of this process (wall time is inflated on a busy machine; the database server's own time is
+in neither CPU figure), its queries and the process's peak resident size during the step.
 
 Runs against a throw-away database: SQLite in a temporary directory by default, or a
 ``bench_<name>`` database next to ``DATABASE_URL`` when it is set. Prints numbers; asserts
 nothing about time.
 
-    .venv/bin/python bench/bench_karte.py [--systems 10000] [--repeat 15]
+    .venv/bin/python bench/bench_karte.py [--systems 10000] [--repeat 15] [--import-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +45,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
 
 KINDS = [
     ("パッケージカスタマイズ", 14),
@@ -48,55 +60,44 @@ PERSPECTIVES = ["ハードウェア", "ソフトウェア", "開発・改修", "
 SERVICES = ["サイバー攻撃検知通報", "ウェブ感染型マルウェア検知", "ホームページレスポンス観測"]
 
 
-def make_workbook(
-    count: int,
-    departments: list[str],
-    seed: int = 7,
-    *,
-    excel_way: bool = False,
-    prefix: str = "BENCH",
-) -> bytes:
-    """A workbook of ``count`` systems, each with 1–12 contract years, four cost figures and,
-    for a quarter of them, monitoring rows — about what the office's sheets hold.
+HEADERS = {
+    "システム": [
+        "システムコード",
+        "システム名",
+        "部局",
+        "所属",
+        "区分",
+        "初期運用開始年度",
+        "インターネット公開",
+        "サーバ設置場所",
+        "職員数",
+        "うち情報系職員数",
+        "常駐委託業者人数",
+        "課題",
+        "更新計画",
+    ],
+    "契約": ["システムコード", "年度", "事業者名", "契約種別", "契約金額"],
+    "経費": ["システムコード", "年度", "予算決算", "費目", "観点", "金額（千円）"],
+    "監視": ["システムコード", "サービス", "登録", "独自対策", "対象外理由"],
+}
 
-    By default it is written as streaming writers write (openpyxl's write-only mode: no
-    ``<dimension>`` element); ``excel_way`` saves it as Excel does (the sheet's size in
-    ``<dimension>``, text in the shared-strings table)."""
+
+def sheet_rows(
+    count: int, departments: list[str], seed: int = 7, prefix: str = "BENCH"
+) -> Iterator[tuple[str, list[Any]]]:
+    """(sheet, row) for ``count`` systems, each with 1–12 contract years, four cost figures
+    and, for a quarter of them, monitoring rows — about what the office's sheets hold. Headers
+    first; the same ``seed`` gives the same rows."""
     rng = random.Random(seed)
     kinds = [kind for kind, weight in KINDS for _ in range(weight)]
-    workbook = Workbook(write_only=not excel_way)
-    if excel_way and workbook.active is not None:
-        workbook.remove(workbook.active)  # the default sheet
-    systems = workbook.create_sheet("システム")
-    contracts = workbook.create_sheet("契約")
-    costs = workbook.create_sheet("経費")
-    monitoring = workbook.create_sheet("監視")
-    systems.append(
-        [
-            "システムコード",
-            "システム名",
-            "部局",
-            "所属",
-            "区分",
-            "初期運用開始年度",
-            "インターネット公開",
-            "サーバ設置場所",
-            "職員数",
-            "うち情報系職員数",
-            "常駐委託業者人数",
-            "課題",
-            "更新計画",
-        ]
-    )
-    contracts.append(["システムコード", "年度", "事業者名", "契約種別", "契約金額"])
-    costs.append(["システムコード", "年度", "予算決算", "費目", "観点", "金額（千円）"])
-    monitoring.append(["システムコード", "サービス", "登録", "独自対策", "対象外理由"])
+    yield from HEADERS.items()
     vendors = [f"ベンチ事業者{n:03d}株式会社" for n in range(300)]
     for number in range(1, count + 1):
         code = f"{prefix}-{number:05d}"
         first = rng.randint(2005, 2024)
         facing = rng.random() < 0.27
-        systems.append(
+        yield (
+            "システム",
             [
                 code,
                 f"ベンチマーク用システム{number}",
@@ -111,19 +112,120 @@ def make_workbook(
                 rng.randint(0, 3),
                 "",
                 "",
-            ]
+            ],
         )
         vendor = rng.choice(vendors)
         for year in range(max(first, 2013), 2025):
-            contracts.append([code, year, vendor, "委託役務", rng.randint(1, 50) * 100_000])
+            yield "契約", [code, year, vendor, "委託役務", rng.randint(1, 50) * 100_000]
         for perspective in rng.sample(PERSPECTIVES, 2):
-            costs.append([code, 2024, "予算", "ランニング", perspective, rng.randint(100, 90_000)])
-            costs.append([code, 2023, "決算", "ランニング", perspective, rng.randint(100, 90_000)])
+            yield "経費", [code, 2024, "予算", "ランニング", perspective, rng.randint(100, 90_000)]
+            yield "経費", [code, 2023, "決算", "ランニング", perspective, rng.randint(100, 90_000)]
         if facing:
-            monitoring.append([code, rng.choice(SERVICES), "有", "", ""])
+            yield "監視", [code, rng.choice(SERVICES), "有", "", ""]
+
+
+def make_workbook(
+    count: int,
+    departments: list[str],
+    seed: int = 7,
+    *,
+    excel_way: bool = False,
+    prefix: str = "BENCH",
+) -> bytes:
+    """A workbook of ``count`` systems (``sheet_rows``).
+
+    By default it is written as streaming writers write (openpyxl's write-only mode: no
+    ``<dimension>`` element, every text an inline string); ``excel_way`` saves it as Excel
+    does (``excel_workbook``)."""
+    rows = sheet_rows(count, departments, seed, prefix)
+    if excel_way:
+        return excel_workbook(rows)
+    workbook = Workbook(write_only=True)
+    sheets = {name: workbook.create_sheet(name) for name in HEADERS}
+    for sheet, row in rows:
+        sheets[sheet].append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SHARED_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def excel_workbook(rows: Iterable[tuple[str, list[Any]]]) -> bytes:
+    """The rows saved as Excel saves a workbook (openpyxl, whatever its mode, writes every
+    text as an inline string and never a shared-strings table): each sheet's size in
+    ``<dimension>``, ``spans`` on each row, every text once in ``xl/sharedStrings.xml`` and
+    cells pointing at it (``t="s"``), numbers without a type, empty cells left out. The other
+    parts (workbook, styles, relationships) are openpyxl's."""
+    strings: dict[str, int] = {}
+    uses = 0
+    parts: dict[str, list[str]] = {name: [] for name in HEADERS}
+    numbers = dict.fromkeys(HEADERS, 0)
+    for sheet, row in rows:
+        numbers[sheet] += 1
+        number = numbers[sheet]
+        cells = []
+        for index, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            reference = f"{get_column_letter(index + 1)}{number}"
+            if isinstance(value, str):
+                uses += 1
+                position = strings.setdefault(value, len(strings))
+                cells.append(f'<c r="{reference}" t="s"><v>{position}</v></c>')
+            else:
+                cells.append(f'<c r="{reference}"><v>{value}</v></c>')
+        parts[sheet].append(f'<row r="{number}" spans="1:{len(row)}">{"".join(cells)}</row>')
+    skeleton = Workbook(write_only=True)
+    for name in HEADERS:
+        skeleton.create_sheet(name)
+    buffer = io.BytesIO()
+    skeleton.save(buffer)
+    declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            text = source.read(info).decode()
+            if info.filename == "[Content_Types].xml":
+                text = text.replace(
+                    "</Types>",
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SHARED_TYPE}"/>'
+                    "</Types>",
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                text = text.replace(
+                    "</Relationships>",
+                    f'<Relationship Type="{_SHARED_REL}" Target="sharedStrings.xml" Id="rIdSST"/>'
+                    "</Relationships>",
+                )
+            elif info.filename.startswith("xl/worksheets/sheet"):
+                continue
+            target.writestr(info.filename, text)
+        for index, (name, lines) in enumerate(parts.items(), start=1):
+            width = len(HEADERS[name])
+            target.writestr(
+                f"xl/worksheets/sheet{index}.xml",
+                f'{declaration}<worksheet xmlns="{_MAIN}">'
+                f'<dimension ref="A1:{get_column_letter(width)}{len(lines)}"/>'
+                '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+                '<sheetFormatPr defaultRowHeight="18.75"/>'
+                f"<sheetData>{''.join(lines)}</sheetData>"
+                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"'
+                ' footer="0.3"/></worksheet>',
+            )
+        table = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            f'{declaration}<sst xmlns="{_MAIN}" count="{uses}" uniqueCount="{len(strings)}">'
+            f"{table}</sst>",
+        )
+    return output.getvalue()
 
 
 def measure_page(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
@@ -160,10 +262,131 @@ def report_pages(label: str, clients: dict[str, Client], repeat: int, total: int
             print(f"{name:<40}{who:<10}{median:>10.1f}{worst:>9.1f}{queries:>9}")
 
 
+class _Step:
+    """What ``_step`` measured of one call."""
+
+    def __init__(
+        self, value: Any, wall: float, cpu: float, before: float, peak: float, queries: int
+    ) -> None:
+        self.value, self.wall, self.cpu, self.queries = value, wall, cpu, queries
+        self.before, self.peak = before, peak
+
+    def __str__(self) -> str:
+        return (
+            f"{self.wall:.2f} s (CPU {self.cpu:.2f} s),"
+            f" peak {self.peak:.0f} MB (+{self.peak - self.before:.0f} MB)"
+        )
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _status_mb(field: str) -> float:
+    """A ``/proc/self/status`` memory line (VmRSS, VmHWM) in MB; 0 where there is none."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _resident_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def _reset_peak() -> bool:
+    """Start the peak resident size (VmHWM) over from the current size (Linux 4.0+)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _step(func: Callable[[], Any]) -> _Step:
+    """Wall time, CPU time, the peak resident size of this process during ``func`` (the size
+    so far where the peak cannot be reset) and the queries it ran."""
+    gc.collect()
+    reset = _reset_peak()
+    before = _resident_mb()
+    start, cpu = time.perf_counter(), _cpu()
+    with CaptureQueriesContext(connection) as queries:
+        value = func()
+    wall, cpu = time.perf_counter() - start, _cpu() - cpu
+    peak = (
+        _status_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+    return _Step(value, wall, cpu, before, peak, len(queries))
+
+
+# Run in the child before manage.py: writes the process's own peak resident size (VmHWM) at
+# exit. The rusage of a child is no use for this: Linux counts in it the parent's size when
+# the child was forked.
+_PEAK_PROBE = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _command(workbook: bytes) -> str:
+    """``manage.py import_systems`` of ``workbook`` in a process of its own (Django's start
+    included): its wall time, CPU time and peak resident size, as an administrator sees
+    them."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or 'localhost'}:"
+            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        )
+        if settings_dict.get("PASSWORD"):
+            return "not run (a database password is not passed on)"
+    else:
+        url = f"sqlite:///{settings_dict['NAME']}"
+    connection.close()
+    with tempfile.TemporaryDirectory(prefix="shinsa-bench-") as folder:
+        path, peak_file = Path(folder) / "registry.xlsx", Path(folder) / "peak"
+        path.write_bytes(workbook)
+        command = [sys.executable, "-c", _PEAK_PROBE, str(ROOT / "manage.py"), "import_systems"]
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            [*command, str(path), "--user", "reviewer"],
+            env={**os.environ, "DATABASE_URL": url, "BENCH_PEAK_FILE": str(peak_file)},
+            stdout=subprocess.DEVNULL,
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else 0.0
+    outcome = "ok" if os.waitstatus_to_exitcode(status) == 0 else "FAILED"
+    return (
+        f"{outcome}, {wall:.2f} s (CPU {usage.ru_utime + usage.ru_stime:.2f} s), peak {peak:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--systems", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--import-only", action="store_true", help="only the import (no pages, no export)"
+    )
     args = parser.parse_args()
 
     setup_test_environment()
@@ -172,12 +395,12 @@ def main() -> None:
         settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{settings_dict['NAME']}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        run(args.systems, args.repeat)
+        run(args.systems, args.repeat, import_only=args.import_only)
     finally:
         connection.creation.destroy_test_db(settings_dict["NAME"], verbosity=0)
 
 
-def run(count: int, repeat: int) -> None:
+def run(count: int, repeat: int, *, import_only: bool = False) -> None:
     from governance.karte import demo as demo_karte
     from governance.karte import io as karte_io
     from governance.karte.services import import_systems
@@ -192,45 +415,41 @@ def run(count: int, repeat: int) -> None:
         client = Client()
         client.force_login(User.objects.get(username=who))
         clients[who] = client
-    report_pages("Demo registry", clients, repeat, InformationSystem.objects.count())
+    if not import_only:
+        report_pages("Demo registry", clients, repeat, InformationSystem.objects.count())
 
     departments = list(Department.objects.values_list("name", flat=True))
     start = time.perf_counter()
     data = make_workbook(count, departments)
-    built = time.perf_counter() - start
-    size = len(data) / 1e6
-    print(f"\n== Import of {count:,} systems ({size:.1f} MB .xlsx, made in {built:.1f} s)")
-    start = time.perf_counter()
-    parsed = karte_io.read_file("bench.xlsx", data, limits=karte_io.COMMAND_LIMITS)
-    parse_seconds = time.perf_counter() - start
-    assert not parsed.issues, parsed.issues[:3]
-    rows = {
-        "契約": len(parsed.contracts or []),
-        "経費": len(parsed.costs or []),
-        "監視": len(parsed.monitoring or []),
-    }
-    start = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        result = import_systems(actor=reviewer, parsed=parsed, source="bench.xlsx")
-    apply_seconds = time.perf_counter() - start
-    print(f"rows: {count:,} systems, " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
-    print(f"read and check the file: {parse_seconds:.2f} s")
-    print(f"apply (created {result.created:,}): {apply_seconds:.2f} s, {len(queries):,} queries")
-    print(f"total first import: {parse_seconds + apply_seconds:.2f} s")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory of this process so far: {peak:.0f} MB")
     excel = make_workbook(count, departments, excel_way=True, prefix="EXCEL")
-    start = time.perf_counter()
-    parsed_excel = karte_io.read_file("excel.xlsx", excel, limits=karte_io.COMMAND_LIMITS)
-    excel_parse = time.perf_counter() - start
-    assert not parsed_excel.issues, parsed_excel.issues[:3]
-    start = time.perf_counter()
-    import_systems(actor=reviewer, parsed=parsed_excel, source="excel.xlsx")
-    excel_apply = time.perf_counter() - start
+    built = time.perf_counter() - start
+    print(f"\n== Import of {count:,} systems (workbooks made in {built:.1f} s)")
     print(
-        f"the same saved the Excel way ({len(excel) / 1e6:.1f} MB, <dimension>, shared strings):"
-        f" read {excel_parse:.2f} s, apply {excel_apply:.2f} s"
+        "wall s, CPU s of this process, peak resident MB of this process during the step"
+        f" (+ over its size when the step began); load average {_load()}"
     )
+    for label, name, workbook in (
+        ("streamed (no <dimension>, inline strings)", "bench.xlsx", data),
+        ("saved the Excel way (<dimension>, shared strings)", "excel.xlsx", excel),
+    ):
+        print(f"-- {label}: {len(workbook) / 1e6:.1f} MB")
+        read = _step(partial(karte_io.read_file, name, workbook, limits=karte_io.COMMAND_LIMITS))
+        parsed = read.value
+        assert not parsed.issues, parsed.issues[:3]
+        rows = {
+            "契約": len(parsed.contracts or []),
+            "経費": len(parsed.costs or []),
+            "監視": len(parsed.monitoring or []),
+        }
+        print(f"rows: {count:,} systems, " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+        print(f"read and check the file: {read}")
+        apply = _step(partial(import_systems, actor=reviewer, parsed=parsed, source=name))
+        print(f"apply (created {apply.value.created:,}): {apply}, {apply.queries:,} queries")
+        del parsed, read, apply
+    print(f"load average {_load()}")
+    for label, prefix, excel_way in (("streamed", "CMD", False), ("Excel way", "CMDX", True)):
+        workbook = make_workbook(count, departments, excel_way=excel_way, prefix=prefix)
+        print(f"manage.py import_systems, {label}: {_command(workbook)}")
     start = time.perf_counter()
     parsed = karte_io.read_file("bench.xlsx", data, limits=karte_io.COMMAND_LIMITS)
     result = import_systems(actor=reviewer, parsed=parsed, source="bench.xlsx")
@@ -238,6 +457,8 @@ def run(count: int, repeat: int) -> None:
         f"re-import, nothing changes (unchanged {result.unchanged:,}): "
         f"{time.perf_counter() - start:.2f} s"
     )
+    if import_only:
+        return
     buffer = io.BytesIO()
     start = time.perf_counter()
     karte_io.write_workbook(InformationSystem.objects.all(), buffer)

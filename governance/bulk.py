@@ -27,11 +27,23 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
                 for row in rows:
                     copy.write_row(row)
             return
+        # Datetimes are adapted as Django stores them; the columns holding one are found once
+        # (a column-wise pass in C), not by testing every value of every row in Python.
         adapt = connection.ops.adapt_datetimefield_value
-        rows = [
-            [adapt(value) if isinstance(value, dt.datetime) else value for value in row]
-            for row in rows
+        timed = [
+            index
+            for index, values in enumerate(zip(*rows, strict=True))
+            if any(issubclass(kind, dt.datetime) for kind in set(map(type, values)))
         ]
+        if timed:
+            adapted = []
+            for row in rows:
+                row = list(row)
+                for index in timed:
+                    if isinstance(row[index], dt.datetime):
+                        row[index] = adapt(row[index])
+                adapted.append(row)
+            rows = adapted
         sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608  (names from the models; values are parameters)
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])

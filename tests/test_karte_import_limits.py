@@ -109,6 +109,26 @@ def test_a_row_past_excels_grid_makes_the_workbook_unreadable(cast: Any) -> None
     assert [issue.message for issue in issues] == [karte_io.UNREADABLE_FILE]
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'<c r="XFE2" t="inlineStr"><is><t>X</t></is></c>',  # past column XFD
+        b'<c r="XFD2" t="inlineStr"><is><t>X</t></is></c><c t="inlineStr"><is><t>Y</t></is></c>',
+    ],
+    ids=["column-past-XFD", "no-reference-after-XFD"],
+)
+def test_a_cell_past_excels_last_column_makes_the_workbook_unreadable(
+    cast: Any, cells: bytes
+) -> None:
+    """The pass looks at a sheet's bytes first and watches only what they may hold; a cell
+    placed past the grid, by its reference or by following the last column, is still found."""
+    data = patched(
+        basic_workbook(), SHEET1, lambda xml: xml.replace(b"</row>", cells + b"</row>", 1)
+    )
+    issues = _rejected(cast["reviewer"], data)
+    assert [issue.message for issue in issues] == [karte_io.UNREADABLE_FILE]
+
+
 # --- Formulas and the declared dimension ----------------------------------------------------
 
 
@@ -126,6 +146,20 @@ def test_a_formula_without_a_stored_result_is_refused_with_sheet_row_and_column(
         ("システム", 3, "ABCDEFGHIJKLM"[column])
     ]
     assert issues[0].message == karte_io.layout.FORMULA_WITHOUT_VALUE
+
+
+def test_a_formula_written_with_a_namespace_prefix_is_found_too(cast: Any) -> None:
+    rows = [SYSTEM_HEADER, system_row("A-001"), system_row("A-002", 職員数="=1+2")]
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    data = patched(
+        workbook_bytes({"システム": rows}),
+        SHEET1,
+        lambda xml: xml.replace(b"<f>1+2</f>", b'<x:f xmlns:x="' + main + b'">1+2</x:f>'),
+    )
+    issues = _rejected(cast["reviewer"], data)
+    assert [(i.sheet, i.row, i.message) for i in issues] == [
+        ("システム", 3, karte_io.layout.FORMULA_WITHOUT_VALUE)
+    ]
 
 
 def test_a_formula_with_a_stored_result_imports_its_result(cast: Any) -> None:

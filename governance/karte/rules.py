@@ -130,13 +130,16 @@ def tenures_of(systems: Iterable[int] | QuerySet[Any] | None = None) -> dict[int
     }
 
 
+_TENURE_COLUMNS = ("tenure_vendor", "tenure_years", "tenure_since", "tenure_latest_year")
+
+
 def refresh_tenures(system_ids: Iterable[int] | None = None) -> int:
     """Rewrite the cached tenure columns of the given systems (None: all) from their contracts.
 
     A constant number of queries whatever the number of systems; returns how many changed.
     Services call it inside their transaction after changing contracts.
     """
-    systems = InformationSystem.objects.only(
+    systems = InformationSystem.objects.values_list(
         "pk", "tenure_vendor_id", "tenure_years", "tenure_since", "tenure_latest_year"
     )
     if system_ids is not None:
@@ -146,62 +149,82 @@ def refresh_tenures(system_ids: Iterable[int] | None = None) -> int:
         chunks = [ids[start : start + 500] for start in range(0, len(ids), 500)]
     else:
         chunks = [[]]
-    changed: list[InformationSystem] = []
+    # (vendor, years, since, latest, pk) of each system whose cached tenure is not its own.
+    changed: list[tuple[Any, ...]] = []
     for chunk in chunks:
         targets = systems.filter(pk__in=chunk) if system_ids is not None else systems
         tenures = tenures_of(chunk if system_ids is not None else None)
-        for system in targets:
-            tenure = tenures.get(system.pk, NO_TENURE)
+        for pk, *current in targets:
+            tenure = tenures.get(pk, NO_TENURE)
             wanted = (
                 tenure.vendor_id,
                 tenure.years,
                 tenure.since_fiscal_year,
                 tenure.latest_fiscal_year,
             )
-            current = (
-                system.tenure_vendor_id,
-                system.tenure_years,
-                system.tenure_since,
-                system.tenure_latest_year,
-            )
-            if wanted != current:
-                (
-                    system.tenure_vendor_id,
-                    system.tenure_years,
-                    system.tenure_since,
-                    system.tenure_latest_year,
-                ) = wanted
-                changed.append(system)
+            if wanted != tuple(current):
+                changed.append((*wanted, pk))
     _write_tenures(changed)
     return len(changed)
 
 
-def _write_tenures(systems: list[InformationSystem]) -> None:
-    """One prepared UPDATE run for every changed system. ``bulk_update`` builds a CASE
-    expression per row and field, which took 13 of the 15 seconds of a 10,000-system import."""
-    if not systems:
-        return
-    meta = InformationSystem._meta
-    quote = connection.ops.quote_name
-    fields: list[Any] = [
-        meta.get_field(name)
-        for name in ("tenure_vendor", "tenure_years", "tenure_since", "tenure_latest_year")
-    ]
-    pk: Any = meta.pk
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    # Identifiers come from the model, values are bound parameters.
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
-    rows = [
-        (
+def write_tenures(wanted: dict[InformationSystem, Tenure]) -> int:
+    """Write the tenure of each system whose cached columns differ from it (for a caller that
+    already knows every contract of these systems, as the import does after applying the
+    file: the tenures ``refresh_tenures`` would compute, without reading the contracts back);
+    the instances are updated too. Returns how many changed."""
+    rows: list[tuple[Any, ...]] = []
+    for system, tenure in wanted.items():
+        values = (
+            tenure.vendor_id,
+            tenure.years,
+            tenure.since_fiscal_year,
+            tenure.latest_fiscal_year,
+        )
+        current = (
             system.tenure_vendor_id,
             system.tenure_years,
             system.tenure_since,
             system.tenure_latest_year,
-            system.pk,
         )
-        for system in systems
-    ]
+        if values != current:
+            (
+                system.tenure_vendor_id,
+                system.tenure_years,
+                system.tenure_since,
+                system.tenure_latest_year,
+            ) = values
+            rows.append((*values, system.pk))
+    _write_tenures(rows)
+    return len(rows)
+
+
+def _write_tenures(rows: list[tuple[Any, ...]]) -> None:
+    """Write (vendor, years, since, latest, pk) rows. ``bulk_update`` builds a CASE
+    expression per row and field, which took 13 of the 15 seconds of a 10,000-system import:
+    on PostgreSQL one UPDATE joins the rows given as arrays (``unnest``); elsewhere one
+    prepared UPDATE runs for every row (10,000 statements on PostgreSQL took 0.8 s)."""
+    if not rows:
+        return
+    meta = InformationSystem._meta
+    quote = connection.ops.quote_name
+    fields: list[Any] = [meta.get_field(name) for name in _TENURE_COLUMNS]
+    pk: Any = meta.pk
+    table, key = quote(meta.db_table), quote(pk.column)
+    # Identifiers come from the model, values are bound parameters.
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = [quote(field.column) for field in fields]
+            arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in [*fields, pk])
+            assignments = ", ".join(f"{name} = v.{name}" for name in names)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays})"  # noqa: S608
+                f" AS v({', '.join(names)}, {key}) WHERE {table}.{key} = v.{key}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
         cursor.executemany(sql, rows)
 
 

@@ -44,11 +44,14 @@ def _unreadable(sheet: str = "") -> KarteImportError:
 
 
 def _cell(value: Any) -> Any:
-    if value == "" and isinstance(value, str):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    # Runs for every cell: calamine gives exact types (str, float, bool, date, datetime...),
+    # so the class is compared, not isinstance'd.
+    kind = value.__class__
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dt.date:
         return dt.datetime.combine(value, dt.time())
     return value
 
@@ -59,9 +62,11 @@ def _rows(workbook: CalamineWorkbook, name: str, label: str) -> Iterator[tuple[A
     try:
         sheet = workbook.get_sheet_by_name(name)
         start = sheet.start
-        padding: tuple[Any, ...] = (None,) * (start[1] if start else 0)
+        padding: tuple[Any, ...] = (None,) * min(start[1] if start else 0, MAX_COLUMNS)
+        width = MAX_COLUMNS - len(padding)  # the cells of a row that are kept
         for row in sheet.iter_rows():
-            yield (padding + tuple(_cell(value) for value in row))[:MAX_COLUMNS]
+            cells = tuple(map(_cell, row[:width]))
+            yield padding + cells if padding else cells
     except _UNREADABLE as exc:
         raise _unreadable(label) from exc
 

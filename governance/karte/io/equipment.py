@@ -28,7 +28,7 @@ SHEET_TARGETS = "監視対象"
 NOT_A_DATE = "日付として読み取れません（例: 2027-03-31、令和9年3月31日、R9.3.31）。"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AssetRow:
     row: int
     code: str
@@ -36,7 +36,7 @@ class AssetRow:
     values: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetRow:
     row: int
     code: str
@@ -137,28 +137,25 @@ def columns(base: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     return assets, targets
 
 
-def build_rows(sheet: str, complete: list[dict[str, Any]]) -> list[Any]:
-    """The checked rows of one of the two sheets, as ``AssetRow`` / ``TargetRow``."""
-    if sheet == SHEET_ASSETS:
-        rows = []
-        for values in complete:
-            values = dict(values)
-            row, code, hostname = values.pop("_row"), values.pop("code"), values.pop("hostname")
-            if not values.get("wireless"):
-                values["wireless_auth"] = ""
-            rows.append(AssetRow(row=row, code=code, hostname=hostname, values=values))
-        return rows
-    return [
-        TargetRow(
-            row=v["_row"],
-            code=v["code"],
-            service=v["service"],
-            target=v["target"],
-            registered_on=v["registered_on"],
-            removed_on=v["removed_on"],
-        )
-        for v in complete
-    ]
+def asset_row(values: dict[str, Any]) -> AssetRow:
+    """A checked row of the ``機器`` sheet (one with every required column)."""
+    values = dict(values)
+    row, code, hostname = values.pop("_row"), values.pop("code"), values.pop("hostname")
+    if not values.get("wireless"):
+        values["wireless_auth"] = ""
+    return AssetRow(row=row, code=code, hostname=hostname, values=values)
+
+
+def target_row(v: dict[str, Any]) -> TargetRow:
+    """A checked row of the ``監視対象`` sheet."""
+    return TargetRow(
+        row=v["_row"],
+        code=v["code"],
+        service=v["service"],
+        target=v["target"],
+        registered_on=v["registered_on"],
+        removed_on=v["removed_on"],
+    )
 
 
 def export_rows(ids: QuerySet[Any], base: Any) -> dict[str, Iterator[list[Any]]]:

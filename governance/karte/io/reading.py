@@ -69,16 +69,19 @@ class RowBudget:
         self.text = 0
 
     def count(self, sheet: str, number: int) -> None:
+        # Runs for every data row: no list of checks is built per row.
         self.rows += 1
-        checks = [(self.limits.rows, self.rows, TOO_MANY_ROWS)]
+        limits = self.limits
+        if limits.rows is not None and self.rows > limits.rows:
+            self._stop(sheet, number, limits.rows, TOO_MANY_ROWS)
         if sheet == SHEET_SYSTEMS:
             self.systems += 1
-            checks.append((self.limits.systems, self.systems, TOO_MANY_SYSTEMS))
-        for limit, counted, message in checks:
-            if limit is not None and counted > limit:
-                raise KarteImportError(
-                    [ImportIssue(sheet, number, "", message.format(limit=f"{limit:,}"))]
-                )
+            if limits.systems is not None and self.systems > limits.systems:
+                self._stop(sheet, number, limits.systems, TOO_MANY_SYSTEMS)
+
+    @staticmethod
+    def _stop(sheet: str, number: int, limit: int, message: str) -> None:
+        raise KarteImportError([ImportIssue(sheet, number, "", message.format(limit=f"{limit:,}"))])
 
     def count_text(self, sheet: str, number: int, length: int) -> None:
         self.text += length
@@ -112,13 +115,19 @@ def _counted(
 ) -> Iterator[tuple[Any, ...]]:
     """The rows, their text counted against ``budget`` before anything reads it (a shared
     string of millions of characters may fill every cell of a workbook)."""
+    if budget is None or budget.limits.text is None:  # nothing to count against
+        for row in rows:
+            yield tuple(row)
+        return
     for number, row in enumerate(rows, start=1):
         row = tuple(row)
-        if budget is not None:
-            length = sum(len(cell) for cell in row if isinstance(cell, str))
-            if length:
-                budget.count_text(sheet, number, length)
+        length = sum(len(cell) for cell in row if isinstance(cell, str))
+        if length:
+            budget.count_text(sheet, number, length)
         yield row
+
+
+_UNREAD = object()
 
 
 def parse_rows(
@@ -126,10 +135,15 @@ def parse_rows(
     rows: Iterable[tuple[Any, ...]],
     issues: list[ImportIssue],
     budget: RowBudget | None = None,
-) -> list[dict[str, Any]] | None:
+    make: Callable[[dict[str, Any]], Any] | None = None,
+) -> list[Any] | None:
     """Read one sheet's rows as dicts keyed by ``Column.key`` (only the columns present, plus
     ``_row``, the row number people see); problems go to ``issues``. A quote the export put
-    before a value that looks like a formula is taken off (``spreadsheet_safety.restore``)."""
+    before a value that looks like a formula is taken off (``spreadsheet_safety.restore``).
+
+    With ``make``, each row that has every required column is handed to it as soon as it is
+    read and the list holds what it returns (rows with a problem in a required column are
+    left out), so a sheet's rows are not held twice, as dicts and as row objects."""
     columns = LAYOUTS[sheet]
     iterator = _counted(sheet, rows, budget)
     head: list[tuple[Any, ...]] = []
@@ -162,6 +176,14 @@ def parse_rows(
         present.append((column, position))
     if len(present) < sum(1 for column in columns if column.required):
         return None
+    required = [column.key for column in columns if column.required]
+    # Per column: its key, header, position, reader and what the reader gave for each text,
+    # whole number or empty cell already read. Cell readers are pure and a sheet repeats the
+    # same codes, years, names and listed values on many rows, so each distinct value is read
+    # once (a failing one is read again, for its message on each row).
+    readers: list[tuple[str, str, int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (column.key, column.header, position, column.read, {}) for column, position in present
+    ]
 
     def data_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
         number = header_index + 1
@@ -179,14 +201,30 @@ def parse_rows(
         if budget is not None:
             budget.count(sheet, number)
         values: dict[str, Any] = {"_row": number}
-        for column, position in present:
-            cell = restore(row[position]) if position < len(row) else None
+        width = len(row)
+        for key, header, position, read, seen in readers:
+            cell = row[position] if position < width else None
+            # Not bool or float: True == 1 == 1.0 as dict keys, and they read differently.
+            kind = cell.__class__
+            memo = kind is str or kind is int or cell is None
+            if memo:
+                value = seen.get(cell, _UNREAD)
+                if value is not _UNREAD:
+                    values[key] = value
+                    continue
             try:
-                values[column.key] = column.read(cell)
+                value = read(restore(cell))
             except CellError as exc:
-                issues.append(ImportIssue(sheet, number, column.header, str(exc)))
+                issues.append(ImportIssue(sheet, number, header, str(exc)))
+                continue
+            if memo:
+                seen[cell] = value
+            values[key] = value
         _check_row(sheet, values, issues)
-        result.append(values)
+        if make is None:
+            result.append(values)
+        elif _complete(values, required):
+            result.append(make(values))
     return result
 
 
@@ -205,67 +243,71 @@ def _complete(values: dict[str, Any], keys: Iterable[str]) -> bool:
     return all(key in values for key in keys)
 
 
-def _build(sheet: str, records: list[dict[str, Any]], parsed: ParsedImport) -> None:
-    required = [column.key for column in LAYOUTS[sheet] if column.required]
-    complete = [values for values in records if _complete(values, required)]
-    if sheet in (SHEET_ASSETS, SHEET_TARGETS):
-        rows = equipment.build_rows(sheet, complete)
-        if sheet == SHEET_ASSETS:
-            parsed.assets = rows
-        else:
-            parsed.targets = rows
-    elif sheet == SHEET_SYSTEMS:
-        system_rows = []
-        for values in complete:
-            row = values.pop("_row")
-            code = values.pop("code")
-            system_rows.append(
-                SystemRow(
-                    row=row,
-                    code=code,
-                    department_name=values.pop("department_name"),
-                    section_name=values.pop("section_name"),
-                    values=values,
-                )
-            )
-        parsed.systems = system_rows
-    elif sheet == SHEET_CONTRACTS:
-        parsed.contracts = [
-            ContractRow(
-                row=v["_row"],
-                code=v["code"],
-                fiscal_year=v["fiscal_year"],
-                vendor_name=v["vendor_name"],
-                contract_type=v["contract_type"],
-                amount=v["amount"],
-            )
-            for v in complete
-        ]
-    elif sheet == SHEET_COSTS:
-        parsed.costs = [
-            CostRow(
-                row=v["_row"],
-                code=v["code"],
-                fiscal_year=v["fiscal_year"],
-                kind=v["kind"],
-                category=v["category"],
-                perspective=v["perspective"],
-                amount_thousand_yen=v["amount_thousand_yen"],
-            )
-            for v in complete
-        ]
-    else:
-        parsed.monitoring = [
-            MonitoringRow(
-                row=v["_row"],
-                code=v["code"],
-                service=v["service"],
-                enrolled=v["enrolled"],
-                own_measures=v["own_measures"],
-                exemption_reason=v["exemption_reason"],
-            )
-            for v in complete
-        ]
+def _system_row(values: dict[str, Any]) -> SystemRow:
+    row = values.pop("_row")
+    code = values.pop("code")
+    return SystemRow(
+        row=row,
+        code=code,
+        department_name=values.pop("department_name"),
+        section_name=values.pop("section_name"),
+        values=values,
+    )
+
+
+def _contract_row(v: dict[str, Any]) -> ContractRow:
+    return ContractRow(
+        row=v["_row"],
+        code=v["code"],
+        fiscal_year=v["fiscal_year"],
+        vendor_name=v["vendor_name"],
+        contract_type=v["contract_type"],
+        amount=v["amount"],
+    )
+
+
+def _cost_row(v: dict[str, Any]) -> CostRow:
+    return CostRow(
+        row=v["_row"],
+        code=v["code"],
+        fiscal_year=v["fiscal_year"],
+        kind=v["kind"],
+        category=v["category"],
+        perspective=v["perspective"],
+        amount_thousand_yen=v["amount_thousand_yen"],
+    )
+
+
+def _monitoring_row(v: dict[str, Any]) -> MonitoringRow:
+    return MonitoringRow(
+        row=v["_row"],
+        code=v["code"],
+        service=v["service"],
+        enrolled=v["enrolled"],
+        own_measures=v["own_measures"],
+        exemption_reason=v["exemption_reason"],
+    )
+
+
+#: How a checked row (one with every required column) of each sheet becomes its row object.
+_MAKERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    SHEET_SYSTEMS: _system_row,
+    SHEET_CONTRACTS: _contract_row,
+    SHEET_COSTS: _cost_row,
+    SHEET_MONITORING: _monitoring_row,
+    SHEET_ASSETS: equipment.asset_row,
+    SHEET_TARGETS: equipment.target_row,
+}
+
+#: Where ``ParsedImport`` keeps each sheet's rows.
+_ATTRIBUTES = {
+    SHEET_SYSTEMS: "systems",
+    SHEET_CONTRACTS: "contracts",
+    SHEET_COSTS: "costs",
+    SHEET_MONITORING: "monitoring",
+    SHEET_ASSETS: "assets",
+    SHEET_TARGETS: "targets",
+}
 
 
 def _check_rows(parsed: ParsedImport) -> None:
@@ -325,9 +367,9 @@ def parse_sheets(
     for sheet in SHEETS:
         if sheet not in sheets:
             continue
-        records = parse_rows(sheet, sheets[sheet], parsed.issues, budget)
-        if records is not None:
-            _build(sheet, records, parsed)
+        rows = parse_rows(sheet, sheets[sheet], parsed.issues, budget, _MAKERS[sheet])
+        if rows is not None:
+            setattr(parsed, _ATTRIBUTES[sheet], rows)
     _check_rows(parsed)
     return parsed
 
