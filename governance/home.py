@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from governance import home_roles, permissions
+from governance import home_roles, home_rows, permissions
 from governance.budget.selectors import season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
@@ -174,6 +174,7 @@ class InboxView(generic.TemplateView):
         queue = task_page(queue_tasks, params.get("queue"), param="queue", season=season, sort=sort)
         attach_clock_badges(inbox.rows + queue.rows)
         attach_age_and_due(inbox.rows + queue.rows)
+        home_rows.attach_row_html(inbox.rows + queue.rows)
         context["sort"], context["kind"] = sort, kind
         context["sorts"] = list(SORTS.items())
         context["kinds"] = [(value, choice_label(CaseKind, value)) for value in CaseKind.values]

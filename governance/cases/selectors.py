@@ -109,7 +109,8 @@ class TaskRow:
     """One task as a list shows it, with its case's number, title, kind, state and department,
     and the addresses of the task and the case. ``clock`` is set by the clocks' selectors;
     ``due`` is the moment the list was ordered by (the nearest clock, season deadline or
-    contract board date), when the queryset was annotated with ``relevant_due``."""
+    contract board date), when the queryset was annotated with ``relevant_due``. ``html`` is
+    the row's ``<tr>`` on the home page (``governance.home_rows``)."""
 
     pk: int
     process_id: int
@@ -127,6 +128,7 @@ class TaskRow:
     kind: str = ""
     due: dt.datetime | None = None
     age_days: int = 0
+    html: str = ""
 
 
 # Placeholders reversed once per view and then filled in (``reverse`` costs ~30 µs a call).

@@ -1,0 +1,79 @@
+"""The rows of the home page's task tables, rendered once in Python.
+
+Rendering ``home/_task_table.html`` row by row cost about a third of the home page: each of
+the 50 rows resolved some 15 variables through the template engine, ran the ``date`` filter
+and a ``{% blocktrans %}`` (a catalog lookup per row). Here each row is one ``format_html``
+with the same markup, escaping and text: the age's translation is looked up once per page, the
+date is formatted from the local time as ``|date:"Y/m/d H:i"`` did. The table's head, its
+empty row and the pagination stay in the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+_ROW = (
+    "\n    <tr>\n"
+    '      <td><a href="{case_url}">{number}</a></td>\n'
+    "      <td>{kind_label}</td>\n"
+    "      <td>{title}</td>\n"
+    "      <td>{department_label}</td>\n"
+    '      <td><a class="shinsa-task-link" href="{task_url}">{task_title}</a></td>\n'
+    "      <td>{status_label}</td>\n"
+    '      <td class="shinsa-due">{clock}</td>\n'
+    '      <td class="shinsa-age">{age}</td>\n'
+    "      <td>{created}</td>\n"
+    "    </tr>\n  "
+)
+_CLOCK = (
+    '<span class="shinsa-clock-badge{overdue}" title="{kind_label} {due_text}">{left_text}</span>'
+    ' <span class="shinsa-muted">{kind_label} {due_text}</span>'
+)
+
+
+def _clock_html(clock: Any) -> SafeString | str:
+    if not clock:
+        return ""
+    return format_html(
+        _CLOCK,
+        overdue=mark_safe(" shinsa-clock-badge--overdue") if clock.overdue else "",
+        kind_label=clock.kind_label,
+        due_text=clock.due_text,
+        left_text=clock.left_text,
+    )
+
+
+def _local_minute(moment: Any) -> str:
+    """``{{ moment|date:"Y/m/d H:i" }}``: the moment in the current time zone, to the minute."""
+    if moment in (None, ""):
+        return ""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{local.year:04d}/{local.month:02d}/{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+def attach_row_html(rows: list[Any]) -> None:
+    """Set ``row.html`` on each task row (after its clock badge and age are attached): the
+    ``<tr>`` that ``home/_task_table.html`` shows for it. No query."""
+    age_format = gettext("%(days)s営業日")
+    for row in rows:
+        row.html = format_html(
+            _ROW,
+            case_url=row.case_url,
+            number=row.number,
+            kind_label=row.kind_label,
+            title=row.title,
+            department_label=row.department_label,
+            task_url=row.task_url,
+            task_title=row.task_title,
+            status_label=row.status_label,
+            clock=_clock_html(row.clock),
+            # Escaped as a whole (``{% blocktrans %}`` left the translation as it was; neither
+            # catalog's "%(days)s営業日" holds a character escaping changes).
+            age=age_format % {"days": row.age_days},
+            created=_local_minute(row.created),
+        )
