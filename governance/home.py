@@ -161,7 +161,7 @@ class InboxView(generic.TemplateView):
         context = super().get_context_data(**kwargs)
         if permissions.is_auditor(user):
             context["audit_home"] = auditor_home(user, verify=bool(self.request.GET.get("verify")))
-            context["notices"] = list(selectors.unread_notifications(user)[:20])
+            context["notices"] = home_rows.notice_rows(user)
             return context
         season = season_due("process__case__")
         sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
@@ -180,7 +180,7 @@ class InboxView(generic.TemplateView):
         context["kinds"] = [(value, choice_label(CaseKind, value)) for value in CaseKind.values]
         context["inbox"] = inbox
         context["queue"] = queue
-        context["notices"] = list(selectors.unread_notifications(user)[:20])
+        context["notices"] = home_rows.notice_rows(user)
         context["newest_unread"] = max((n.pk for n in context["notices"]), default=None)
         context["start_links"] = selectors.start_links(user)
         context["role_blocks"] = home_roles.role_blocks(

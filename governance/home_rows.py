@@ -5,17 +5,21 @@ the 50 rows resolved some 15 variables through the template engine, ran the ``da
 and a ``{% blocktrans %}`` (a catalog lookup per row). Here each row is one ``format_html``
 with the same markup, escaping and text: the age's translation is looked up once per page, the
 date is formatted from the local time as ``|date:"Y/m/d H:i"`` did. The table's head, its
-empty row and the pagination stay in the templates.
+empty row and the pagination stay in the templates. The unread notices likewise carry their
+date and their 既読 address, formatted and filled in once (no ``{% url %}`` per notice).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from governance.cases import selectors
 
 _ROW = (
     "\n    <tr>\n"
@@ -77,3 +81,30 @@ def attach_row_html(rows: list[Any]) -> None:
             age=age_format % {"days": row.age_days},
             created=_local_minute(row.created),
         )
+
+
+@dataclass
+class NoticeRow:
+    """An unread notice as the home pages show it."""
+
+    pk: int
+    subject: str
+    url: str | None
+    created_text: str
+    read_url: str
+
+
+def notice_rows(user: Any, limit: int = 20) -> list[NoticeRow]:
+    """The user's newest unread notices (one query, the columns shown): their subject, the page
+    they point to, the date as ``|date:"Y/m/d H:i"`` and the address that marks them read."""
+    notices = selectors.unread_notifications(user).values_list("pk", "subject", "url", "created_at")
+    return [
+        NoticeRow(
+            pk=pk,
+            subject=subject,
+            url=url,
+            created_text=_local_minute(created_at),
+            read_url=selectors.notification_read_url(pk),
+        )
+        for pk, subject, url, created_at in notices[:limit]
+    ]

@@ -192,8 +192,16 @@ def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
 def unread_notifications(user: Any) -> QuerySet[Notification]:
     """The user's unread notices, with the columns the home page shows."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).only(
-        "pk", "subject", "created_at"
+        "pk", "subject", "created_at", "url"
     )
+
+
+def notification_read_url(notice_id: int) -> str:
+    """``reverse("home:notification_read", args=[notice_id])``, from a pattern reversed once."""
+    pattern = _url_pattern(
+        "home", "notification_read", lambda view, args: reverse(f"home:{view}", args=args[:1])
+    )
+    return pattern.format(notice_id)
 
 
 def newest_unread_notification(user: Any) -> int | None:
