@@ -21,7 +21,6 @@ from tests.spec_cases import approved_review
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 WIDE = 1366

@@ -21,7 +21,6 @@ from tests.test_journeys_audit import TOO_WIDE_JS, WIDE
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 

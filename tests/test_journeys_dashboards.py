@@ -17,7 +17,6 @@ from tests.dashboard_world import build_world, coverage_registry, dashboard_cast
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 #: Who opens which dashboard, and a chart on it.

@@ -29,7 +29,6 @@ from tests.incident_pages import INCIDENT_PAGE, handle_and_close, press, take_an
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("migration_seeds"),
 ]
 
 
