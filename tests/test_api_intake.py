@@ -118,6 +118,35 @@ def test_a_detected_at_before_2000_is_400(feed: Client) -> None:
     assert not SecurityEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Schemathesis's case on PostgreSQL: a NUL in a key of ``raw`` (a 500 before).
+        '{"source_ref": "WM-9", "title": "x", "raw": {"a\\u0000b": 1}}',
+        '{"source_ref": "WM-9", "title": "\\u0000"}',
+        # An unpaired surrogate is not text either (a pair is: the second body is fine).
+        '{"source_ref": "WM-9", "title": "\\udb75"}',
+    ],
+)
+def test_nul_and_unpaired_surrogates_are_400_in_japanese_and_nothing_is_saved(
+    feed: Client, body: str
+) -> None:
+    response = feed.post(URL, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "使用できない文字" in response.json()["detail"]
+    assert not SecurityEvent.objects.exists()
+
+
+def test_a_surrogate_pair_is_one_character_and_is_accepted(feed: Client) -> None:
+    body = (
+        '{"source_ref": "WM-10", "title": "\\ud835\\udd4b 検知",'
+        ' "detected_at": "2026-11-30T10:00:00+09:00"}'
+    )
+    response = feed.post(URL, data=body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert SecurityEvent.objects.get().title == "\U0001d54b 検知"
+
+
 def test_unknown_fields_and_missing_source_ref_are_400(feed: Client) -> None:
     assert _post(feed, URL, {**_alert(), "vendor_field": 1}).status_code == 400
     response = _post(feed, URL, {"title": "x"})

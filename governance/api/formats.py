@@ -8,6 +8,7 @@ through the services (``tests/test_api_contract.py`` checks every serializer cla
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 from governance.japanese import fiscal_year_label
@@ -28,6 +29,9 @@ NULLABLE_STR = {"type": "string", "nullable": True}
 NAIVE_DATETIME = gettext_noop("タイムゾーン（例: +09:00）を含む日時を指定してください")
 UNKNOWN_FIELDS = gettext_noop("定義されていない項目があります: {fields}")
 BODY_TOO_LARGE = gettext_noop("リクエストの本文が大きすぎます（上限 {limit} KB）。")
+FORBIDDEN_TEXT = gettext_noop(
+    "本文に使用できない文字（NUL 文字または対になっていないサロゲート）が含まれています。"
+)
 READ_ONLY = gettext_noop("この API は参照専用です。変更はサービスを通じて行います。")
 
 
@@ -134,4 +138,29 @@ class LimitedJSONParser(JSONParser):
         data = stream.read(limit + 1) if stream is not None else b""
         if len(data) > limit:
             raise BodyTooLarge(_(BODY_TOO_LARGE).format(limit=limit // 1024))
-        return super().parse(io.BytesIO(data), media_type, parser_context)
+        parsed = super().parse(io.BytesIO(data), media_type, parser_context)
+        if _holds_forbidden_text(parsed):
+            raise ParseError(_(FORBIDDEN_TEXT))
+        return parsed
+
+
+#: JSON's ``\u0000`` and an unpaired ``\ud800``–``\udfff`` escape parse into Python strings
+#: that no database column holds (PostgreSQL refuses NUL in text and jsonb; neither is UTF-8).
+#: Schemathesis found a NUL in a key of an event's ``raw`` answered with a 500.
+_FORBIDDEN = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _holds_forbidden_text(value: Any) -> bool:
+    """Whether any string of a parsed body, object keys included, holds such a character."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _FORBIDDEN.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
