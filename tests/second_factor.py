@@ -37,10 +37,15 @@ def needs_code(user: User) -> bool:
 
 def code_for(device: TOTPDevice) -> str:
     """A code the device accepts now: the current one, or a neighbour within the device's
-    tolerance when the current one was already used (a code is accepted once)."""
+    tolerance when the current one was already used (a code is accepted once), the next
+    step's before the previous step's."""
     for _attempt in range(3):
         device.refresh_from_db()
-        for offset in range(-device.tolerance, device.tolerance + 1):
+        # The current code first, then the next ones, the previous ones last: a code of the
+        # previous step goes out of the tolerance when a step boundary passes between filling
+        # it in and the server checking it (a slow sign-in under load was refused so, 422).
+        offsets = [*range(device.tolerance + 1), *range(-1, -device.tolerance - 1, -1)]
+        for offset in offsets:
             totp = TOTP(
                 device.bin_key, device.step, device.t0, device.digits, device.drift + offset
             )
