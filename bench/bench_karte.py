@@ -47,6 +47,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
+from governance.karte.io.layout import LAYOUTS, SHEETS  # noqa: E402
+
 KINDS = [
     ("パッケージカスタマイズ", 14),
     ("スクラッチ", 18),
@@ -60,25 +62,9 @@ PERSPECTIVES = ["ハードウェア", "ソフトウェア", "開発・改修", "
 SERVICES = ["サイバー攻撃検知通報", "ウェブ感染型マルウェア検知", "ホームページレスポンス観測"]
 
 
+#: The required columns of each sheet, in the layout's order (the rows below follow it).
 HEADERS = {
-    "システム": [
-        "システムコード",
-        "システム名",
-        "部局",
-        "所属",
-        "区分",
-        "初期運用開始年度",
-        "インターネット公開",
-        "サーバ設置場所",
-        "職員数",
-        "うち情報系職員数",
-        "常駐委託業者人数",
-        "課題",
-        "更新計画",
-    ],
-    "契約": ["システムコード", "年度", "事業者名", "契約種別", "契約金額"],
-    "経費": ["システムコード", "年度", "予算決算", "費目", "観点", "金額（千円）"],
-    "監視": ["システムコード", "サービス", "登録", "独自対策", "対象外理由"],
+    sheet: [column.header for column in LAYOUTS[sheet] if column.required] for sheet in SHEETS
 }
 
 

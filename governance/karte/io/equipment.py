@@ -146,18 +146,6 @@ def asset_row(values: dict[str, Any]) -> AssetRow:
     return AssetRow(row=row, code=code, hostname=hostname, values=values)
 
 
-def target_row(v: dict[str, Any]) -> TargetRow:
-    """A checked row of the ``監視対象`` sheet."""
-    return TargetRow(
-        row=v["_row"],
-        code=v["code"],
-        service=v["service"],
-        target=v["target"],
-        registered_on=v["registered_on"],
-        removed_on=v["removed_on"],
-    )
-
-
 def export_rows(ids: QuerySet[Any], base: Any) -> dict[str, Iterator[list[Any]]]:
     """The rows of the two sheets (header first) for the systems ``ids`` (a values queryset);
     ``base`` is the ``layout`` module (as for ``columns``)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -255,48 +256,25 @@ def _system_row(values: dict[str, Any]) -> SystemRow:
     )
 
 
-def _contract_row(v: dict[str, Any]) -> ContractRow:
-    return ContractRow(
-        row=v["_row"],
-        code=v["code"],
-        fiscal_year=v["fiscal_year"],
-        vendor_name=v["vendor_name"],
-        contract_type=v["contract_type"],
-        amount=v["amount"],
-    )
+def _flat_row(cls: Any) -> Callable[[dict[str, Any]], Any]:
+    """How a checked row becomes ``cls``, a row class of plain fields: ``row`` from ``_row``,
+    every other field from the column of the same key."""
+    keys = [f.name for f in dataclasses.fields(cls) if f.name != "row"]
 
+    def make(values: dict[str, Any]) -> Any:
+        return cls(values["_row"], *[values[key] for key in keys])
 
-def _cost_row(v: dict[str, Any]) -> CostRow:
-    return CostRow(
-        row=v["_row"],
-        code=v["code"],
-        fiscal_year=v["fiscal_year"],
-        kind=v["kind"],
-        category=v["category"],
-        perspective=v["perspective"],
-        amount_thousand_yen=v["amount_thousand_yen"],
-    )
-
-
-def _monitoring_row(v: dict[str, Any]) -> MonitoringRow:
-    return MonitoringRow(
-        row=v["_row"],
-        code=v["code"],
-        service=v["service"],
-        enrolled=v["enrolled"],
-        own_measures=v["own_measures"],
-        exemption_reason=v["exemption_reason"],
-    )
+    return make
 
 
 #: How a checked row (one with every required column) of each sheet becomes its row object.
 _MAKERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     SHEET_SYSTEMS: _system_row,
-    SHEET_CONTRACTS: _contract_row,
-    SHEET_COSTS: _cost_row,
-    SHEET_MONITORING: _monitoring_row,
+    SHEET_CONTRACTS: _flat_row(ContractRow),
+    SHEET_COSTS: _flat_row(CostRow),
+    SHEET_MONITORING: _flat_row(MonitoringRow),
     SHEET_ASSETS: equipment.asset_row,
-    SHEET_TARGETS: equipment.target_row,
+    SHEET_TARGETS: _flat_row(equipment.TargetRow),
 }
 
 #: Where ``ParsedImport`` keeps each sheet's rows.
