@@ -82,7 +82,8 @@ def collect_csp_violations(context: Any) -> list[str]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     # 30 s: CI runs the SQLite and PostgreSQL suites side by side on two cores, and a page can
-    # wait behind the other suite (a sign-in timed out at 15 s once; the page itself was fine).
+    # wait behind the other suite. (A sign-in that stopped at the code page was a stale TOTP
+    # code, not the wait: see ``tests/second_factor.code_for``.)
     context.set_default_timeout(30000)
     violations = collect_csp_violations(context)
     page = context.new_page()
