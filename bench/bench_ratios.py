@@ -21,6 +21,11 @@ The floors (``bench/floors``) are bare implementations of the same work:
 - hand-off: commit → worker start of an outbox job against Celery's ``.delay()``, p50 (needs
   ``redis-server``; it starts its own, and its own worker).
 
+Where valgrind is installed, the pages and the document are run once more under callgrind
+(``bench/instructions.py``, 3 rounds) and the instructions of the web process are printed beside
+the times: unlike times, they do not move with the machine's load (``--no-instructions`` skips
+this, which takes a few minutes).
+
 ``--code DIR`` measures another checkout's Shinsa (e.g. ``git archive main`` unpacked) with
 this checkout's floors; ``--json`` keeps the figures and ``--compare`` prints two runs side by
 side. The peak resident memory of this process (it serves every page) is printed at the end.
@@ -57,6 +62,13 @@ def _early_args() -> argparse.Namespace:
         "--only", default="", help="comma-separated: home,cases,flow,document,handoff"
     )
     parser.add_argument(
+        "--instructions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="count the instructions of the pages and the document under valgrind where it is "
+        "installed (a few minutes more; --no-instructions to skip)",
+    )
+    parser.add_argument(
         "--drop-new-indexes",
         action="store_true",
         help="measure without the indexes of migration 0015 (as before it), then restore them",
@@ -66,8 +78,27 @@ def _early_args() -> argparse.Namespace:
 
 ARGS = _early_args()
 if ARGS.code:
-    sys.path.insert(0, str(Path(ARGS.code).resolve()))
+    import importlib.util
+
+    CODE = Path(ARGS.code).resolve()
+    ARGS.json = str(Path(ARGS.json).resolve()) if ARGS.json else ""
+    # Celery's Django fix-up puts the working directory first on the path when the app is made,
+    # which put this checkout's ``workflows``, ``forms`` and ``tests`` before the other one's.
+    os.chdir(CODE)
+    sys.path.insert(0, str(CODE))
+    # The floors stay this checkout's: its ``bench`` package is loaded before the other's.
+    _spec = importlib.util.spec_from_file_location(
+        "bench", ROOT / "bench" / "__init__.py", submodule_search_locations=[str(ROOT / "bench")]
+    )
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["bench"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["bench"])
+else:
+    CODE = ROOT
 sys.path.insert(1 if ARGS.code else 0, str(ROOT))
+
+from bench import instructions  # noqa: E402  (after the paths above)
+from bench.ratio_tables import compare, print_table  # noqa: E402
 
 
 @dataclass
@@ -83,6 +114,8 @@ class Figure:
     floor_queries: int | None
     ours_cpu: float | None = None
     floor_cpu: float | None = None
+    ours_instructions: int | None = None  # where valgrind is present (``--instructions``)
+    floor_instructions: int | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -91,6 +124,12 @@ class Figure:
     @property
     def cpu_ratio(self) -> float | None:
         return self.ours_cpu / self.floor_cpu if self.ours_cpu and self.floor_cpu else None
+
+    @property
+    def instruction_ratio(self) -> float | None:
+        if self.ours_instructions and self.floor_instructions:
+            return self.ours_instructions / self.floor_instructions
+        return None
 
 
 def _database_exists(name: str) -> bool:
@@ -111,6 +150,22 @@ def _setup(database: str) -> None:
     import django
 
     django.setup()
+    import bench.floors
+    import forms
+    import governance
+    import tests
+    import workflows
+
+    for package, home in [
+        (governance, CODE),
+        (workflows, CODE),
+        (forms, CODE),
+        (tests, CODE),
+        (bench.floors, ROOT),
+    ]:
+        found = Path(str(package.__file__)).resolve()
+        if not found.is_relative_to(home):
+            raise SystemExit(f"{package.__name__} was imported from {found}, not from {home}")
 
 
 # --- Measuring ----------------------------------------------------------------------------------
@@ -136,21 +191,32 @@ Pair = tuple[str, Callable[[], Any], Callable[[], Any] | None]
 
 
 def interleaved(group: str, pairs: list[Pair], rounds: int) -> list[Figure]:
-    """Time each (ours, floor) pair ``rounds`` times, all of them interleaved; medians."""
+    """Time each (ours, floor) pair ``rounds`` times, all of them interleaved; medians. Under
+    callgrind (``--instructions``) count their instructions instead."""
     for _label, ours, floor in pairs:  # warm caches, compile templates
         ours()
         if floor is not None:
             floor()
+    counting = instructions.active()
     times: dict[str, list[tuple[float, float]]] = {}
+    counts: dict[str, list[int]] = {}
     for _ in range(rounds):
         for label, ours, floor in pairs:
-            times.setdefault(f"o:{label}", []).append(_ms(ours))
-            if floor is not None:
-                times.setdefault(f"f:{label}", []).append(_ms(floor))
+            for key, func in ((f"o:{label}", ours), (f"f:{label}", floor)):
+                if func is None:
+                    continue
+                if counting:
+                    counts.setdefault(key, []).append(instructions.count(func))
+                else:
+                    times.setdefault(key, []).append(_ms(func))
 
     def median(key: str, index: int) -> float | None:
         samples = times.get(key)
         return statistics.median(s[index] for s in samples) if samples else None
+
+    def median_count(key: str) -> int | None:
+        samples = counts.get(key)
+        return int(statistics.median(samples)) if samples else None
 
     figures = []
     for label, ours, floor in pairs:
@@ -164,6 +230,8 @@ def interleaved(group: str, pairs: list[Pair], rounds: int) -> list[Figure]:
                 floor_queries=_queries(floor) if floor else None,
                 ours_cpu=median(f"o:{label}", 1),
                 floor_cpu=median(f"f:{label}", 1),
+                ours_instructions=median_count(f"o:{label}"),
+                floor_instructions=median_count(f"f:{label}"),
             )
         )
     return figures
@@ -482,73 +550,12 @@ def handoff_figures(rounds: int) -> list[Figure]:
     ]
 
 
-# --- Output -------------------------------------------------------------------------------------
-
-
-def _fmt(value: float | None, unit: str = "") -> str:
-    return "—" if value is None else f"{value:.2f}{unit}"
-
-
-def print_table(figures: list[Figure], title: str) -> None:
-    print(title)
-    print(
-        f"  {'what':<40} {'ours ms':>8} {'floor ms':>8} {'ratio':>6}"
-        f" {'cpu ours':>8} {'cpu floor':>9} {'ratio':>6} {'queries':>9}"
-    )
-    group = ""
-    for figure in figures:
-        if figure.group != group:
-            group = figure.group
-            print(f"  [{group}]")
-        floor_queries = figure.floor_queries if figure.floor_queries is not None else "—"
-        queries = (
-            f"{figure.ours_queries}/{floor_queries}" if figure.ours_queries is not None else "—"
-        )
-        print(
-            f"  {figure.label:<40} {figure.ours_ms:>8.2f} {_fmt(figure.floor_ms):>8}"
-            f" {_fmt(figure.ratio, '×'):>6} {_fmt(figure.ours_cpu):>8} {_fmt(figure.floor_cpu):>9}"
-            f" {_fmt(figure.cpu_ratio, '×'):>6} {queries:>9}"
-        )
-
-
-def compare(before_path: str, after_path: str) -> None:
-    """Two runs side by side: the ratios to the floor (wall and CPU) and the queries."""
-    before_run = json.loads(Path(before_path).read_text())
-    before = {(f["group"], f["label"]): f for f in before_run["figures"]}
-    after = json.loads(Path(after_path).read_text())
-    print(f"{after['database']}, {after['cases']:,} cases; before: {before_run['code']}")
-    print(
-        f"  {'what':<46} {'ms before → after (floor)':>28} {'× floor, wall':>14}"
-        f" {'× floor, CPU':>14} {'queries':>12}"
-    )
-
-    def ratio(ours: float | None, floor: float | None) -> str:
-        return f"{ours / floor:.2f}" if ours and floor else "—"
-
-    for f in after["figures"]:
-        b = before.get((f["group"], f["label"]), {})
-        ms = f"{_fmt(b.get('ours_ms'))} → {f['ours_ms']:.2f} ({_fmt(f['floor_ms'])})"
-        wall = (
-            f"{ratio(b.get('ours_ms'), b.get('floor_ms'))} → {ratio(f['ours_ms'], f['floor_ms'])}"
-        )
-        cpu = (
-            f"{ratio(b.get('ours_cpu'), b.get('floor_cpu'))}"
-            f" → {ratio(f.get('ours_cpu'), f.get('floor_cpu'))}"
-        )
-        queries = (
-            f"{b.get('ours_queries', '—')} → {f['ours_queries']}" if f["ours_queries"] else "—"
-        )
-        print(f"  {f['group'] + ': ' + f['label']:<46} {ms:>28} {wall:>14} {cpu:>14} {queries:>12}")
-    print(
-        f"  peak RSS of the web process: {before_run.get('peak_rss_mb')}"
-        f" → {after.get('peak_rss_mb')} MB"
-    )
-
-
 def main() -> int:
     if ARGS.compare:
         compare(*ARGS.compare)
         return 0
+    if ARGS.instructions and not instructions.available():
+        print("valgrind is not installed here: instructions are not counted")
     try:
         found = _database_exists("perf_100k")
     except Exception as exc:  # no PostgreSQL here: the ratios need it
@@ -610,7 +617,10 @@ def main() -> int:
             with connection.cursor() as cursor:
                 for name, target in indexes.items():
                     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {target}")
-    code = ARGS.code or str(ROOT)
+    code = str(CODE)
+    counted = {"home", "cases", "document"} & only
+    if ARGS.instructions and instructions.available() and counted and not instructions.active():
+        _count_instructions(figures, database, sorted(counted))
     print_table(
         figures, f"{database}: {cases:,} cases; code: {code}; median of {ARGS.rounds} rounds"
     )
@@ -630,6 +640,27 @@ def main() -> int:
             )
         )
     return 0
+
+
+def _count_instructions(figures: list[Figure], database: str, measures: list[str]) -> None:
+    """Run this bench once more under callgrind for ``measures`` (3 rounds) and put its
+    instruction counts beside the times."""
+    folder = Path(tempfile.mkdtemp(prefix="shinsa-callgrind-"))
+    inner = folder / "inner.json"
+    argv = [str(Path(__file__).resolve()), "--database", database, "--only", ",".join(measures)]
+    argv += ["--rounds", "3", "--json", str(inner)]
+    if ARGS.code:
+        argv += ["--code", str(CODE)]
+    print(f"counting instructions under callgrind ({', '.join(measures)}) …", flush=True)
+    status = instructions.run_under_callgrind(argv, folder)
+    if status != 0 or not inner.exists():
+        raise SystemExit(f"the run under callgrind failed (exit {status}; log in {folder})")
+    counts = {(f["group"], f["label"]): f for f in json.loads(inner.read_text())["figures"]}
+    for figure in figures:
+        found = counts.get((figure.group, figure.label))
+        if found:
+            figure.ours_instructions = found["ours_instructions"]
+            figure.floor_instructions = found["floor_instructions"]
 
 
 if __name__ == "__main__":
