@@ -16,6 +16,7 @@ Django, the templates, psycopg's client work), not of PostgreSQL's server.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -61,6 +62,7 @@ def count(func: Callable[[], Any]) -> int:
     """Instructions executed by ``func()`` (call only where ``active()``)."""
     folder = Path(os.environ[ENVIRONMENT])
     before = set(folder.iterdir())
+    gc.collect()  # each call starts from the same collector state (not counted)
     sys.call_tracing(func, ())
     dumps = sorted(set(folder.iterdir()) - before)
     if len(dumps) != 1:
