@@ -97,7 +97,8 @@ else:
     CODE = ROOT
 sys.path.insert(1 if ARGS.code else 0, str(ROOT))
 
-from bench import instructions  # noqa: E402  (after the paths above)
+# After the paths above:
+from bench import instructions, ratio_tables  # noqa: E402
 from bench.ratio_tables import compare, print_table  # noqa: E402
 
 
@@ -625,20 +626,23 @@ def main() -> int:
         figures, f"{database}: {cases:,} cases; code: {code}; median of {ARGS.rounds} rounds"
     )
     print(f"  peak resident memory of this process after the pages: {peak:.0f} MB")
-    if ARGS.json:
-        Path(ARGS.json).write_text(
-            json.dumps(
-                {
-                    "database": database,
-                    "cases": cases,
-                    "code": code,
-                    "peak_rss_mb": round(peak),
-                    "figures": [asdict(f) for f in figures],
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+    run = json.dumps(
+        {
+            "database": database,
+            "cases": cases,
+            "code": code,
+            "peak_rss_mb": round(peak),
+            "figures": [asdict(f) for f in figures],
+        },
+        ensure_ascii=False,
+        indent=1,
+    )
+    kept = Path(ARGS.json) if ARGS.json else Path(tempfile.mkdtemp()) / "run.json"
+    kept.write_text(run)
+    baseline = ratio_tables.baseline_for(cases)
+    if baseline is not None and not instructions.active():
+        print(f"\nbefore (issue 11's measurement, {baseline.name}) → this run:")
+        compare(str(baseline), str(kept))
     return 0
 
 

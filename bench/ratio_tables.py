@@ -90,3 +90,18 @@ def compare(before_path: str, after_path: str) -> None:
         f"  peak RSS of the web process: {before_run.get('peak_rss_mb')}"
         f" → {after.get('peak_rss_mb')} MB"
     )
+
+
+BASELINES = Path(__file__).resolve().parent / "baselines"
+
+
+def baseline_for(cases: int) -> Path | None:
+    """The kept measurement from before issue 11's work (``baselines/before-*.json``) of the
+    size nearest ``cases``, if one is within half again of it."""
+    best: tuple[float, Path] | None = None
+    for path in sorted(BASELINES.glob("before-*.json")):
+        size = json.loads(path.read_text())["cases"]
+        distance = max(size, cases) / max(1, min(size, cases))
+        if distance <= 1.5 and (best is None or distance < best[0]):
+            best = (distance, path)
+    return best[1] if best else None
