@@ -95,3 +95,24 @@ def test_the_review_step_reads_its_case_once_and_under_lock_on_postgresql(
     assert len(case_reads) == 1, case_reads
     if connection.vendor == "postgresql":
         assert 'FOR UPDATE OF "governance_budgetcheck", "governance_case"' in case_reads[0]
+
+
+def test_a_gateway_that_fails_leaves_the_whole_step_undone(
+    cast: dict[str, Any], check: BudgetCheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The gateway opens no savepoint of its own (CaseIf): its failure rolls the step back.
+    def broken(activation: Any) -> bool:
+        raise RuntimeError("gateway failed")
+
+    monkeypatch.setattr(BudgetCheckFlow.review_decision, "_condition", broken)
+    data = budget_forms.review_data(
+        checklist=support.CHECKLIST_OK,
+        result="confirmed_with_guidance",
+        guidance=[support.GuidanceDraft(text="見積を比較すること", due_date=support.in_days(90))],
+    )
+    with pytest.raises(RuntimeError, match="gateway failed"):
+        driver.complete(check.process, BudgetCheckFlow.review, user=cast["reviewer"], data=data)
+    check.refresh_from_db()
+    assert check.status == "submitted"
+    assert not check.guidanceitems.exists()
+    assert driver.open_task(check.process, BudgetCheckFlow.review).status in ("NEW", "ASSIGNED")
