@@ -14,11 +14,12 @@ hide buttons that these checks would refuse anyway. The rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
@@ -90,6 +91,26 @@ def roles_of(user: AnyUser | None) -> frozenset[str]:
         cached = frozenset(names & set(Role.values))
         user._shinsa_roles = cached  # type: ignore[attr-defined]  # per-request cache
     return cached
+
+
+def note_roles(users: Sequence[AnyUser]) -> None:
+    """Read the roles of several people in one query, kept as ``roles_of`` keeps them (a
+    queue's members, checked one by one afterwards)."""
+    missing = {
+        user.pk: user
+        for user in users
+        if user.is_authenticated and getattr(user, "_shinsa_roles", None) is None
+    }
+    if not missing:
+        return
+    held: dict[int, set[str]] = {pk: set() for pk in missing}
+    memberships = get_user_model().groups.through.objects.filter(
+        user_id__in=list(missing), group__name__in=Role.values
+    )
+    for user_id, name in memberships.values_list("user_id", "group__name"):
+        held[user_id].add(name)
+    for pk, user in missing.items():
+        user._shinsa_roles = frozenset(held[pk])  # type: ignore[attr-defined]  # roles_of's cache
 
 
 def forget_roles(user: AnyUser | None) -> None:
@@ -405,6 +426,25 @@ def has_reviewed(user: AnyUser, case: Case) -> bool:
     reviewed = Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
     memo[user.pk] = (mark, reviewed)
     return reviewed
+
+
+def note_reviewed(users: Sequence[AnyUser], case: Case) -> None:
+    """``has_reviewed`` of several people on one case in one query (a queue's members), kept
+    as ``has_reviewed`` keeps its answers: while this connection records no audit event."""
+    memo: dict[int, tuple[int, bool]] = case.__dict__.setdefault(_REVIEWED_MEMO, {})
+    mark = events_recorded()
+    pending = sorted(
+        {user.pk for user in users if user.pk is not None and memo.get(user.pk, (-1,))[0] != mark}
+    )
+    if not pending:
+        return
+    answers = {
+        f"reviewed_{pk}": ExpressionWrapper(reviewed_by_q(pk), output_field=BooleanField())
+        for pk in pending
+    }
+    row = Case.objects.filter(pk=case.pk).values(**answers).first() or {}
+    for pk in pending:
+        memo[pk] = (mark, bool(row.get(f"reviewed_{pk}")))
 
 
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:

@@ -71,6 +71,21 @@ def test_a_case_awaiting_approval_notifies_every_approver_who_may_take_it(
     assert any(check.number in s for s in _mail_to(second))
 
 
+def test_the_approval_queue_notice_leaves_out_who_reviewed_the_case_and_auditors(
+    cast: Any, system: Any
+) -> None:
+    # The queue's members are checked together (their roles and reviews read in one query
+    # each): the reviewer who also holds the approver role, and an approver who is also an
+    # auditor, may not take the approval, so they are not told of it.
+    approver_group = cast["approver"].groups.all()
+    cast["reviewer"].groups.add(*approver_group)
+    auditing = make_user("approver_auditor", Role.GOVERNANCE_APPROVER)
+    auditing.groups.add(*cast["auditor"].groups.all())
+    check = support.drive_to_approval(support.start(cast["staff_a"], system), cast["reviewer"])
+    waiting = Notification.objects.filter(case=check, subject__contains="引き受け待ち")
+    assert {n.recipient for n in waiting} == {cast["approver"]}
+
+
 def test_a_task_notice_is_sent_once_however_often_it_is_made(
     cast: Any, system: Any, run_jobs: Any
 ) -> None:

@@ -266,3 +266,54 @@ def test_postgresql_refuses_truncate_of_decision_records(cast: Any) -> None:
         ):
             cursor.execute(statement)
     assert DecisionRecord.objects.count() == 3
+
+
+def test_the_evidence_lists_attachments_by_upload_then_document_versions_by_document(
+    cast: Any, system: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.decisions.services import _evidence
+    from governance.models import AdvisoryDocument, Attachment, DocumentVersion
+
+    check = support.start(cast["staff_a"], system)
+    now = timezone.now()
+    later, earlier = (
+        Attachment.objects.create(
+            case=check,
+            file=f"a/{name}",
+            original_name=name,
+            content_type="application/pdf",
+            size=1,
+            sha256=name[0] * 64,
+            uploaded_by=cast["staff_a"],
+        )
+        for name in ("later.pdf", "earlier.pdf")
+    )
+    Attachment.objects.filter(pk=earlier.pk).update(uploaded_at=now - timedelta(days=1))
+    Attachment.objects.filter(pk=later.pk).update(uploaded_at=now)
+    first, second = (
+        AdvisoryDocument.objects.create(case=check, template="t", number=number, title=title)
+        for number, title in (("D-1", "通知"), ("D-2", "回答"))
+    )
+    versions = [
+        DocumentVersion.objects.create(
+            document=document,
+            version=version,
+            file="d/x.docx",
+            sha256="f" * 64,
+            created_by=cast["approver"],
+        )
+        for document, version in ((second, 1), (first, 2), (first, 1))
+    ]
+    assert [
+        (item["kind"], item["id"], item["name"], item["version"]) for item in _evidence(check)
+    ] == [
+        ("attachment", earlier.pk, "earlier.pdf", None),
+        ("attachment", later.pk, "later.pdf", None),
+        ("document_version", versions[2].pk, "D-1 通知", 1),
+        ("document_version", versions[1].pk, "D-1 通知", 2),
+        ("document_version", versions[0].pk, "D-2 回答", 1),
+    ]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -28,9 +28,12 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import views
 from viewflow.workflow.flow.viewset import FlowAppViewset
+from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -38,7 +41,7 @@ from forms.cases import ShareCaseForm
 from governance import permissions, permissions_tasks
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
-from governance.cases.services import assignments, flow_actions, written_by_step
+from governance.cases.services import assignments, flow_actions, note_locked, written_by_step
 from governance.clocks import selectors as clock_selectors
 from governance.conflicts import retry_once_on_conflict
 from governance.jobs import selectors as job_reads
@@ -58,11 +61,12 @@ def remember_case(process: Any, case: Case | None) -> None:
     process._state.fields_cache["case"] = case
 
 
-def case_of(process: Any, *, new_step: bool = True) -> Case | None:
+def case_of(process: Any, *, new_step: bool = True, lock: bool = False) -> Case | None:
     """The case a process moves along, as its kind's model (``BudgetCheck``, …) with the
     people its steps check, read once per process object; None while it is being started.
     ``new_step=False`` (routing, after a step's service) keeps what that service wrote for
-    ``current_case`` to use instead of reading the case again."""
+    ``current_case`` to use instead of reading the case again. ``lock`` reads it under its
+    row lock (its own tables only), which the step's service then holds (``note_locked``)."""
     if process is None or process.pk is None:
         return None
     cached = process._state.fields_cache.get("case", False)
@@ -71,7 +75,13 @@ def case_of(process: Any, *, new_step: bool = True) -> Case | None:
             written_by_step(cached, forget=True)  # a new step: routing reads its own writes
         return cached  # Django's cache holds the case or None
     model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
-    case = model.objects.select_related(*CASE_RELATIONS).filter(process_id=process.pk).first()
+    cases = model.objects.select_related(*CASE_RELATIONS)
+    if lock:
+        own = ("self", *(ptr.name for ptr in model._meta.parents.values() if ptr is not None))
+        cases = cases.select_for_update(of=own)
+    case = cases.filter(process_id=process.pk).first()
+    if lock and case is not None:
+        note_locked(case)
     remember_case(process, case)
     return case
 
@@ -105,6 +115,10 @@ class CaseFlow(flow.Flow):
     case_kind: ClassVar[str] = ""
     #: A template showing the kind's own facts on the case page (optional).
     case_panel_template: ClassVar[str] = ""
+    #: Whether a step's post reads its case under the case's row lock, for the step's service
+    #: to take instead of locking and reading it again (a flow whose step services lock the
+    #: case before anything else, so the order of locks stays theirs).
+    step_locks_case: ClassVar[bool] = False
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         if obj is None:
@@ -248,6 +262,27 @@ class CaseViewActivation(ViewActivation):
         return activation
 
 
+class CaseIfActivation(IfActivation):
+    """A gateway's activation: its condition runs without a savepoint of its own while a
+    failure propagates (a step's post: it rolls the step's whole transaction back, savepoint
+    or not); viewflow's savepoint stays where a failure is kept as the task's error instead."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        if not context.propagate_exception:
+            with self.exception_guard(), transaction.atomic(savepoint=True):
+                self._condition_result = self.flow_task._condition(self)
+            return
+        with self.exception_guard():
+            self._condition_result = self.flow_task._condition(self)
+
+
+class CaseIf(flow.If):
+    """An exclusive gateway of a case flow (``CaseIfActivation``: two queries less a pass)."""
+
+    activation_class = CaseIfActivation
+
+
 class CaseView(flow.View):
     """A human step of a case flow, guarded by role, department and segregation of duties;
     a step done meanwhile answers ``ALREADY_HANDLED`` instead of viewflow's English 403.
@@ -287,7 +322,11 @@ class CaseView(flow.View):
         # compare it would cost a query on every step.
         if user is None or not user.is_authenticated or task.owner_id != user.pk:
             return False
-        case_of(task.process)
+        # A post runs in the flow's lock and transaction (viewflow's ``wrap_view``).
+        case_of(
+            task.process,
+            lock=getattr(self.flow_class, "step_locks_case", False) and connection.in_atomic_block,
+        )
         return permissions.can_work_task(user, task)
 
     def can_unassign(self, user: Any, task: Any) -> bool:

@@ -43,6 +43,7 @@ from governance.roles import ACT_PERMISSION, Role
 from workflows.base import (
     CaseFlow,
     CaseFlowAppViewset,
+    CaseIf,
     CaseStart,
     CaseView,
     ScopedDetailProcessView,
@@ -73,7 +74,12 @@ class RequestBudgetCheckView(CaseStartView):
 
     def extra_form_kwargs(self) -> dict[str, Any]:
         user = self.request.user
-        return {"systems": InformationSystem.objects.filter(permissions.selectable_systems_q(user))}
+        systems = InformationSystem.objects.filter(permissions.selectable_systems_q(user))
+        if self.request.method == "POST":
+            # The chosen system comes with its department and liaison: the case's department,
+            # whose liaison the routing to the review reads (no read of the new case again).
+            systems = systems.select_related("department__liaison")
+        return {"systems": systems}
 
     def get_initial(self) -> dict[str, Any]:
         return {"fiscal_year": fiscal_year_label(fiscal_year_of(timezone.localdate()) + 1)}
@@ -253,6 +259,7 @@ class BudgetCheckFlow(CaseFlow):
     """
 
     case_kind = CaseKind.BUDGET_CHECK
+    step_locks_case = True  # every step's service locks the budget check first (``_locked``)
     case_panel_template = PANEL_TEMPLATE
     process_title = _("予算確認")
     process_description = _(
@@ -276,7 +283,7 @@ class BudgetCheckFlow(CaseFlow):
     )
 
     review_decision = (
-        flow.If(lambda activation: _status(activation) == CaseStatus.RETURNED)
+        CaseIf(lambda activation: _status(activation) == CaseStatus.RETURNED)
         .Annotation(title=_("差戻しか"))
         .Then(this.answer_questions)
         .Else(this.approve)
@@ -298,7 +305,7 @@ class BudgetCheckFlow(CaseFlow):
     )
 
     approval_decision = (
-        flow.If(lambda activation: _status(activation) == CaseStatus.AWAITING_ACKNOWLEDGEMENT)
+        CaseIf(lambda activation: _status(activation) == CaseStatus.AWAITING_ACKNOWLEDGEMENT)
         .Annotation(title=_("承認されたか"))
         .Then(this.acknowledge)
         .Else(this.review)

@@ -19,7 +19,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -196,37 +197,50 @@ def _running_clocks(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
 
 
 def _evidence(case: Case) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = [
-        {
-            "kind": "attachment",
-            "id": attachment.pk,
-            "name": attachment.original_name,
-            "version": getattr(getattr(attachment, "spec_version", None), "number", None),
-            "sha256": attachment.sha256,
-        }
-        for attachment in Attachment.objects.filter(case_id=case.pk)
-        .select_related("spec_version")
-        .order_by("uploaded_at", "pk")
-    ]
-    items.extend(
-        {
-            "kind": "document_version",
-            "id": version.pk,
-            "name": f"{version.document.number} {version.document.title}",
-            "version": version.version,
-            "sha256": version.sha256,
-        }
-        for version in DocumentVersion.objects.filter(document__case_id=case.pk)
-        .select_related("document")
-        .order_by("document_id", "version")
+    """The case's attachments (in upload order), then its documents' versions: one query (a
+    UNION of the two, ordered by its group and each group's own order)."""
+    attachments = Attachment.objects.filter(case_id=case.pk).values(
+        group=Value(0),
+        ref=F("pk"),
+        label=F("original_name"),
+        number=F("spec_version__number"),
+        digest=F("sha256"),
+        at=F("uploaded_at"),
+        within=F("pk"),
+        edition=Value(0),
     )
-    return items
+    versions = DocumentVersion.objects.filter(document__case_id=case.pk).values(
+        group=Value(1),
+        ref=F("pk"),
+        label=Concat("document__number", Value(" "), "document__title", output_field=CharField()),
+        number=F("version"),
+        digest=F("sha256"),
+        at=Value(None, output_field=DateTimeField()),
+        within=F("document_id"),
+        edition=F("version"),
+    )
+    # Each part without its model's default order (a UNION takes one order, given here).
+    rows = attachments.order_by().union(versions.order_by(), all=True)
+    rows = rows.order_by("group", "at", "within", "edition")
+    return [
+        {
+            "kind": "attachment" if row["group"] == 0 else "document_version",
+            "id": row["ref"],
+            "name": row["label"],
+            "version": row["number"],
+            "sha256": row["digest"],
+        }
+        for row in rows
+    ]
 
 
 def _evidence_viewed(
     actor: User, case: Case, evidence: list[dict[str, Any]], now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """The listed evidence the decider opened before deciding (first opening of each)."""
+    """The listed evidence the decider opened before deciding (first opening of each): none
+    when nothing is listed (an opening counts only for a listed item, so nothing is read)."""
+    if not evidence:
+        return []
     first: dict[tuple[str, int], dt.datetime] = {}
     accesses = EvidenceAccess.objects.filter(
         case_id=case.pk, user_id=actor.pk, accessed_at__lte=now

@@ -27,6 +27,7 @@ from governance.budget.services.review import (
 )
 from governance.cases.services import (
     assign_case_number,
+    mark_written_by_step,
     next_number,
 )
 from governance.japanese import fiscal_year_label
@@ -185,6 +186,10 @@ def request_budget_check(
             registered_system=bool(new_system_name),
             **{f.name: getattr(facts, f.name) for f in fields(BudgetRequestFacts)},
         )
+        if "department" in system._state.fields_cache:
+            # The system is of the requester's department (``check_system_choice``): its
+            # department, read with it, is the case's, and routing reads its liaison.
+            check.department = system.department
         assign_case_number(check)
         try:
             with transaction.atomic():  # a savepoint: the clash below leaves the rest usable
@@ -213,4 +218,4 @@ def request_budget_check(
                 "attachments": [None, names],
             },
         )
-    return check
+    return mark_written_by_step(check)

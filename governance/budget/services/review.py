@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from governance import permissions
 from governance.cases.services import (
     STATUS_FIELDS,
-    carry_loaded_relations,
+    locked,
     refresh_from,
     reviewer_for,
     set_status,
@@ -190,7 +190,7 @@ def _require_status(check: BudgetCheck, *allowed: str) -> None:
 
 def _locked(check: BudgetCheck) -> BudgetCheck:
     """The check re-read under a row lock, so two clicks cannot both move it (PostgreSQL)."""
-    return carry_loaded_relations(check, BudgetCheck.objects.select_for_update().get(pk=check.pk))
+    return locked(check, BudgetCheck)
 
 
 def _case_url(case: Case) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance import permissions
+from governance import permissions, writes
 from governance.audit.services import lock_chain, record_event
 from governance.models import (
     CASE_NUMBER_PREFIX,
@@ -84,8 +85,31 @@ def refresh_from(target: CaseT, source: Case) -> CaseT:
     for name, value in source._state.fields_cache.items():
         if name in _RELATION_NAMES:
             target._state.fields_cache[name] = value
-    target._state.written_by_step = True  # type: ignore[attr-defined]  # our own mark
-    return target
+    return mark_written_by_step(target)
+
+
+def note_locked(case: Case) -> None:
+    """``case`` was just read under its row lock (a flow step's check, inside the step's
+    transaction): the step's service may take it instead of reading it again (``locked``)."""
+    writes.note(f"case_lock:{case.pk}", (case, writes.events_recorded()))
+
+
+def locked(case: CaseT, model: type[CaseT]) -> CaseT:
+    """``case`` re-read under a row lock, so two clicks cannot both move it (PostgreSQL): a copy
+    of ``case`` itself when it was read under that lock in the atomic block still open and no
+    service has written since (``note_locked``: the lock keeps everyone else out, and every
+    write of ours records an audit event), else read again with the relations it holds."""
+    held = writes.held(f"case_lock:{case.pk}")
+    if held is not None and held[0] is case and held[1] == writes.events_recorded():
+        return copy.copy(case)  # the service writes into its own copy, as into a re-read one
+    return carry_loaded_relations(case, model.objects.select_for_update().get(pk=case.pk))
+
+
+def mark_written_by_step(case: CaseT) -> CaseT:
+    """Mark ``case`` as holding what the step's service just wrote into it (a case it made,
+    or ``refresh_from``): routing trusts it instead of reading the case again."""
+    case._state.written_by_step = True  # type: ignore[attr-defined]  # our own mark
+    return case
 
 
 def written_by_step(case: Case, *, forget: bool = False) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +60,29 @@ def _digest_choices(users: list[User]) -> dict[int, str]:
     return {u.pk: chosen.get(u.pk) or default_digest(u) for u in users}
 
 
+def _choices_and_notified(
+    users: list[User], *, email: bool, dedupe_key: str
+) -> tuple[dict[int, str], set[int]]:
+    """In one query: each person's e-mail choice (``digest_choice``, when e-mailing) and who
+    already holds a notice under ``dedupe_key``."""
+    if not users or not (email or dedupe_key):
+        return {}, set()
+    if not dedupe_key:
+        return _digest_choices(users), set()
+    chosen = NotificationSetting.objects.filter(user=OuterRef("pk")).values("email_digest")[:1]
+    notified = Notification.objects.filter(recipient=OuterRef("pk"), dedupe_key=dedupe_key)
+    rows = User.objects.filter(pk__in=[u.pk for u in users]).values_list(
+        "pk",
+        Subquery(chosen) if email else Value(None, output_field=CharField()),
+        Exists(notified),
+    )
+    answers = {pk: (choice, seen) for pk, choice, seen in rows}
+    choices = {}
+    if email:
+        choices = {u.pk: answers.get(u.pk, (None, False))[0] or default_digest(u) for u in users}
+    return choices, {pk for pk, (_choice, seen) in answers.items() if seen}
+
+
 def notify(
     *,
     recipients: Iterable[User | None],
@@ -76,15 +100,12 @@ def notify(
     created = []
     seen: set[int] = set()
     people = [r for r in recipients if r is not None and r.is_active]
-    choices = _digest_choices(people) if email and people else {}
+    choices, notified = _choices_and_notified(people, email=email, dedupe_key=dedupe_key)
     for recipient in people:
         if recipient.pk in seen:
             continue
         seen.add(recipient.pk)
-        if (
-            dedupe_key
-            and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists()
-        ):
+        if recipient.pk in notified:
             continue
         created.append(
             Notification(
