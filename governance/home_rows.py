@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -81,6 +82,22 @@ def attach_row_html(rows: list[Any]) -> None:
             age=age_format % {"days": row.age_days},
             created=_local_minute(row.created),
         )
+
+
+_TRACE_PATTERNS: dict[str, str] = {}
+
+
+def attach_trace_urls(records: list[Any]) -> None:
+    """Set ``record.trace_url`` on the auditor's latest decisions: their case's trace page, as
+    ``{% url 'home:case_trace' record.case_id %}`` gave it, from a pattern reversed once (20
+    reverses were a tenth of the page). No query."""
+    prefix = get_script_prefix()
+    pattern = _TRACE_PATTERNS.get(prefix)
+    if pattern is None:
+        pattern = reverse("home:case_trace", args=[918273645]).replace("918273645", "{0}")
+        _TRACE_PATTERNS[prefix] = pattern
+    for record in records:
+        record.trace_url = pattern.format(record.case_id) if record.case_id else ""
 
 
 @dataclass
