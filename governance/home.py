@@ -215,6 +215,8 @@ class InboxView(generic.TemplateView):
         context["queue"] = queue
         context["notices"] = home_rows.notice_rows(user)
         context["newest_unread"] = max((n.pk for n in context["notices"]), default=None)
+        context["notice_items"] = home_rows.notice_items_html(context["notices"], self.request)
+        context["task_table_head"] = home_rows.task_table_head()
         context["start_links"] = selectors.start_links(user)
         context["role_blocks"] = home_roles.role_blocks(
             user, inbox_count=inbox.count, queue_count=queue.count
