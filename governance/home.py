@@ -179,7 +179,7 @@ class InboxView(generic.TemplateView):
         context = super().get_context_data(**kwargs)
         if permissions.is_auditor(user):
             context["audit_home"] = auditor_home(user, verify=bool(self.request.GET.get("verify")))
-            home_rows.attach_trace_urls(context["audit_home"].decisions)
+            context["decision_rows"] = home_rows.decision_rows_html(context["audit_home"].decisions)
             context["notices"] = home_rows.notice_rows(user)
             return context
         deadlines = season_deadlines()
