@@ -17,7 +17,7 @@ from django.views import generic
 from django.views.decorators.http import require_POST
 
 from governance import home_queries, home_roles, home_rows, permissions
-from governance.budget.selectors import season_deadlines, season_due
+from governance.budget.selectors import season_deadline_query, season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
 from governance.clocks import schedule
@@ -182,7 +182,10 @@ class InboxView(generic.TemplateView):
             context["decision_rows"] = home_rows.decision_rows_html(context["audit_home"].decisions)
             context["notices"] = home_rows.notice_rows(user)
             return context
-        deadlines = season_deadlines()
+        # The seasons' SQL is everyone's: compiled once (governance.home_queries).
+        deadlines = tuple(
+            home_queries.values(home_queries.query_key("seasons"), season_deadline_query)
+        )
         sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
         kind = _kind_filter(params.get("kind"))
         key = home_queries.user_key(user, deadlines)

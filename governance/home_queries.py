@@ -1,4 +1,5 @@
-"""The home page's task queries (the inbox's and the queue's count and page), compiled once.
+"""The home page's queries (the inbox's and the queue's count and page, the unread notices,
+the budget seasons), compiled once.
 
 Building them through the ORM and compiling them to SQL cost about 5 ms of CPU a page, more
 than running them: the case scope (``permissions.case_visibility_q``), the queue's
@@ -66,6 +67,12 @@ def user_key(user: Any, seasons: tuple[Any, ...]) -> tuple[Any, ...] | None:
         roles,
         seasons,
     )
+
+
+def query_key(*parts: Any) -> tuple[Any, ...]:
+    """The key of a query whose SQL is decided by ``parts`` alone (the seasons' query is
+    everyone's; the unread notices' depends on the user's id only)."""
+    return (connection.alias, connection.vendor, *parts)
 
 
 def _get(key: tuple[Any, ...] | None) -> _Compiled | None:

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from governance import japanese
+from governance import home_queries, japanese
 from governance.cases import selectors
 
 _ROW = (
@@ -213,7 +213,14 @@ def task_table_head() -> SafeString:
 def notice_rows(user: Any, limit: int = 20) -> list[NoticeRow]:
     """The user's newest unread notices (one query, the columns shown): their subject, the page
     they point to, the date as ``|date:"Y/m/d H:i"`` and the address that marks them read."""
-    notices = selectors.unread_notifications(user).values_list("pk", "subject", "url", "created_at")
+
+    def query() -> Any:
+        return selectors.unread_notifications(user).values_list(
+            "pk", "subject", "url", "created_at"
+        )[:limit]
+
+    # Its SQL depends on the user's id alone: kept per user (governance.home_queries).
+    notices = home_queries.values(home_queries.query_key("notices", user.pk, limit), query)
     return [
         NoticeRow(
             pk=pk,
@@ -222,5 +229,5 @@ def notice_rows(user: Any, limit: int = 20) -> list[NoticeRow]:
             created_text=_local_minute(created_at),
             read_url=selectors.notification_read_url(pk),
         )
-        for pk, subject, url, created_at in notices[:limit]
+        for pk, subject, url, created_at in notices
     ]

@@ -43,9 +43,14 @@ from governance.models import (
 COST_HISTORY_YEARS = 10
 
 
+def season_deadline_query() -> QuerySet[Any]:
+    """(fiscal year, finance deadline) of every budget season, newest first."""
+    return BudgetSeason.objects.values_list("fiscal_year", "deadline")
+
+
 def season_deadlines() -> tuple[tuple[int, dt.date], ...]:
-    """(fiscal year, finance deadline) of every budget season, newest first (one query)."""
-    return tuple(BudgetSeason.objects.values_list("fiscal_year", "deadline"))
+    """``season_deadline_query()`` read (one query)."""
+    return tuple(season_deadline_query())
 
 
 def season_due(case_prefix: str, deadlines: tuple[tuple[int, dt.date], ...] | None = None) -> Any:
