@@ -62,3 +62,38 @@ def test_users_with_different_applications_get_different_menus(
 ) -> None:
     admin_menu, staff_menu = _menu(login(cast["admin"])), _menu(login(cast["staff_a"]))
     assert "/users/" in admin_menu and "/users/" not in staff_menu
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ user.username }}",
+        '{% trans "ホーム" as label %}',
+        "{% url 'home:case' case.pk %}",
+        "{% static path %}",
+        "{% if user %}x{% endif %}",
+        "{% trans title|upper %}",
+    ],
+)
+def test_a_fixed_fragment_refuses_anything_that_reads_the_context(body: str) -> None:
+    from django.template import TemplateSyntaxError, engines
+
+    with pytest.raises(TemplateSyntaxError):
+        engines["django"].from_string(
+            "{% load i18n static shinsa_menu %}{% fixed %}" + body + "{% endfixed %}"
+        )
+
+
+def test_a_fixed_fragment_is_drawn_in_each_language() -> None:
+    from django.template import engines
+    from django.utils import translation
+
+    template = engines["django"].from_string(
+        "{% load i18n shinsa_menu %}{% fixed %}<a href=\"{% url 'home:cases' %}\">"
+        '{% trans "案件一覧" %}</a>{% endfixed %}'
+    )
+    for _ in range(2):  # drawn, then kept
+        with translation.override("ja"):
+            assert template.render({}) == '<a href="/home/cases/">案件一覧</a>'
+        with translation.override("en"):
+            assert template.render({}) == '<a href="/home/cases/">Cases</a>'
