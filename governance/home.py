@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from governance import home_queries, home_roles, home_rows, permissions
+from governance import compiled, home_queries, home_roles, home_rows, permissions
 from governance.budget.selectors import season_deadline_query, season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
@@ -118,7 +118,7 @@ def task_page(
     def keyed(*parts: Any) -> tuple[Any, ...] | None:
         return None if key is None else (*key, param, *parts)
 
-    count = home_queries.count(keyed("count"), build)
+    count = compiled.count(keyed("count"), build)
     number = min(_page_number(raw_number), max(1, -(-count // TASKS_PER_PAGE)))
     start = (number - 1) * TASKS_PER_PAGE
     rows = []
@@ -130,7 +130,7 @@ def task_page(
                 *selectors.TASK_ROW_COLUMNS, "relevant_due"
             )
 
-        rows = home_queries.task_rows(home_queries.values(keyed("rows", sort, start), page))
+        rows = home_queries.task_rows(compiled.values(keyed("rows", sort, start), page))
     return TaskPage(rows=rows, number=number, count=count, param=param)
 
 
@@ -183,9 +183,7 @@ class InboxView(generic.TemplateView):
             context["notices"] = home_rows.notice_rows(user)
             return context
         # The seasons' SQL is everyone's: compiled once (governance.home_queries).
-        deadlines = tuple(
-            home_queries.values(home_queries.query_key("seasons"), season_deadline_query)
-        )
+        deadlines = tuple(compiled.values(compiled.query_key("seasons"), season_deadline_query))
         sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
         kind = _kind_filter(params.get("kind"))
         key = home_queries.user_key(user, deadlines)

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from governance import home_queries, japanese
+from governance import compiled, japanese
 from governance.cases import selectors
 
 _ROW = (
@@ -220,7 +220,7 @@ def notice_rows(user: Any, limit: int = 20) -> list[NoticeRow]:
         )[:limit]
 
     # Its SQL depends on the user's id alone: kept per user (governance.home_queries).
-    notices = home_queries.values(home_queries.query_key("notices", user.pk, limit), query)
+    notices = compiled.values(compiled.query_key("notices", user.pk, limit), query)
     return [
         NoticeRow(
             pk=pk,

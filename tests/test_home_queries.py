@@ -13,7 +13,7 @@ from django.test import Client
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from governance import home_queries
+from governance import compiled, home_queries
 from governance.cases import selectors
 from governance.models import Consultation, User
 from governance.org import services as org
@@ -26,9 +26,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    home_queries.clear()
+    compiled.clear()
     yield
-    home_queries.clear()
+    compiled.clear()
 
 
 def _open(client: Client, title: str) -> Consultation:
@@ -69,7 +69,7 @@ def test_a_page_served_from_kept_queries_is_the_page_built_afresh(
     for url in ("/home/", "/home/?sort=age", "/home/?kind=consultation&sort=new"):
         first = _home(reviewer, url)
         kept = _home(reviewer, url)
-        home_queries.clear()
+        compiled.clear()
         assert kept == first == _home(reviewer, url)
 
 
@@ -83,9 +83,9 @@ def test_kept_queries_are_the_sql_the_orm_builds_for_each_role(
         for build in (selectors.inbox_tasks, selectors.queue_tasks):
             list_key = (key, build.__name__)
             values = build(user).values_list(*selectors.TASK_ROW_COLUMNS)
-            home_queries.count((*list_key, "count"), partial(build, user))
-            home_queries.values((*list_key, "rows"), partial(lambda v: v, values))
-            kept = home_queries._get((*list_key, "rows"))
+            compiled.count((*list_key, "count"), partial(build, user))
+            compiled.values((*list_key, "rows"), partial(lambda v: v, values))
+            kept = compiled._get((*list_key, "rows"))
             assert kept is not None
             try:
                 sql, params = values.query.get_compiler(using=values.db).as_sql()
