@@ -120,8 +120,8 @@ def decision_rows_html(records: list[Any]) -> SafeString:
                 '<a href="{}#decision-{}">{} {}</a>',
                 trace.format(record.case_id),
                 record.pk,
-                record.case.number,
-                record.case.title,
+                record.case_number,
+                record.case_title,
             )
         else:
             oversight = oversight or reverse("oversight:index")

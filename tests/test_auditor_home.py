@@ -129,6 +129,7 @@ def test_decision_rows_drawn_in_python_are_the_templates_rows(cast: Any, languag
     from django.utils import translation
 
     from governance import home_rows
+    from governance.decisions.selectors import DecisionRow
 
     review = approved_review(cast)
     on_case = list(DecisionRecord.objects.filter(case=review).select_related("case"))
@@ -140,4 +141,29 @@ def test_decision_rows_drawn_in_python_are_the_templates_rows(cast: Any, languag
     records = [*on_case, *unsaved]
     with translation.override(language):
         expected = engines["django"].from_string(_TEMPLATE_ROWS).render({"decisions": records})
-        assert home_rows.decision_rows_html(records) == expected
+        rows = [
+            DecisionRow(
+                pk=r.pk,
+                case_id=r.case_id,
+                decided_at=r.decided_at,
+                decision_label=r.decision_label,
+                decided_by_name=r.decided_by_name,
+                sod=r.sod,
+                case_number=r.case.number if r.case else None,
+                case_title=r.case.title if r.case else None,
+            )
+            for r in records
+        ]
+        assert home_rows.decision_rows_html(rows) == expected
+
+
+def test_kept_queries_show_decisions_taken_since_the_last_page(cast: Any, login: Any) -> None:
+    from governance import compiled
+
+    compiled.clear()
+    auditor = login(cast["auditor"])
+    assert "今月の決定記録 0 件" in auditor.get("/home/").content.decode()
+    review = approved_review(cast)
+    page = auditor.get("/home/").content.decode()
+    assert review.number in page
+    assert f"今月の決定記録 {DecisionRecord.objects.count()} 件" in page
