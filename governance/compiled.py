@@ -114,21 +114,32 @@ def _compile_values(queryset: QuerySet[Any]) -> _Compiled:
 
 
 def values(
-    key: tuple[Any, ...] | None, build: Callable[[], QuerySet[Any]]
+    key: tuple[Any, ...] | None,
+    build: Callable[[], QuerySet[Any]],
+    *,
+    leading: tuple[Any, ...] = (),
 ) -> list[tuple[Any, ...]]:
     """The rows of the ``values_list()`` queryset ``build()``, as Django would convert them,
-    run from the SQL kept under ``key`` when there is one."""
+    run from the SQL kept under ``key`` when there is one.
+
+    ``leading``: parameters that differ from call to call and come first in the SQL (e.g. the
+    ids of an ``IN``, whose number is then part of ``key``): the kept SQL is run with them in
+    place of the first call's. It is kept only if its parameters do start with them."""
     compiled = _get(key)
     if compiled is None:
         try:
             compiled = _compile_values(build())
         except EmptyResultSet:  # a scope that selects nothing: no query at all
             compiled = _Compiled(sql="", params=())
-        _keep(key, compiled)
+        if compiled.params[: len(leading)] == leading:
+            _keep(key, compiled)
+        params = compiled.params
+    else:
+        params = (*leading, *compiled.params[len(leading) :])
     if not compiled.sql:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.params)
+        cursor.execute(compiled.sql, params)
         rows: Iterable[Any] = cursor.fetchall()
     if not compiled.converters:
         return [tuple(row) for row in rows]

@@ -137,3 +137,24 @@ def test_escalation_readers_get_queries_built_afresh(cast: dict[str, Any]) -> No
     executive = make_user("chiji", Role.TOP_EXECUTIVE)
     assert home_queries.user_key(executive, ()) is None
     assert home_queries.user_key(cast["reviewer"], ()) is not None
+
+
+def test_kept_sql_run_with_other_leading_ids_reads_those_rows(cast: dict[str, Any]) -> None:
+    def names(*usernames: str) -> list[tuple[Any, ...]]:
+        ids = tuple(
+            sorted(User.objects.filter(username__in=usernames).values_list("pk", flat=True))
+        )
+        return compiled.values(
+            compiled.query_key("test_names", len(ids)),
+            partial(
+                lambda ids: (
+                    User.objects.filter(pk__in=ids).order_by("username").values_list("username")
+                ),
+                ids,
+            ),
+            leading=ids,
+        )
+
+    assert names("reviewer", "approver") == [("approver",), ("reviewer",)]
+    assert compiled._get(compiled.query_key("test_names", 2)) is not None
+    assert names("staff_a", "staff_b") == [("staff_a",), ("staff_b",)]
