@@ -7,8 +7,10 @@ of a few facts, the caller names those facts in a key (``query_key``): the SQL i
 the first call with that key, kept in this process (a bounded LRU) and run directly on the
 next ones. Only SQL is kept, never rows: what the query reads is read on every call.
 
-A key must hold everything the SQL depends on: a query whose SQL holds a user's id keeps that
-id in its key (``governance.home_queries.user_key`` for the home page's task lists).
+A key must hold everything the SQL depends on, or the caller passes what differs from call to
+call as the SQL's ``leading`` parameters (a user's id, the ids of an ``IN``): the home page's
+task lists key on the user (``governance.home_queries.user_key``); a user's roles and unread
+notices pass the user's id as ``leading``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,7 @@ class _Compiled:
 
 
 def query_key(*parts: Any) -> tuple[Any, ...]:
-    """The key of a query whose SQL is decided by ``parts`` alone (the seasons' query is
-    everyone's; the unread notices' depends on the user's id only)."""
+    """The key of a query whose SQL is decided by ``parts`` (and its ``leading`` parameters)."""
     return (connection.alias, connection.vendor, *parts)
 
 

@@ -87,11 +87,13 @@ def roles_of(user: AnyUser | None) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_shinsa_roles", None)
     if cached is None:
-        # Read on every request; only the query's SQL (it depends on the user's id alone) is
-        # compiled once and kept: the ORM's compiling cost more than the query on every page.
+        # Read on every request; only the query's SQL (the same for everyone but the user's
+        # id) is compiled once and kept: the ORM's compiling cost more than the query.
         groups = user.groups
         rows = compiled.values(
-            compiled.query_key("roles", user.pk), lambda: groups.values_list("name", flat=True)
+            compiled.query_key("roles"),
+            lambda: groups.values_list("name", flat=True),
+            leading=(user.pk,),
         )
         names = {name for (name,) in rows}
         cached = frozenset(names & set(Role.values))

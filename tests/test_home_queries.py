@@ -158,3 +158,15 @@ def test_kept_sql_run_with_other_leading_ids_reads_those_rows(cast: dict[str, An
     assert names("reviewer", "approver") == [("approver",), ("reviewer",)]
     assert compiled._get(compiled.query_key("test_names", 2)) is not None
     assert names("staff_a", "staff_b") == [("staff_a",), ("staff_b",)]
+
+
+def test_each_user_reads_their_own_roles_through_the_one_kept_query(
+    cast: dict[str, Any],
+) -> None:
+    from governance import permissions
+
+    for _ in range(2):  # compiled, then kept
+        for name, role in (("reviewer", Role.GOVERNANCE_REVIEWER), ("auditor", Role.AUDITOR)):
+            user = User.objects.get(pk=cast[name].pk)  # a fresh object: no per-request cache
+            assert permissions.roles_of(user) == {role}
+    assert compiled._get(compiled.query_key("roles")) is not None
