@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from governance import home_roles, home_rows, permissions
-from governance.budget.selectors import season_due
+from governance import compiled, home_queries, home_roles, home_rows, permissions
+from governance.budget.selectors import season_deadline_query, season_due
 from governance.cases import selectors
 from governance.cases.services import notifications
 from governance.clocks import schedule
@@ -102,17 +103,34 @@ def relevant_due_order(queryset: QuerySet[Any], season: Any, *, sort: str = "due
 
 
 def task_page(
-    queryset: QuerySet[Any], raw_number: str | None, *, param: str, season: Any, sort: str = "due"
+    build: Callable[[], QuerySet[Any]],
+    raw_number: str | None,
+    *,
+    param: str,
+    season: Callable[[], Any],
+    sort: str = "due",
+    key: tuple[Any, ...] | None = None,
 ) -> TaskPage:
-    """One page of ``queryset`` (two queries: the count, and the page's columns)."""
-    count = queryset.count()
+    """One page of the tasks ``build()`` selects (two queries: the count, and the page's
+    columns). ``season()`` is the season's due expression; ``key`` (``home_queries.user_key``
+    and the page's filter) lets the SQL of both queries be kept for the next request."""
+
+    def keyed(*parts: Any) -> tuple[Any, ...] | None:
+        return None if key is None else (*key, param, *parts)
+
+    count = compiled.count(keyed("count"), build)
     number = min(_page_number(raw_number), max(1, -(-count // TASKS_PER_PAGE)))
     start = (number - 1) * TASKS_PER_PAGE
     rows = []
     if count:
-        rows = selectors.task_rows(
-            relevant_due_order(queryset, season, sort=sort)[start : start + TASKS_PER_PAGE]
-        )
+
+        def page() -> QuerySet[Any]:
+            ordered = relevant_due_order(build(), season(), sort=sort)
+            return ordered[start : start + TASKS_PER_PAGE].values_list(
+                *selectors.TASK_ROW_COLUMNS, "relevant_due"
+            )
+
+        rows = home_queries.task_rows(compiled.values(keyed("rows", sort, start), page))
     return TaskPage(rows=rows, number=number, count=count, param=param)
 
 
@@ -161,17 +179,33 @@ class InboxView(generic.TemplateView):
         context = super().get_context_data(**kwargs)
         if permissions.is_auditor(user):
             context["audit_home"] = auditor_home(user, verify=bool(self.request.GET.get("verify")))
+            context["decision_rows"] = home_rows.decision_rows_html(context["audit_home"].decisions)
             context["notices"] = home_rows.notice_rows(user)
             return context
-        season = season_due("process__case__")
+        # The seasons' SQL is everyone's: compiled once (governance.home_queries).
+        deadlines = tuple(compiled.values(compiled.query_key("seasons"), season_deadline_query))
         sort = str(params.get("sort")) if params.get("sort") in SORTS else "due"
         kind = _kind_filter(params.get("kind"))
-        inbox_tasks, queue_tasks = selectors.inbox_tasks(user), selectors.queue_tasks(user)
-        if kind:
-            inbox_tasks = inbox_tasks.filter(process__case__kind=kind)
-            queue_tasks = queue_tasks.filter(process__case__kind=kind)
-        inbox = task_page(inbox_tasks, params.get("inbox"), param="inbox", season=season, sort=sort)
-        queue = task_page(queue_tasks, params.get("queue"), param="queue", season=season, sort=sort)
+        key = home_queries.user_key(user, deadlines)
+
+        def season() -> Any:
+            return season_due("process__case__", deadlines)
+
+        def of_kind(tasks: QuerySet[Any]) -> QuerySet[Any]:
+            return tasks.filter(process__case__kind=kind) if kind else tasks
+
+        pages = {
+            name: task_page(
+                lambda tasks=tasks: of_kind(tasks(user)),  # type: ignore[misc]  # bound per list
+                params.get(name),
+                param=name,
+                season=season,
+                sort=sort,
+                key=None if key is None else (*key, kind),
+            )
+            for name, tasks in (("inbox", selectors.inbox_tasks), ("queue", selectors.queue_tasks))
+        }
+        inbox, queue = pages["inbox"], pages["queue"]
         attach_clock_badges(inbox.rows + queue.rows)
         attach_age_and_due(inbox.rows + queue.rows)
         home_rows.attach_row_html(inbox.rows + queue.rows)
@@ -182,6 +216,8 @@ class InboxView(generic.TemplateView):
         context["queue"] = queue
         context["notices"] = home_rows.notice_rows(user)
         context["newest_unread"] = max((n.pk for n in context["notices"]), default=None)
+        context["notice_items"] = home_rows.notice_items_html(context["notices"], self.request)
+        context["task_table_head"] = home_rows.task_table_head()
         context["start_links"] = selectors.start_links(user)
         context["role_blocks"] = home_roles.role_blocks(
             user, inbox_count=inbox.count, queue_count=queue.count

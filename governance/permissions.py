@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
+from governance import compiled
 from governance import permissions_escalation as esc
 from governance import permissions_network as net
 from governance.models import (
@@ -87,7 +88,15 @@ def roles_of(user: AnyUser | None) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_shinsa_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        # Read on every request; only the query's SQL (the same for everyone but the user's
+        # id) is compiled once and kept: the ORM's compiling cost more than the query.
+        groups = user.groups
+        rows = compiled.values(
+            compiled.query_key("roles"),
+            lambda: groups.values_list("name", flat=True),
+            leading=(user.pk,),
+        )
+        names = {name for (name,) in rows}
         cached = frozenset(names & set(Role.values))
         user._shinsa_roles = cached  # type: ignore[attr-defined]  # per-request cache
     return cached

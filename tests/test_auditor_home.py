@@ -109,3 +109,61 @@ def test_the_auditors_scope_has_no_filter_and_a_csirt_members_keeps_tlp(cast: An
         assert not permissions.sees_every_case(cast[who]), who
         sql = str(permissions.scope_cases(cast[who], Case.objects.all()).query)
         assert "SELECT" in sql.split("WHERE", 1)[1], who  # kinds, grants, TLP
+
+
+#: The decisions' rows as ``decisions/auditor_home.html`` drew them before they were drawn in
+#: Python (governance.home_rows.decision_rows_html).
+_TEMPLATE_ROWS = """{% load i18n shinsa_japanese %}{% for record in decisions %}
+          <tr><td>{{ record.decided_at|era_date }} {{ record.decided_at|time:"H:i" }}</td>
+            <td class="shinsa-prose">{% if record.case_id %}<a href="{% url 'home:case_trace' record.case_id %}#decision-{{ record.pk }}">{{ record.case.number }} {{ record.case.title }}</a>{% else %}<a href="{% url 'oversight:index' %}">{% trans "監査指摘と措置" %}</a>{% endif %}</td>
+            <td>{{ record.decision_label }}</td><td class="shinsa-prose">{{ record.decided_by_name }}</td>
+            <td>{% if record.sod.ok %}<span class="shinsa-ok">✓</span>{% else %}<span class="shinsa-ng">✗</span>{% endif %}</td></tr>
+        {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_decision_rows_drawn_in_python_are_the_templates_rows(cast: Any, language: str) -> None:
+    import datetime as dt
+
+    from django.template import engines
+    from django.utils import translation
+
+    from governance import home_rows
+    from governance.decisions.selectors import DecisionRow
+
+    review = approved_review(cast)
+    on_case = list(DecisionRecord.objects.filter(case=review).select_related("case"))
+    late = dt.datetime(2026, 3, 31, 15, 30, tzinfo=dt.UTC)  # 1 April 00:30 in Tokyo
+    unsaved = [
+        DecisionRecord(pk=900, decided_at=late, decision_label="<措置> & 承認", sod={"ok": False}),
+        DecisionRecord(pk=901, decided_at=late, decided_by_name="O'Brien <x>", sod={}),
+    ]
+    records = [*on_case, *unsaved]
+    with translation.override(language):
+        expected = engines["django"].from_string(_TEMPLATE_ROWS).render({"decisions": records})
+        rows = [
+            DecisionRow(
+                pk=r.pk,
+                case_id=r.case_id,
+                decided_at=r.decided_at,
+                decision_label=r.decision_label,
+                decided_by_name=r.decided_by_name,
+                sod=r.sod,
+                case_number=r.case.number if r.case else None,
+                case_title=r.case.title if r.case else None,
+            )
+            for r in records
+        ]
+        assert home_rows.decision_rows_html(rows) == expected
+
+
+def test_kept_queries_show_decisions_taken_since_the_last_page(cast: Any, login: Any) -> None:
+    from governance import compiled
+
+    compiled.clear()
+    auditor = login(cast["auditor"])
+    assert "今月の決定記録 0 件" in auditor.get("/home/").content.decode()
+    review = approved_review(cast)
+    page = auditor.get("/home/").content.decode()
+    assert review.number in page
+    assert f"今月の決定記録 {DecisionRecord.objects.count()} 件" in page

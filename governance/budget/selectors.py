@@ -43,10 +43,21 @@ from governance.models import (
 COST_HISTORY_YEARS = 10
 
 
-def season_due(case_prefix: str) -> Any:
+def season_deadline_query() -> QuerySet[Any]:
+    """(fiscal year, finance deadline) of every budget season, newest first."""
+    return BudgetSeason.objects.values_list("fiscal_year", "deadline")
+
+
+def season_deadlines() -> tuple[tuple[int, dt.date], ...]:
+    """``season_deadline_query()`` read (one query)."""
+    return tuple(season_deadline_query())
+
+
+def season_due(case_prefix: str, deadlines: tuple[tuple[int, dt.date], ...] | None = None) -> Any:
     """An SQL expression: the season's finance deadline (23:59:59 JST of its day) for an
     undecided budget check reached through ``case_prefix`` (``"process__case__"`` from a task),
-    NULL for anything else; None when no season is set. One query (the seasons, a row a year)."""
+    NULL for anything else; None when no season is set. One query (the seasons, a row a year),
+    none when ``deadlines`` (``season_deadlines()``) are given."""
     whens = [
         When(
             **{
@@ -58,7 +69,7 @@ def season_due(case_prefix: str) -> Any:
                 dt.datetime.combine(deadline, dt.time(23, 59, 59), timezone.get_default_timezone())
             ),
         )
-        for year, deadline in BudgetSeason.objects.values_list("fiscal_year", "deadline")
+        for year, deadline in (season_deadlines() if deadlines is None else deadlines)
     ]
     if not whens:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.utils import timezone
 
-from governance import permissions
+from governance import compiled, permissions
 from governance.clocks import permissions as clock_permissions
 from governance.clocks import schedule
 from governance.clocks.models import (
@@ -113,13 +113,19 @@ def attach_clock_badges(tasks: list[Any], *, now: dt.datetime | None = None) -> 
     case_ids = {_case_id_of(task) for task in tasks}
     nearest: dict[int, tuple[str, dt.datetime, str]] = {}
     if case_ids:
-        owed = (
-            Deadline.objects.filter(
-                case_id__in=case_ids, status__in=OPEN_DEADLINE_STATUSES, paused_at__isnull=True
+        ids = tuple(sorted(case_ids))
+
+        def query() -> Any:
+            return (
+                Deadline.objects.filter(
+                    case_id__in=ids, status__in=OPEN_DEADLINE_STATUSES, paused_at__isnull=True
+                )
+                .order_by("due_at", "pk")
+                .values_list("case_id", "kind", "due_at", "counting")
             )
-            .order_by("due_at", "pk")
-            .values_list("case_id", "kind", "due_at", "counting")
-        )
+
+        # Compiled once per number of cases (lists show 25 or 50), the ids put in its place.
+        owed = compiled.values(compiled.query_key("clock_badges", len(ids)), query, leading=ids)
         for case_id, kind, due_at, counting in owed:
             nearest.setdefault(case_id, (kind, due_at, counting))
     for task in tasks:
