@@ -38,15 +38,23 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-KINDS_MIX = {"budget_check": 0.60, "consultation": 0.25, "spec_review": 0.15}
+from bench.footprints import FOOTPRINTS, Office, build_office  # noqa: E402
+
+KINDS_MIX = {
+    "budget_check": 0.55,
+    "consultation": 0.22,
+    "spec_review": 0.13,
+    "network_connection": 0.06,
+    "incident": 0.04,
+}
 OPEN_SHARE = 0.05
 SHARED_SHARE = 0.02
 # Which footprint an open case of each kind copies, and how often.
@@ -59,11 +67,15 @@ OPEN_STATES = {
     },
     "consultation": {"cs_submitted": 0.6, "cs_answered": 0.4},
     "spec_review": {"sr_under_review": 1.0},
+    "network_connection": {"nc_under_review": 0.6, "nc_awaiting_connection": 0.4},
+    "incident": {"in_analysis": 1.0},
 }
 CLOSED_STATE = {
     "budget_check": "bc_closed",
     "consultation": "cs_closed",
     "spec_review": "sr_closed",
+    "network_connection": "nc_closed",
+    "incident": "in_closed",
 }
 # Tables whose new rows are not part of a case (numbering, sessions, the registry).
 NOT_CLONED = {
@@ -105,195 +117,6 @@ def recreate_database(database: str) -> None:
     with psycopg.connect("postgresql://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
-
-
-# --- The office ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Office:
-    departments: list[Any]
-    staff: dict[int, list[Any]]
-    liaison: dict[int, Any]
-    approvers: list[Any]
-    systems: dict[int, list[Any]]
-    reviewers: list[Any] = field(default_factory=list)
-
-
-def build_office(cases: int = 0) -> Office:
-    from django.contrib.auth.models import Group
-
-    from governance.cases.services import ensure_department_group
-    from governance.models import Department, InformationSystem, User
-    from governance.org.demo import DEPARTMENTS
-    from governance.roles import Role
-
-    def user(username: str, family: str, given: str, role: str, department: Any = None) -> Any:
-        person = User.objects.create(
-            username=username,
-            last_name=family,
-            first_name=given,
-            email=f"{username}@example.jp",
-            department=department,
-        )
-        person.groups.add(Group.objects.get(name=role))
-        return person
-
-    families = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
-    reviewers = [
-        user(f"reviewer{n}", families[n], "審査", Role.GOVERNANCE_REVIEWER) for n in range(5)
-    ]
-    approvers = [
-        user(f"approver{n}", families[n + 5], "決裁", Role.GOVERNANCE_APPROVER) for n in range(3)
-    ]
-    user("auditor", "小林", "恵", Role.AUDITOR)
-    user("admin", "加藤", "修", Role.ADMIN)
-    departments, staff, liaison, systems = [], {}, {}, {}
-    for order, (code, name, name_en, _sections) in enumerate(DEPARTMENTS, start=1):
-        department = Department.objects.create(
-            code=code, name=name, name_en=name_en, sort_order=order
-        )
-        ensure_department_group(department)
-        department.liaison = reviewers[(order - 1) % len(reviewers)]
-        department.save()
-        departments.append(department)
-        liaison[department.pk] = department.liaison
-        staff[department.pk] = [
-            user(
-                f"staff_{code}{n}",
-                families[(order + n) % 10],
-                f"職員{n}",
-                Role.DEPARTMENT_STAFF,
-                department,
-            )
-            for n in range(4)
-        ]
-        # One budget check per system and fiscal year (``one_budget_check_per_system_and_year``):
-        # enough systems for the busiest year of a department (its share of ten years of closed
-        # checks, plus the open ones of the last three months), with a margin.
-        per_department = max(16, (cases * 3 // 500) * 13 // 10 + 5)
-        systems[department.pk] = InformationSystem.objects.bulk_create(
-            InformationSystem(
-                code=f"{code.upper()}-{n:04d}",
-                name=f"{name}システム{n}",
-                department=department,
-                kind="scratch",
-                first_fiscal_year=2010 + n % 10,
-            )
-            for n in range(per_department)
-        )
-    return Office(departments, staff, liaison, approvers, systems, reviewers)
-
-
-# --- Footprints ---------------------------------------------------------------------------------
-
-
-def _budget(office: Office, state: str, system: Any) -> Any:
-    from forms import budget as budget_forms
-    from governance.budget.services import GuidanceDraft
-    from tests import budget_support as support
-    from workflows.budget_check import BudgetCheckFlow
-
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    approver = office.approvers[0]
-    check = support.start(staff, system)
-    if state == "bc_submitted":
-        return check
-    check = support.step(
-        check, BudgetCheckFlow.review, reviewer, budget_forms.review_data(questions="内訳は？")
-    )
-    if state == "bc_returned":
-        return check
-    check = support.step(
-        check,
-        BudgetCheckFlow.answer_questions,
-        staff,
-        budget_forms.resubmit_data(answer="内訳を添付します。", facts=support.facts()),
-    )
-    due = support.in_days(120)
-    drafts = [GuidanceDraft("見積を比較すること", due), GuidanceDraft("体制を文書化すること", due)]
-    check = support.drive_to_approval(check, reviewer, drafts)
-    if state == "bc_awaiting_approval":
-        return check
-    check = support.step(check, BudgetCheckFlow.approve, approver, budget_forms.approval_data())
-    if state == "bc_awaiting_ack":
-        return check
-    return support.step(check, BudgetCheckFlow.acknowledge, staff, budget_forms.acknowledge_data())
-
-
-def _consultation(office: Office, state: str, system: Any) -> Any:
-    from governance import flows
-    from governance.cases.services import share_case
-    from governance.models import Consultation
-    from workflows.consultation import ConsultationFlow
-
-    driver = flows.driver()
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    process = driver.start(
-        ConsultationFlow,
-        user=staff,
-        data={"title": "クラウド移行の相談", "question": "手順を教えてください。"},
-    )
-    case = Consultation.objects.get(process_id=process.pk)
-    if state == "cs_submitted":
-        return case
-    driver.complete(
-        process,
-        ConsultationFlow.answer,
-        user=reviewer,
-        data={"answer": "まず構成を整理してください。"},
-    )
-    if state == "cs_answered":
-        return case
-    driver.complete(process, ConsultationFlow.close, user=staff, data={"resolved": "yes"})
-    if state == "cs_shared":
-        share_case(
-            actor=staff, case=case, departments=[office.departments[1]], reason="関連部局の参考"
-        )
-    return Consultation.objects.get(pk=case.pk)
-
-
-def _spec(office: Office, state: str, system: Any) -> Any:
-    from django.utils import timezone
-
-    from governance.japanese import fiscal_year_of
-    from governance.models import SpecReview
-    from governance.spec_review import demo
-
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    year = fiscal_year_of(timezone.localdate())
-    if state == "sr_under_review":
-        title = "庶務事務システム保守業務委託"
-        return demo._start(
-            staff,
-            title=title,
-            system=system,
-            fiscal_year=year,
-            procurement_type="service",
-            estimated_price=42_350_000,
-            contract_board_date=dt.date(year, 9, 17),
-            spec_file=demo._upload(
-                demo._spec(title, ["JP1 を用いること。同等品不可とする。"]), "仕様書.docx"
-            ),
-        )
-    before = set(SpecReview.objects.values_list("pk", flat=True))
-    demo._approved_case(staff, reviewer, office.approvers[0], system, year)
-    return SpecReview.objects.exclude(pk__in=before).get()
-
-
-FOOTPRINTS: dict[str, Callable[[Office, str, Any], Any]] = {
-    **dict.fromkeys(OPEN_STATES["budget_check"], _budget),
-    "bc_closed": _budget,
-    "cs_submitted": _consultation,
-    "cs_answered": _consultation,
-    "cs_closed": _consultation,
-    "cs_shared": _consultation,
-    "sr_under_review": _spec,
-    "sr_closed": _spec,
-}
 
 
 @dataclass
@@ -587,6 +410,15 @@ class Cloner:
             self.counters[("document", issued_in)] += 1
             serial = self.counters[("document", issued_in)]
             values[col["number"]] = f"{fiscal_year_short(issued_in)}行DX第{serial}号"
+        elif table == "governance_securityevent":
+            # 受付番号: its own series per fiscal year (``incidents.services.intake._number``).
+            received_in = fiscal_year_of(clone.moment.date())
+            self.counters[("event", received_in)] += 1
+            serial = self.counters[("event", received_in)]
+            values[col["number"]] = f"EV-{received_in}-{serial:05d}"
+        elif table == "governance_networkasset":
+            # Active hostnames are unique per system, and the copy's system is drawn at random.
+            values[col["hostname"]] = f"{values[col['hostname']]}-{values[col['id']]}"
         elif table == "governance_notification":
             if values[col["dedupe_key"]]:
                 values[col["dedupe_key"]] = f"{values[col['dedupe_key']]}#{values[0]}"
