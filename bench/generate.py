@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,9 @@ NOT_CLONED = {
     "governance_department",
 }
 CHUNK = 2000
+# Ids an audit event's changes carry (``[before, after]``), by key: the copy's own.
+CHANGES_IDS = {"approval": "governance_connectionapproval"}
+URL_IDS = {"cases": "governance_case", "incidents/events": "governance_securityevent"}
 
 
 def _setup(database: str) -> None:
@@ -314,6 +317,8 @@ class Cloner:
         sequence = self.counters[(series, year)]
         prefix = fp.number.split("-")[0]
         number = f"{prefix}-{year}-{sequence:04d}"
+        # The copy's numbers, wherever the footprint's appear in text (object names, JSON).
+        renames = {fp.number: number, **self._renumber(fp, clone)}
         people = {
             self.office.staff[fp.department_id][0].pk: clone.staff.pk,
             self.office.liaison[fp.department_id].pk: clone.liaison.pk,
@@ -359,8 +364,9 @@ class Cloner:
                     elif column == "fiscal_year" and isinstance(value, int):
                         values[index] = value + years
                     elif isinstance(value, str):
-                        if fp.number in value:
-                            value = values[index] = value.replace(fp.number, number)
+                        for old, new in renames.items():
+                            if old in value:
+                                value = values[index] = value.replace(old, new)
                         if table == "governance_job" and column == "payload":
                             values[index] = json.dumps(
                                 self._json(table, column, json.loads(value), ids)
@@ -399,23 +405,10 @@ class Cloner:
         clone: Clone,
     ) -> None:
         """What the generic pass cannot know: numbers, references held as text, the chain."""
-        from governance.japanese import fiscal_year_of, fiscal_year_short
-
         col = {name: n for n, name in enumerate(cols)}
         if table == "governance_case":
             values[col["sequence"]] = sequence
             values[col["number"]] = number
-        elif table == "governance_advisorydocument":
-            issued_in = fiscal_year_of(clone.moment.date())
-            self.counters[("document", issued_in)] += 1
-            serial = self.counters[("document", issued_in)]
-            values[col["number"]] = f"{fiscal_year_short(issued_in)}行DX第{serial}号"
-        elif table == "governance_securityevent":
-            # 受付番号: its own series per fiscal year (``incidents.services.intake._number``).
-            received_in = fiscal_year_of(clone.moment.date())
-            self.counters[("event", received_in)] += 1
-            serial = self.counters[("event", received_in)]
-            values[col["number"]] = f"EV-{received_in}-{serial:05d}"
         elif table == "governance_networkasset":
             # Active hostnames are unique per system, and the copy's system is drawn at random.
             values[col["hostname"]] = f"{values[col['hostname']]}-{values[col['id']]}"
@@ -423,12 +416,8 @@ class Cloner:
             if values[col["dedupe_key"]]:
                 values[col["dedupe_key"]] = f"{values[col['dedupe_key']]}#{values[0]}"
             url = values[col["url"]]
-            if url and "governance_case" in ids:
-                values[col["url"]] = re.sub(
-                    r"/cases/(\d+)/",
-                    lambda m: f"/cases/{ids['governance_case'].get(int(m.group(1)), m.group(1))}/",
-                    url,
-                )
+            if url:
+                values[col["url"]] = _remap_url(url, ids)
         elif table == "governance_deadline":
             target = self.schema.content_type_tables.get(values[col["subject_type_id"]])
             subject = values[col["subject_id"]]
@@ -438,6 +427,30 @@ class Cloner:
             self._seal(col, values, ids)
         elif table == "governance_auditevent":
             self._chain(col, values, ids)
+
+    def _renumber(self, fp: Footprint, clone: Clone) -> dict[str, str]:
+        """New numbers for the footprint's documents (文書番号) and security events (受付番号),
+        each its own series per fiscal year, taken in the copy's year."""
+        from governance.japanese import fiscal_year_of, fiscal_year_short
+
+        year = fiscal_year_of(clone.moment.date())
+        shapes: dict[str, tuple[str, Callable[[int], str]]] = {
+            "governance_advisorydocument": (
+                "document",
+                lambda serial: f"{fiscal_year_short(year)}行DX第{serial}号",
+            ),
+            "governance_securityevent": ("event", lambda serial: f"EV-{year}-{serial:05d}"),
+        }
+        result = {}
+        for table, (series, shape) in shapes.items():
+            if table not in fp.rows:
+                continue
+            cols, rows = fp.rows[table]
+            at = cols.index("number")
+            for row in rows:
+                self.counters[(series, year)] += 1
+                result[row[at]] = shape(self.counters[(series, year)])
+        return result
 
     def _seal(self, col: dict[str, int], values: list[Any], ids: dict[str, dict[Any, Any]]) -> None:
         """The copy's decider's name and task, and the hash of the copy's snapshot, which the
@@ -489,7 +502,14 @@ class Cloner:
         seal = self.seals.pop(values[col["id"]], None)
         if seal is not None:
             changes["decision_snapshot"] = [None, seal]
-            values[col["changes"]] = Jsonb(changes)
+        for key, table in CHANGES_IDS.items():
+            value = changes.get(key)
+            if table in ids and isinstance(value, list):
+                changes[key] = [ids[table].get(v, v) if isinstance(v, int) else v for v in value]
+        task = changes.get("task")
+        if isinstance(task, list) and isinstance(task[-1], str) and "viewflow_task" in ids:
+            changes["task"] = [_remap_task(v, ids) for v in task]
+        values[col["changes"]] = Jsonb(changes)
         digest = compute_hash(
             sequence=self.sequence,
             occurred_at=values[col["occurred_at"]],
@@ -558,6 +578,31 @@ class Cloner:
             self.raw.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), %s)", [next_id - 1]
             )
+
+
+def _remap_url(url: str, ids: dict[str, dict[Any, Any]]) -> str:
+    """A notification's link to the copy's case, event, process and task."""
+
+    def new(table: str, old: str) -> str:
+        return str(ids.get(table, {}).get(int(old), old))
+
+    url = re.sub(
+        r"/(cases|incidents/events)/(\d+)/",
+        lambda m: f"/{m[1]}/{new(URL_IDS[m[1]], m[2])}/",
+        url,
+    )
+    return re.sub(
+        r"^/(\w+)/(\d+)/(\w+)/(\d+)/$",
+        lambda m: f"/{m[1]}/{new('viewflow_process', m[2])}/{m[3]}/{new('viewflow_task', m[4])}/",
+        url,
+    )
+
+
+def _remap_task(value: Any, ids: dict[str, dict[Any, Any]]) -> Any:
+    """An audit event's task, named "承認の決裁 #68": the copy's task number."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"#(\d+)$", lambda m: f"#{ids['viewflow_task'].get(int(m[1]), m[1])}", value)
 
 
 def orphan_keys(schema: Schema) -> list[str]:
