@@ -2,20 +2,27 @@
 
     .venv/bin/python bench/generate.py --database perf_100k --cases 100000
 
-The database is dropped and created again, migrated, and given an office: the fifteen
-departments with four staff each, five liaison reviewers, three approvers, an auditor, an
-administrator and 240 systems. Then:
+The database is dropped and created again, migrated, and given an office (``bench/footprints.py``):
+the fifteen departments with four staff each, five liaison reviewers, three approvers, the
+office-wide security reviewer, network administrator, CSIRT member and lead and CISO, an auditor,
+an administrator and 240 systems. Then:
 
 1. **Footprints.** One case of each kind in each state the history holds (a budget check waiting
    for review, sent back, waiting for approval, waiting for acknowledgement, closed after a
    send-back with its document; a consultation open, answered, closed, closed and shared with
-   another department; a spec review under review, approved after a return) is driven through
-   the real flows (``workflows.driver``: the step views, services, audit events, jobs run
-   inline). Every row each one wrote, in every table, is its footprint.
+   another department; a spec review under review, approved after a return; a network
+   connection under security review, approved and awaiting connection, connected and
+   acknowledged; an incident promoted from a department's report and in analysis, handled and
+   closed after the lead's review) is driven through the real flows (``workflows.driver``: the
+   step views, services, audit events, jobs run inline). Every row each one wrote, in every
+   table, is its footprint.
 2. **Clones.** Each of the N cases is a copy of one footprint, written with COPY: new ids
    throughout (foreign keys among the footprint's rows follow), its own department, requester,
-   liaison, approver and system, its own number in its fiscal year, every time shifted to its
-   own moment in the last ten years (open cases in the last three months: 5 % of them).
+   liaison, approver and system (the office-wide roles stay the same people), its own number in
+   its fiscal year (the documents' 文書番号 and the security events' 受付番号 too, wherever they
+   appear in text), every time shifted to its own moment in the last ten years (open cases in
+   the last three months: 5 % of them). The mix: budget checks 55 %, consultations 22 %, spec
+   reviews 13 %, network connections 6 %, incidents 4 % (``KINDS_MIX``).
 3. **The audit chain** is recomputed over the copied events in order (``compute_hash``, the
    product's own), so ``manage.py verify_audit`` passes; numbering counters and id sequences are
    moved past the copies; the tables are analysed.
@@ -39,14 +46,22 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-KINDS_MIX = {"budget_check": 0.60, "consultation": 0.25, "spec_review": 0.15}
+from bench.footprints import FOOTPRINTS, Office, build_office  # noqa: E402
+
+KINDS_MIX = {
+    "budget_check": 0.55,
+    "consultation": 0.22,
+    "spec_review": 0.13,
+    "network_connection": 0.06,
+    "incident": 0.04,
+}
 OPEN_SHARE = 0.05
 SHARED_SHARE = 0.02
 # Which footprint an open case of each kind copies, and how often.
@@ -59,11 +74,15 @@ OPEN_STATES = {
     },
     "consultation": {"cs_submitted": 0.6, "cs_answered": 0.4},
     "spec_review": {"sr_under_review": 1.0},
+    "network_connection": {"nc_under_review": 0.6, "nc_awaiting_connection": 0.4},
+    "incident": {"in_analysis": 1.0},
 }
 CLOSED_STATE = {
     "budget_check": "bc_closed",
     "consultation": "cs_closed",
     "spec_review": "sr_closed",
+    "network_connection": "nc_closed",
+    "incident": "in_closed",
 }
 # Tables whose new rows are not part of a case (numbering, sessions, the registry).
 NOT_CLONED = {
@@ -78,6 +97,9 @@ NOT_CLONED = {
     "governance_department",
 }
 CHUNK = 2000
+# Ids an audit event's changes carry (``[before, after]``), by key: the copy's own.
+CHANGES_IDS = {"approval": "governance_connectionapproval"}
+URL_IDS = {"cases": "governance_case", "incidents/events": "governance_securityevent"}
 
 
 def _setup(database: str) -> None:
@@ -105,195 +127,6 @@ def recreate_database(database: str) -> None:
     with psycopg.connect("postgresql://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
-
-
-# --- The office ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Office:
-    departments: list[Any]
-    staff: dict[int, list[Any]]
-    liaison: dict[int, Any]
-    approvers: list[Any]
-    systems: dict[int, list[Any]]
-    reviewers: list[Any] = field(default_factory=list)
-
-
-def build_office(cases: int = 0) -> Office:
-    from django.contrib.auth.models import Group
-
-    from governance.cases.services import ensure_department_group
-    from governance.models import Department, InformationSystem, User
-    from governance.org.demo import DEPARTMENTS
-    from governance.roles import Role
-
-    def user(username: str, family: str, given: str, role: str, department: Any = None) -> Any:
-        person = User.objects.create(
-            username=username,
-            last_name=family,
-            first_name=given,
-            email=f"{username}@example.jp",
-            department=department,
-        )
-        person.groups.add(Group.objects.get(name=role))
-        return person
-
-    families = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
-    reviewers = [
-        user(f"reviewer{n}", families[n], "審査", Role.GOVERNANCE_REVIEWER) for n in range(5)
-    ]
-    approvers = [
-        user(f"approver{n}", families[n + 5], "決裁", Role.GOVERNANCE_APPROVER) for n in range(3)
-    ]
-    user("auditor", "小林", "恵", Role.AUDITOR)
-    user("admin", "加藤", "修", Role.ADMIN)
-    departments, staff, liaison, systems = [], {}, {}, {}
-    for order, (code, name, name_en, _sections) in enumerate(DEPARTMENTS, start=1):
-        department = Department.objects.create(
-            code=code, name=name, name_en=name_en, sort_order=order
-        )
-        ensure_department_group(department)
-        department.liaison = reviewers[(order - 1) % len(reviewers)]
-        department.save()
-        departments.append(department)
-        liaison[department.pk] = department.liaison
-        staff[department.pk] = [
-            user(
-                f"staff_{code}{n}",
-                families[(order + n) % 10],
-                f"職員{n}",
-                Role.DEPARTMENT_STAFF,
-                department,
-            )
-            for n in range(4)
-        ]
-        # One budget check per system and fiscal year (``one_budget_check_per_system_and_year``):
-        # enough systems for the busiest year of a department (its share of ten years of closed
-        # checks, plus the open ones of the last three months), with a margin.
-        per_department = max(16, (cases * 3 // 500) * 13 // 10 + 5)
-        systems[department.pk] = InformationSystem.objects.bulk_create(
-            InformationSystem(
-                code=f"{code.upper()}-{n:04d}",
-                name=f"{name}システム{n}",
-                department=department,
-                kind="scratch",
-                first_fiscal_year=2010 + n % 10,
-            )
-            for n in range(per_department)
-        )
-    return Office(departments, staff, liaison, approvers, systems, reviewers)
-
-
-# --- Footprints ---------------------------------------------------------------------------------
-
-
-def _budget(office: Office, state: str, system: Any) -> Any:
-    from forms import budget as budget_forms
-    from governance.budget.services import GuidanceDraft
-    from tests import budget_support as support
-    from workflows.budget_check import BudgetCheckFlow
-
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    approver = office.approvers[0]
-    check = support.start(staff, system)
-    if state == "bc_submitted":
-        return check
-    check = support.step(
-        check, BudgetCheckFlow.review, reviewer, budget_forms.review_data(questions="内訳は？")
-    )
-    if state == "bc_returned":
-        return check
-    check = support.step(
-        check,
-        BudgetCheckFlow.answer_questions,
-        staff,
-        budget_forms.resubmit_data(answer="内訳を添付します。", facts=support.facts()),
-    )
-    due = support.in_days(120)
-    drafts = [GuidanceDraft("見積を比較すること", due), GuidanceDraft("体制を文書化すること", due)]
-    check = support.drive_to_approval(check, reviewer, drafts)
-    if state == "bc_awaiting_approval":
-        return check
-    check = support.step(check, BudgetCheckFlow.approve, approver, budget_forms.approval_data())
-    if state == "bc_awaiting_ack":
-        return check
-    return support.step(check, BudgetCheckFlow.acknowledge, staff, budget_forms.acknowledge_data())
-
-
-def _consultation(office: Office, state: str, system: Any) -> Any:
-    from governance import flows
-    from governance.cases.services import share_case
-    from governance.models import Consultation
-    from workflows.consultation import ConsultationFlow
-
-    driver = flows.driver()
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    process = driver.start(
-        ConsultationFlow,
-        user=staff,
-        data={"title": "クラウド移行の相談", "question": "手順を教えてください。"},
-    )
-    case = Consultation.objects.get(process_id=process.pk)
-    if state == "cs_submitted":
-        return case
-    driver.complete(
-        process,
-        ConsultationFlow.answer,
-        user=reviewer,
-        data={"answer": "まず構成を整理してください。"},
-    )
-    if state == "cs_answered":
-        return case
-    driver.complete(process, ConsultationFlow.close, user=staff, data={"resolved": "yes"})
-    if state == "cs_shared":
-        share_case(
-            actor=staff, case=case, departments=[office.departments[1]], reason="関連部局の参考"
-        )
-    return Consultation.objects.get(pk=case.pk)
-
-
-def _spec(office: Office, state: str, system: Any) -> Any:
-    from django.utils import timezone
-
-    from governance.japanese import fiscal_year_of
-    from governance.models import SpecReview
-    from governance.spec_review import demo
-
-    department = office.departments[0]
-    staff, reviewer = office.staff[department.pk][0], office.liaison[department.pk]
-    year = fiscal_year_of(timezone.localdate())
-    if state == "sr_under_review":
-        title = "庶務事務システム保守業務委託"
-        return demo._start(
-            staff,
-            title=title,
-            system=system,
-            fiscal_year=year,
-            procurement_type="service",
-            estimated_price=42_350_000,
-            contract_board_date=dt.date(year, 9, 17),
-            spec_file=demo._upload(
-                demo._spec(title, ["JP1 を用いること。同等品不可とする。"]), "仕様書.docx"
-            ),
-        )
-    before = set(SpecReview.objects.values_list("pk", flat=True))
-    demo._approved_case(staff, reviewer, office.approvers[0], system, year)
-    return SpecReview.objects.exclude(pk__in=before).get()
-
-
-FOOTPRINTS: dict[str, Callable[[Office, str, Any], Any]] = {
-    **dict.fromkeys(OPEN_STATES["budget_check"], _budget),
-    "bc_closed": _budget,
-    "cs_submitted": _consultation,
-    "cs_answered": _consultation,
-    "cs_closed": _consultation,
-    "cs_shared": _consultation,
-    "sr_under_review": _spec,
-    "sr_closed": _spec,
-}
 
 
 @dataclass
@@ -491,6 +324,8 @@ class Cloner:
         sequence = self.counters[(series, year)]
         prefix = fp.number.split("-")[0]
         number = f"{prefix}-{year}-{sequence:04d}"
+        # The copy's numbers, wherever the footprint's appear in text (object names, JSON).
+        renames = {fp.number: number, **self._renumber(fp, clone)}
         people = {
             self.office.staff[fp.department_id][0].pk: clone.staff.pk,
             self.office.liaison[fp.department_id].pk: clone.liaison.pk,
@@ -536,8 +371,9 @@ class Cloner:
                     elif column == "fiscal_year" and isinstance(value, int):
                         values[index] = value + years
                     elif isinstance(value, str):
-                        if fp.number in value:
-                            value = values[index] = value.replace(fp.number, number)
+                        for old, new in renames.items():
+                            if old in value:
+                                value = values[index] = value.replace(old, new)
                         if table == "governance_job" and column == "payload":
                             values[index] = json.dumps(
                                 self._json(table, column, json.loads(value), ids)
@@ -576,27 +412,19 @@ class Cloner:
         clone: Clone,
     ) -> None:
         """What the generic pass cannot know: numbers, references held as text, the chain."""
-        from governance.japanese import fiscal_year_of, fiscal_year_short
-
         col = {name: n for n, name in enumerate(cols)}
         if table == "governance_case":
             values[col["sequence"]] = sequence
             values[col["number"]] = number
-        elif table == "governance_advisorydocument":
-            issued_in = fiscal_year_of(clone.moment.date())
-            self.counters[("document", issued_in)] += 1
-            serial = self.counters[("document", issued_in)]
-            values[col["number"]] = f"{fiscal_year_short(issued_in)}行DX第{serial}号"
+        elif table == "governance_networkasset":
+            # Active hostnames are unique per system, and the copy's system is drawn at random.
+            values[col["hostname"]] = f"{values[col['hostname']]}-{values[col['id']]}"
         elif table == "governance_notification":
             if values[col["dedupe_key"]]:
                 values[col["dedupe_key"]] = f"{values[col['dedupe_key']]}#{values[0]}"
             url = values[col["url"]]
-            if url and "governance_case" in ids:
-                values[col["url"]] = re.sub(
-                    r"/cases/(\d+)/",
-                    lambda m: f"/cases/{ids['governance_case'].get(int(m.group(1)), m.group(1))}/",
-                    url,
-                )
+            if url:
+                values[col["url"]] = _remap_url(url, ids)
         elif table == "governance_deadline":
             target = self.schema.content_type_tables.get(values[col["subject_type_id"]])
             subject = values[col["subject_id"]]
@@ -606,6 +434,30 @@ class Cloner:
             self._seal(col, values, ids)
         elif table == "governance_auditevent":
             self._chain(col, values, ids)
+
+    def _renumber(self, fp: Footprint, clone: Clone) -> dict[str, str]:
+        """New numbers for the footprint's documents (文書番号) and security events (受付番号),
+        each its own series per fiscal year, taken in the copy's year."""
+        from governance.japanese import fiscal_year_of, fiscal_year_short
+
+        year = fiscal_year_of(clone.moment.date())
+        shapes: dict[str, tuple[str, Callable[[int], str]]] = {
+            "governance_advisorydocument": (
+                "document",
+                lambda serial: f"{fiscal_year_short(year)}行DX第{serial}号",
+            ),
+            "governance_securityevent": ("event", lambda serial: f"EV-{year}-{serial:05d}"),
+        }
+        result = {}
+        for table, (series, shape) in shapes.items():
+            if table not in fp.rows:
+                continue
+            cols, rows = fp.rows[table]
+            at = cols.index("number")
+            for row in rows:
+                self.counters[(series, year)] += 1
+                result[row[at]] = shape(self.counters[(series, year)])
+        return result
 
     def _seal(self, col: dict[str, int], values: list[Any], ids: dict[str, dict[Any, Any]]) -> None:
         """The copy's decider's name and task, and the hash of the copy's snapshot, which the
@@ -657,7 +509,14 @@ class Cloner:
         seal = self.seals.pop(values[col["id"]], None)
         if seal is not None:
             changes["decision_snapshot"] = [None, seal]
-            values[col["changes"]] = Jsonb(changes)
+        for key, table in CHANGES_IDS.items():
+            value = changes.get(key)
+            if table in ids and isinstance(value, list):
+                changes[key] = [ids[table].get(v, v) if isinstance(v, int) else v for v in value]
+        task = changes.get("task")
+        if isinstance(task, list) and isinstance(task[-1], str) and "viewflow_task" in ids:
+            changes["task"] = [_remap_task(v, ids) for v in task]
+        values[col["changes"]] = Jsonb(changes)
         digest = compute_hash(
             sequence=self.sequence,
             occurred_at=values[col["occurred_at"]],
@@ -726,6 +585,31 @@ class Cloner:
             self.raw.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), %s)", [next_id - 1]
             )
+
+
+def _remap_url(url: str, ids: dict[str, dict[Any, Any]]) -> str:
+    """A notification's link to the copy's case, event, process and task."""
+
+    def new(table: str, old: str) -> str:
+        return str(ids.get(table, {}).get(int(old), old))
+
+    url = re.sub(
+        r"/(cases|incidents/events)/(\d+)/",
+        lambda m: f"/{m[1]}/{new(URL_IDS[m[1]], m[2])}/",
+        url,
+    )
+    return re.sub(
+        r"^/(\w+)/(\d+)/(\w+)/(\d+)/$",
+        lambda m: f"/{m[1]}/{new('viewflow_process', m[2])}/{m[3]}/{new('viewflow_task', m[4])}/",
+        url,
+    )
+
+
+def _remap_task(value: Any, ids: dict[str, dict[Any, Any]]) -> Any:
+    """An audit event's task, named "承認の決裁 #68": the copy's task number."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"#(\d+)$", lambda m: f"#{ids['viewflow_task'].get(int(m[1]), m[1])}", value)
 
 
 def orphan_keys(schema: Schema) -> list[str]:
