@@ -407,10 +407,13 @@ def _after(pk: int, *, older: bool) -> Q:
     return Q(created_at__gte=moment) & (Q(created_at__gt=moment) | Q(pk__gt=pk))
 
 
-def count_visible_cases(user: Any, queryset: QuerySet[Any]) -> int:
+def count_visible_cases(
+    user: Any, queryset: QuerySet[Any], *, scope: tuple[Q | None, Q | None] | None = None
+) -> int:
     """How many cases of ``queryset`` (Case, filtered) the user may see, in one query that the
-    indexes answer: the direct ones, plus the granted ones that are not also direct."""
-    direct, granted = permissions.case_scope_q(user)
+    indexes answer: the direct ones, plus the granted ones that are not also direct.
+    ``scope`` is ``permissions.case_scope_q(user)`` when the caller has already read it."""
+    direct, granted = scope if scope is not None else permissions.case_scope_q(user)
     queryset = queryset.order_by()
     if direct is None and granted is None:
         return 0
@@ -420,8 +423,15 @@ def count_visible_cases(user: Any, queryset: QuerySet[Any]) -> int:
         return queryset.filter(direct).count()
     # Two counts added in one statement: each is answered by its own index (a UNION ALL of
     # the ids would pass every one of them through the plan: three times slower at 100,000).
+    # The granted ones are one ``IN`` over the union of the grants, a semi-join on the
+    # primary key: the OR of the two grant sub-queries made PostgreSQL read every case.
     mine = queryset.filter(direct).values("pk").query.sql_with_params()
-    shared = queryset.filter(granted).exclude(direct).values("pk").query.sql_with_params()
+    shared = (
+        queryset.filter(pk__in=permissions.granted_case_ids(user))
+        .exclude(direct)
+        .values("pk")
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM ({mine[0]}) mine)"  # noqa: S608  (SQL Django compiled; values are parameters)
@@ -445,8 +455,9 @@ def case_list_page(
     Two queries: the total (on the indexes, ``count_visible_cases``) and the rows,
     with only the columns and joins the list shows."""
     base = filters.apply(Case.objects.all())
-    count = count_visible_cases(user, base)
-    scoped = permissions.scope_cases(user, base)
+    scope = permissions.case_scope_q(user)
+    count = count_visible_cases(user, base, scope=scope)
+    scoped = base.filter(permissions.either_scope(*scope))
     backwards = before is not None or last
     if after is not None:
         scoped = scoped.filter(_after(after, older=True))
