@@ -219,3 +219,21 @@ def test_rows_rendered_in_python_are_the_bytes_the_template_loop_made() -> None:
     template = engines["django"].from_string(_TEMPLATE_ROWS)
     assert rows_html(rows) == template.render({"cases": rows})
     assert "2026/04/01" in rows_html(rows)
+
+
+@pytest.mark.parametrize("chosen", [None, "", "closed", "<x>"])
+def test_filter_options_made_in_python_are_the_bytes_the_template_loop_made(
+    chosen: str | None,
+) -> None:
+    from django.template import engines
+
+    from governance.cases.list_rows import options_html
+
+    choices = [*CaseStatus.choices, ('a"&<', "ラベル<&>'")]
+    template = engines["django"].from_string(
+        '{% for value, label in choices %}<option value="{{ value }}"'
+        "{% if params.status == value %} selected{% endif %}>{{ label }}</option>{% endfor %}"
+    )
+    params = {} if chosen is None else {"status": chosen}
+    expected = template.render({"choices": choices, "params": params})
+    assert options_html(choices, chosen) == expected

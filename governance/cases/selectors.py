@@ -153,10 +153,11 @@ def task_url(node: Any, process_id: int, task_id: int) -> str:
 
 def case_page_url(case_id: int) -> str:
     """``reverse("home:case", args=[case_id])``, from a pattern reversed once."""
-    pattern = _url_pattern(
-        "home", "case", lambda view, args: reverse(f"home:{view}", args=args[:1])
-    )
-    return pattern.format(case_id)
+    return _case_page_pattern().format(case_id)
+
+
+def _case_page_pattern() -> str:
+    return _url_pattern("home", "case", lambda view, args: reverse(f"home:{view}", args=args[:1]))
 
 
 def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
@@ -442,6 +443,60 @@ def count_visible_cases(
     return int(row[0])
 
 
+def _case_list_rows(values: list[tuple[Any, ...]]) -> list[CaseListRow]:
+    """The rows of ``CASE_LIST_COLUMNS`` values. Labels repeat from row to row (five kinds,
+    eight states, a few reviewers): each is made once a page."""
+    labels: dict[tuple[Any, ...], str] = {}
+    case_url = _case_page_pattern()
+
+    def label(key: tuple[Any, ...]) -> str:
+        found = labels.get(key)
+        if found is None:
+            if key[0] == "kind":
+                found = choice_label(CaseKind, key[1])
+            elif key[0] == "status":
+                found = choice_label(CaseStatus, key[1])
+            elif key[0] == "department":
+                found = Department.label_of(key[1], key[2])
+            else:
+                found = person_label(*key[1:]) if key[3] else ""
+            labels[key] = found
+        return found
+
+    return [
+        CaseListRow(
+            pk=pk,
+            number=number,
+            kind_label=label(("kind", kind)),
+            title=title,
+            department_label=label(("department", name, name_en)),
+            fiscal_year=fiscal_year,
+            status_label=label(("status", status)),
+            reviewer_name=label(
+                ("person", last_name, first_name, username, dept_name, dept_name_en)
+            ),
+            created_at=created_at,
+            url=case_url.format(pk),
+        )
+        for (
+            pk,
+            number,
+            kind,
+            title,
+            name,
+            name_en,
+            fiscal_year,
+            status,
+            last_name,
+            first_name,
+            username,
+            dept_name,
+            dept_name_en,
+            created_at,
+        ) in values
+    ]
+
+
 def case_list_page(
     user: Any,
     filters: CaseListFilters,
@@ -469,40 +524,7 @@ def case_list_page(
     values = values[:CASES_PER_PAGE]
     if backwards:
         values.reverse()
-    rows = [
-        CaseListRow(
-            pk=pk,
-            number=number,
-            kind_label=choice_label(CaseKind, kind),
-            title=title,
-            department_label=Department.label_of(name, name_en),
-            fiscal_year=fiscal_year,
-            status_label=choice_label(CaseStatus, status),
-            reviewer_name=(
-                person_label(last_name, first_name, username, dept_name, dept_name_en)
-                if username
-                else ""
-            ),
-            created_at=created_at,
-            url=case_page_url(pk),
-        )
-        for (
-            pk,
-            number,
-            kind,
-            title,
-            name,
-            name_en,
-            fiscal_year,
-            status,
-            last_name,
-            first_name,
-            username,
-            dept_name,
-            dept_name_en,
-            created_at,
-        ) in values
-    ]
+    rows = _case_list_rows(values)
     if backwards:
         has_previous, has_next = more, not last
     else:

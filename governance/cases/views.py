@@ -62,8 +62,8 @@ class CaseListView(generic.TemplateView):
             rows_html=list_rows.rows_html(page.rows),
             page=page,
             query=f"{kept}&" if kept else "",
-            kinds=CaseKind.choices,
-            statuses=CaseStatus.choices,
+            kind_options=list_rows.options_html(CaseKind.choices, params.get("kind")),
+            status_options=list_rows.options_html(CaseStatus.choices, params.get("status")),
             params=params,
         )
         return context
