@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
@@ -408,13 +409,26 @@ def _after(pk: int, *, older: bool) -> Q:
     return Q(created_at__gte=moment) & (Q(created_at__gt=moment) | Q(pk__gt=pk))
 
 
+def case_list_scope(user: Any) -> tuple[Q | None, Q | None]:
+    """``permissions.case_scope_q(user)`` with the granted half as one ``IN`` over the union of
+    the grants (``permissions.granted_case_ids``), compiled once: the count and the rows of a
+    page both use it. ANDed with other conditions it is a semi-join on the primary key, where
+    the OR of the two grant sub-queries made PostgreSQL read every case; compiled once, it
+    costs one compilation a page instead of one per query (0.8 ms of CPU)."""
+    direct, granted = permissions.case_scope_q(user)
+    if granted is not None:
+        sql, params = permissions.granted_case_ids(user).query.sql_with_params()
+        granted = Q(pk__in=RawSQL(sql, params))  # noqa: S611  (SQL Django compiled; values are parameters)
+    return direct, granted
+
+
 def count_visible_cases(
     user: Any, queryset: QuerySet[Any], *, scope: tuple[Q | None, Q | None] | None = None
 ) -> int:
     """How many cases of ``queryset`` (Case, filtered) the user may see, in one query that the
     indexes answer: the direct ones, plus the granted ones that are not also direct.
-    ``scope`` is ``permissions.case_scope_q(user)`` when the caller has already read it."""
-    direct, granted = scope if scope is not None else permissions.case_scope_q(user)
+    ``scope`` is ``case_list_scope(user)`` when the caller has already read it."""
+    direct, granted = scope if scope is not None else case_list_scope(user)
     queryset = queryset.order_by()
     if direct is None and granted is None:
         return 0
@@ -424,15 +438,8 @@ def count_visible_cases(
         return queryset.filter(direct).count()
     # Two counts added in one statement: each is answered by its own index (a UNION ALL of
     # the ids would pass every one of them through the plan: three times slower at 100,000).
-    # The granted ones are one ``IN`` over the union of the grants, a semi-join on the
-    # primary key: the OR of the two grant sub-queries made PostgreSQL read every case.
     mine = queryset.filter(direct).values("pk").query.sql_with_params()
-    shared = (
-        queryset.filter(pk__in=permissions.granted_case_ids(user))
-        .exclude(direct)
-        .values("pk")
-        .query.sql_with_params()
-    )
+    shared = queryset.filter(granted).exclude(direct).values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM ({mine[0]}) mine)"  # noqa: S608  (SQL Django compiled; values are parameters)
@@ -510,7 +517,7 @@ def case_list_page(
     Two queries: the total (on the indexes, ``count_visible_cases``) and the rows,
     with only the columns and joins the list shows."""
     base = filters.apply(Case.objects.all())
-    scope = permissions.case_scope_q(user)
+    scope = case_list_scope(user)
     count = count_visible_cases(user, base, scope=scope)
     scoped = base.filter(permissions.either_scope(*scope))
     backwards = before is not None or last
