@@ -403,7 +403,7 @@ def _after(pk: int, *, older: bool) -> Q:
     """Cases after case ``pk`` in the list's order (newest first): older ones with
     ``older``, newer ones without. The cursor's time is read by a subquery, so a page with a
     cursor costs no extra query; ``<=`` first lets the index range do the work."""
-    moment = Subquery(Case.objects.filter(pk=pk).values("created_at")[:1])
+    moment = Subquery(Case.objects.filter(pk=pk).order_by().values("created_at")[:1])
     if older:
         return Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=pk))
     return Q(created_at__gte=moment) & (Q(created_at__gt=moment) | Q(pk__gt=pk))
