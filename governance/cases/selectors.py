@@ -435,6 +435,10 @@ def count_visible_cases(
     if direct is None:
         return queryset.filter(granted).count()
     if granted is None:
+        if permissions.sees_every_case(user):
+            # No condition at all: PostgreSQL then counts on its smallest index, where
+            # ``pk IS NOT NULL`` held it to the primary key's (51 against 57–85 ms at 1M).
+            return queryset.count()
         return queryset.filter(direct).count()
     # Two counts added in one statement: each is answered by its own index (a UNION ALL of
     # the ids would pass every one of them through the plan: three times slower at 100,000).
