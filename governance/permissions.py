@@ -253,10 +253,24 @@ def case_visibility_q(user: AnyUser | None, prefix: str = "") -> Q:
 
     ``prefix`` is e.g. ``"case__"`` for viewflow processes or ``"process__case__"`` for tasks.
     """
-    parts = [part for part in case_scope_q(user, prefix) if part is not None]
+    return either_scope(*case_scope_q(user, prefix), prefix=prefix)
+
+
+def either_scope(direct: Q | None, granted: Q | None, *, prefix: str = "") -> Q:
+    """The union of ``case_scope_q``'s two halves (``case_visibility_q``), for a caller that
+    also uses them apart and reads them once."""
+    parts = [part for part in (direct, granted) if part is not None]
     if not parts:
         return _prefixed(prefix, pk__in=[])
     return parts[0] if len(parts) == 1 else parts[0] | parts[1]
+
+
+def granted_case_ids(user: User) -> QuerySet[Any]:
+    """Ids of the cases shared with ``user`` (``case_scope_q``'s ``granted`` half) as one
+    sub-query: ``pk__in`` it, ANDed with other conditions, is a semi-join that the primary key
+    answers, where the OR of the two sub-queries made PostgreSQL test every case."""
+    by_user, by_group = _granted_case_ids(user)
+    return by_user.union(by_group)
 
 
 def incident_tlp_q(user: AnyUser | None, prefix: str = "") -> Q:

@@ -164,3 +164,76 @@ def test_every_page_costs_the_same_queries_for_ten_cases_as_for_two_hundred(
     assert _queries(client, f"/home/cases/?after={made[-1].pk}") == first
     assert _queries(client, "/home/cases/?last=1") == first
     assert _queries(client, f"/home/cases/?before={made[0].pk}") == first
+
+
+_TEMPLATE_ROWS = (
+    "{% for case in cases %}\n"
+    "          <tr>\n"
+    '            <td><a href="{{ case.url }}">{{ case.number }}</a></td>\n'
+    "            <td>{{ case.kind_label }}</td>\n"
+    "            <td>{{ case.title }}</td>\n"
+    "            <td>{{ case.department_label }}</td>\n"
+    "            <td>{{ case.fiscal_year_label }}</td>\n"
+    "            <td>{{ case.status_label }}</td>\n"
+    "            <td>{{ case.reviewer_name }}</td>\n"
+    '            <td>{{ case.created_at|date:"Y/m/d" }}</td>\n'
+    "          </tr>\n"
+    "        {% endfor %}"
+)
+
+
+def test_rows_rendered_in_python_are_the_bytes_the_template_loop_made() -> None:
+    from django.template import engines
+
+    from governance.cases.list_rows import rows_html
+    from governance.cases.selectors import CaseListRow
+
+    # Just after midnight in Tokyo, still the day before in UTC: the date is the local one.
+    moment = dt.datetime(2026, 3, 31, 15, 30, tzinfo=dt.UTC)
+    rows = [
+        CaseListRow(
+            pk=7,
+            number="CS-2026-00007",
+            kind_label="相談",
+            title="<script>alert('x')</script> & \"引用\"",
+            department_label="総務部 & <b>",
+            fiscal_year=2025,
+            status_label="提出済み",
+            reviewer_name="",
+            created_at=moment,
+            url="/home/cases/7/?a=1&b=2",
+        ),
+        CaseListRow(
+            pk=8,
+            number="CS-2026-00008",
+            kind_label="予算",
+            title="普通の件名",
+            department_label="情報政策課",
+            fiscal_year=2026,
+            status_label="完了",
+            reviewer_name="高橋 健太（総務部）",
+            created_at=moment - dt.timedelta(days=40),
+            url="/home/cases/8/",
+        ),
+    ]
+    template = engines["django"].from_string(_TEMPLATE_ROWS)
+    assert rows_html(rows) == template.render({"cases": rows})
+    assert "2026/04/01" in rows_html(rows)
+
+
+@pytest.mark.parametrize("chosen", [None, "", "closed", "<x>"])
+def test_filter_options_made_in_python_are_the_bytes_the_template_loop_made(
+    chosen: str | None,
+) -> None:
+    from django.template import engines
+
+    from governance.cases.list_rows import options_html
+
+    choices = [*CaseStatus.choices, ('a"&<', "ラベル<&>'")]
+    template = engines["django"].from_string(
+        '{% for value, label in choices %}<option value="{{ value }}"'
+        "{% if params.status == value %} selected{% endif %}>{{ label }}</option>{% endfor %}"
+    )
+    params = {} if chosen is None else {"status": chosen}
+    expected = template.render({"choices": choices, "params": params})
+    assert options_html(choices, chosen) == expected

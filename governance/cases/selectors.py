@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
@@ -153,10 +154,11 @@ def task_url(node: Any, process_id: int, task_id: int) -> str:
 
 def case_page_url(case_id: int) -> str:
     """``reverse("home:case", args=[case_id])``, from a pattern reversed once."""
-    pattern = _url_pattern(
-        "home", "case", lambda view, args: reverse(f"home:{view}", args=args[:1])
-    )
-    return pattern.format(case_id)
+    return _case_page_pattern().format(case_id)
+
+
+def _case_page_pattern() -> str:
+    return _url_pattern("home", "case", lambda view, args: reverse(f"home:{view}", args=args[:1]))
 
 
 def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
@@ -401,22 +403,42 @@ def _after(pk: int, *, older: bool) -> Q:
     """Cases after case ``pk`` in the list's order (newest first): older ones with
     ``older``, newer ones without. The cursor's time is read by a subquery, so a page with a
     cursor costs no extra query; ``<=`` first lets the index range do the work."""
-    moment = Subquery(Case.objects.filter(pk=pk).values("created_at")[:1])
+    moment = Subquery(Case.objects.filter(pk=pk).order_by().values("created_at")[:1])
     if older:
         return Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=pk))
     return Q(created_at__gte=moment) & (Q(created_at__gt=moment) | Q(pk__gt=pk))
 
 
-def count_visible_cases(user: Any, queryset: QuerySet[Any]) -> int:
-    """How many cases of ``queryset`` (Case, filtered) the user may see, in one query that the
-    indexes answer: the direct ones, plus the granted ones that are not also direct."""
+def case_list_scope(user: Any) -> tuple[Q | None, Q | None]:
+    """``permissions.case_scope_q(user)`` with the granted half as one ``IN`` over the union of
+    the grants (``permissions.granted_case_ids``), compiled once: the count and the rows of a
+    page both use it. ANDed with other conditions it is a semi-join on the primary key, where
+    the OR of the two grant sub-queries made PostgreSQL read every case; compiled once, it
+    costs one compilation a page instead of one per query (0.8 ms of CPU)."""
     direct, granted = permissions.case_scope_q(user)
+    if granted is not None:
+        sql, params = permissions.granted_case_ids(user).query.sql_with_params()
+        granted = Q(pk__in=RawSQL(sql, params))  # noqa: S611  (SQL Django compiled; values are parameters)
+    return direct, granted
+
+
+def count_visible_cases(
+    user: Any, queryset: QuerySet[Any], *, scope: tuple[Q | None, Q | None] | None = None
+) -> int:
+    """How many cases of ``queryset`` (Case, filtered) the user may see, in one query that the
+    indexes answer: the direct ones, plus the granted ones that are not also direct.
+    ``scope`` is ``case_list_scope(user)`` when the caller has already read it."""
+    direct, granted = scope if scope is not None else case_list_scope(user)
     queryset = queryset.order_by()
     if direct is None and granted is None:
         return 0
     if direct is None:
         return queryset.filter(granted).count()
     if granted is None:
+        if permissions.sees_every_case(user):
+            # No condition at all: PostgreSQL then counts on its smallest index, where
+            # ``pk IS NOT NULL`` held it to the primary key's (51 against 57–85 ms at 1M).
+            return queryset.count()
         return queryset.filter(direct).count()
     # Two counts added in one statement: each is answered by its own index (a UNION ALL of
     # the ids would pass every one of them through the plan: three times slower at 100,000).
@@ -432,48 +454,40 @@ def count_visible_cases(user: Any, queryset: QuerySet[Any]) -> int:
     return int(row[0])
 
 
-def case_list_page(
-    user: Any,
-    filters: CaseListFilters,
-    *,
-    after: int | None = None,
-    before: int | None = None,
-    last: bool = False,
-) -> CaseListPage:
-    """A page of the cases the user may see, newest first: the first page, the page after
-    case ``after``, the page before case ``before``, or the ``last`` (oldest) page.
-    Two queries: the total (on the indexes, ``count_visible_cases``) and the rows,
-    with only the columns and joins the list shows."""
-    base = filters.apply(Case.objects.all())
-    count = count_visible_cases(user, base)
-    scoped = permissions.scope_cases(user, base)
-    backwards = before is not None or last
-    if after is not None:
-        scoped = scoped.filter(_after(after, older=True))
-    elif before is not None:
-        scoped = scoped.filter(_after(before, older=False))
-    order = ("created_at", "pk") if backwards else ("-created_at", "-pk")
-    values = list(scoped.order_by(*order).values_list(*CASE_LIST_COLUMNS)[: CASES_PER_PAGE + 1])
-    more = len(values) > CASES_PER_PAGE
-    values = values[:CASES_PER_PAGE]
-    if backwards:
-        values.reverse()
-    rows = [
+def _case_list_rows(values: list[tuple[Any, ...]]) -> list[CaseListRow]:
+    """The rows of ``CASE_LIST_COLUMNS`` values. Labels repeat from row to row (five kinds,
+    eight states, a few reviewers): each is made once a page."""
+    labels: dict[tuple[Any, ...], str] = {}
+    case_url = _case_page_pattern()
+
+    def label(key: tuple[Any, ...]) -> str:
+        found = labels.get(key)
+        if found is None:
+            if key[0] == "kind":
+                found = choice_label(CaseKind, key[1])
+            elif key[0] == "status":
+                found = choice_label(CaseStatus, key[1])
+            elif key[0] == "department":
+                found = Department.label_of(key[1], key[2])
+            else:
+                found = person_label(*key[1:]) if key[3] else ""
+            labels[key] = found
+        return found
+
+    return [
         CaseListRow(
             pk=pk,
             number=number,
-            kind_label=choice_label(CaseKind, kind),
+            kind_label=label(("kind", kind)),
             title=title,
-            department_label=Department.label_of(name, name_en),
+            department_label=label(("department", name, name_en)),
             fiscal_year=fiscal_year,
-            status_label=choice_label(CaseStatus, status),
-            reviewer_name=(
-                person_label(last_name, first_name, username, dept_name, dept_name_en)
-                if username
-                else ""
+            status_label=label(("status", status)),
+            reviewer_name=label(
+                ("person", last_name, first_name, username, dept_name, dept_name_en)
             ),
             created_at=created_at,
-            url=case_page_url(pk),
+            url=case_url.format(pk),
         )
         for (
             pk,
@@ -492,6 +506,36 @@ def case_list_page(
             created_at,
         ) in values
     ]
+
+
+def case_list_page(
+    user: Any,
+    filters: CaseListFilters,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    last: bool = False,
+) -> CaseListPage:
+    """A page of the cases the user may see, newest first: the first page, the page after
+    case ``after``, the page before case ``before``, or the ``last`` (oldest) page.
+    Two queries: the total (on the indexes, ``count_visible_cases``) and the rows,
+    with only the columns and joins the list shows."""
+    base = filters.apply(Case.objects.all())
+    scope = case_list_scope(user)
+    count = count_visible_cases(user, base, scope=scope)
+    scoped = base.filter(permissions.either_scope(*scope))
+    backwards = before is not None or last
+    if after is not None:
+        scoped = scoped.filter(_after(after, older=True))
+    elif before is not None:
+        scoped = scoped.filter(_after(before, older=False))
+    order = ("created_at", "pk") if backwards else ("-created_at", "-pk")
+    values = list(scoped.order_by(*order).values_list(*CASE_LIST_COLUMNS)[: CASES_PER_PAGE + 1])
+    more = len(values) > CASES_PER_PAGE
+    values = values[:CASES_PER_PAGE]
+    if backwards:
+        values.reverse()
+    rows = _case_list_rows(values)
     if backwards:
         has_previous, has_next = more, not last
     else:

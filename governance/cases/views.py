@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from forms.cases import ShareCaseForm
 from governance import japanese
-from governance.cases import selectors
+from governance.cases import list_rows, selectors
 from governance.cases import services as case_services
 from governance.cases.services import documents
 from governance.cases.services.evidence import record_evidence_access
@@ -59,10 +59,11 @@ class CaseListView(generic.TemplateView):
         )
         context.update(
             cases=page.rows,
+            rows_html=list_rows.rows_html(page.rows),
             page=page,
             query=f"{kept}&" if kept else "",
-            kinds=CaseKind.choices,
-            statuses=CaseStatus.choices,
+            kind_options=list_rows.options_html(CaseKind.choices, params.get("kind")),
+            status_options=list_rows.options_html(CaseStatus.choices, params.get("status")),
             params=params,
         )
         return context
