@@ -130,7 +130,7 @@ def task_page(
                 *selectors.TASK_ROW_COLUMNS, "relevant_due"
             )
 
-        rows = home_queries.task_rows(compiled.values(keyed("rows", sort, start), page))
+        rows = selectors.task_rows_of(compiled.values(keyed("rows", sort, start), page))
     return TaskPage(rows=rows, number=number, count=count, param=param)
 
 

@@ -26,9 +26,6 @@ from typing import Any
 from django.db import connection
 
 from governance import permissions
-from governance.cases import selectors
-from governance.labels import choice_label, fixed_text
-from governance.models import CaseKind, CaseStatus, Department
 
 
 def user_key(user: Any, seasons: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -46,32 +43,3 @@ def user_key(user: Any, seasons: tuple[Any, ...]) -> tuple[Any, ...] | None:
         roles,
         seasons,
     )
-
-
-def task_rows(values_of_rows: list[tuple[Any, ...]]) -> list[selectors.TaskRow]:
-    """``selectors.task_rows`` from the values it reads (``TASK_ROW_COLUMNS`` and
-    ``relevant_due``): the same rows, labels and addresses."""
-    rows = []
-    for values_of_row in values_of_rows:
-        pk, process_id, node, created, case_id, number, title, kind, status, name, name_en, due = (
-            values_of_row
-        )
-        rows.append(
-            selectors.TaskRow(
-                pk=pk,
-                process_id=process_id,
-                case_id=case_id,
-                number=number,
-                title=title,
-                kind_label=choice_label(CaseKind, kind),
-                status_label=choice_label(CaseStatus, status),
-                department_label=Department.label_of(name, name_en),
-                task_title=fixed_text(node, "task_title") if node is not None else "",
-                created=created,
-                task_url=selectors.task_url(node, process_id, pk) if node is not None else "",
-                case_url=selectors.case_page_url(case_id),
-                kind=kind,
-                due=due,
-            )
-        )
-    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,12 +164,19 @@ def _case_page_pattern() -> str:
 
 def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
     """The rows of a (sliced, ordered) task queryset: one query for the columns shown."""
-    rows = []
     annotated = "relevant_due" in queryset.query.annotations
     columns = (*TASK_ROW_COLUMNS, "relevant_due") if annotated else TASK_ROW_COLUMNS
-    for values in queryset.values_list(*columns):
+    return task_rows_of(queryset.values_list(*columns))
+
+
+def task_rows_of(values_of_rows: Iterable[tuple[Any, ...]]) -> list[TaskRow]:
+    """Task rows from the values of ``TASK_ROW_COLUMNS`` (and ``relevant_due`` after them, where
+    read): labels and addresses without a query."""
+    rows = []
+    width = len(TASK_ROW_COLUMNS)
+    for values in values_of_rows:
         pk, process_id, node, created, case_id, number, title, kind, status, name, name_en = values[
-            : len(TASK_ROW_COLUMNS)
+            :width
         ]
         rows.append(
             TaskRow(
@@ -185,7 +193,7 @@ def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
                 task_url=task_url(node, process_id, pk) if node is not None else "",
                 case_url=case_page_url(case_id),
                 kind=kind,
-                due=values[-1] if annotated else None,
+                due=values[width] if len(values) > width else None,
             )
         )
     return rows
