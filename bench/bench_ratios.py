@@ -21,7 +21,7 @@ The floors (``bench/floors``) are bare implementations of the same work:
 - hand-off: commit → worker start of an outbox job against Celery's ``.delay()``, p50 (needs
   ``redis-server``; it starts its own, and its own worker).
 
-Where valgrind is installed, the pages and the document are run once more under callgrind
+Where valgrind is installed, the pages, the flow and the document are run once more under callgrind
 (``bench/instructions.py``, 3 rounds) and the instructions of the web process are printed beside
 the times: unlike times, they do not move with the machine's load (``--no-instructions`` skips
 this, which takes a few minutes).
@@ -65,8 +65,8 @@ def _early_args() -> argparse.Namespace:
         "--instructions",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="count the instructions of the pages and the document under valgrind where it is "
-        "installed (a few minutes more; --no-instructions to skip)",
+        help="count the instructions of the pages, the flow and the document under valgrind "
+        "where it is installed (a few minutes more; --no-instructions to skip)",
     )
     parser.add_argument(
         "--drop-new-indexes",
@@ -520,7 +520,7 @@ def main() -> int:
                 for name, target in indexes.items():
                     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {target}")
     code = str(CODE)
-    counted = {"home", "cases", "document"} & only
+    counted = {"home", "cases", "document", "flow"} & only
     if ARGS.instructions and instructions.available() and counted and not instructions.active():
         _count_instructions(figures, database, sorted(counted))
     print_table(

@@ -14,30 +14,24 @@ hide buttons that these checks would refuse anyway. The rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
-from governance import compiled
 from governance import permissions_escalation as esc
 from governance import permissions_network as net
 from governance.models import (
     REVIEW_KINDS,
-    AuditEvent,
     Case,
     CaseGroupObjectPermission,
     CaseKind,
     CaseUserObjectPermission,
-    Finding,
     Incident,
-    SpecReviewRound,
-    SpecScanResult,
 )
 from governance.permissions_choice import (  # noqa: F401  (re-exported: choosing a system)
     SYSTEM_OF_OTHER_DEPARTMENT,
@@ -46,8 +40,18 @@ from governance.permissions_choice import (  # noqa: F401  (re-exported: choosin
     selectable_systems_q,
     system_choice_error,
 )
+from governance.permissions_review import (  # noqa: F401  (re-exported: who reviewed a case)
+    REVIEW_ACTIONS,
+    has_reviewed,
+    note_reviewed,
+    reviewed_by_q,
+)
+from governance.permissions_roles import (  # noqa: F401  (re-exported: the roles a user holds)
+    forget_roles,
+    note_roles,
+    roles_of,
+)
 from governance.roles import ACT_PERMISSION, ROLE_OF_PERMISSION, Role
-from governance.writes import events_recorded
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, Group
@@ -80,52 +84,6 @@ GOVERNANCE_ROLES = (Role.GOVERNANCE_REVIEWER, Role.GOVERNANCE_APPROVER)
 
 
 # --- Roles ----------------------------------------------------------------------------------
-
-
-def roles_of(user: AnyUser | None) -> frozenset[str]:
-    """The role names the user holds, read once per user object."""
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, "_shinsa_roles", None)
-    if cached is None:
-        # Read on every request; only the query's SQL (the same for everyone but the user's
-        # id) is compiled once and kept: the ORM's compiling cost more than the query.
-        groups = user.groups
-        rows = compiled.values(
-            compiled.query_key("roles"),
-            lambda: groups.values_list("name", flat=True),
-            leading=(user.pk,),
-        )
-        names = {name for (name,) in rows}
-        cached = frozenset(names & set(Role.values))
-        user._shinsa_roles = cached  # type: ignore[attr-defined]  # per-request cache
-    return cached
-
-
-def note_roles(users: Sequence[AnyUser]) -> None:
-    """Read the roles of several people in one query, kept as ``roles_of`` keeps them (a
-    queue's members, checked one by one afterwards)."""
-    missing = {
-        user.pk: user
-        for user in users
-        if user.is_authenticated and getattr(user, "_shinsa_roles", None) is None
-    }
-    if not missing:
-        return
-    held: dict[int, set[str]] = {pk: set() for pk in missing}
-    memberships = get_user_model().groups.through.objects.filter(
-        user_id__in=list(missing), group__name__in=Role.values
-    )
-    for user_id, name in memberships.values_list("user_id", "group__name"):
-        held[user_id].add(name)
-    for pk, user in missing.items():
-        user._shinsa_roles = frozenset(held[pk])  # type: ignore[attr-defined]  # roles_of's cache
-
-
-def forget_roles(user: AnyUser | None) -> None:
-    """Drop the cached roles of ``user`` (after a grant or revocation changed them)."""
-    if user is not None and hasattr(user, "_shinsa_roles"):
-        del user._shinsa_roles  # the per-request cache of roles_of
 
 
 def has_role(user: AnyUser | None, *roles: str) -> bool:
@@ -370,54 +328,6 @@ def segregation_error(user: AnyUser, case: Case, role: str) -> str | None:
     return None
 
 
-#: The audit actions that make their actor one of a case's reviewers, in every flow: sending
-#: it back, recording a result (even one the approver later returned), completing a round,
-#: raising or settling findings, deciding scan drafts, answering a consultation. A new flow's
-#: reviewing steps add their actions here.
-REVIEW_ACTIONS = frozenset(
-    {
-        "budget_check.send_back",
-        "budget_check.record_result",
-        "spec_review.begin",
-        "spec_review.complete_round",
-        "spec_review.finding.add",
-        "spec_review.finding.settle",
-        "spec_review.scan.accept",
-        "spec_review.scan.dismiss",
-        "consultation.answer",
-    }
-    | net.NETWORK_REVIEW_ACTIONS
-)
-
-
-def reviewed_by_q(user_pk: int | None, prefix: str = "") -> Q:
-    """Cases ``user_pk`` reviewed, in any round of any flow: the reviewer of record, anyone
-    whose audit trail on the case holds a reviewing act (``REVIEW_ACTIONS``), the reviewer of
-    a spec review round, the author of a finding, or whoever accepted or dismissed a scan
-    result. None of them may approve the case (``segregation_error``, ``task_queue_q``).
-    ``prefix`` leads from the queried model to the case (``"process__case__"`` for tasks).
-
-    The audit chain is the record of who did what and is append-only, so a later result by
-    someone else, or a role granted afterwards, does not wash out an earlier review.
-
-    Each source is an ``EXISTS`` correlated with the case, so a queue that excludes them
-    (``~reviewed_by_q``) is planned as anti-joins on their indexes; ``NOT IN`` sub-queries
-    made PostgreSQL guess the exclusions and scan every case (0.4 s at 100,000 cases)."""
-    case = OuterRef(f"{prefix}pk")
-    return (
-        Q(**{f"{prefix}reviewer": user_pk})
-        | Q(
-            Exists(
-                AuditEvent.objects.filter(case_id=case, actor_id=user_pk, action__in=REVIEW_ACTIONS)
-            )
-        )
-        | Q(Exists(SpecReviewRound.objects.filter(review_id=case, reviewer_id=user_pk)))
-        | Q(Exists(Finding.objects.filter(case_id=case, created_by_id=user_pk)))
-        | Q(Exists(SpecScanResult.objects.filter(version__review_id=case, decided_by_id=user_pk)))
-        | net.network_reviewed_by_q(user_pk, prefix)
-    )
-
-
 def incident_segregation_error(user: AnyUser, case: Case) -> str | None:
     """Four eyes on an incident: the closure reviewer is not its handler, and a dismissal is
     confirmed by a lead other than the one who triaged it."""
@@ -429,45 +339,6 @@ def incident_segregation_error(user: AnyUser, case: Case) -> str | None:
     if incident.phase == "triage" and incident.dismiss_reason and incident.triaged_by_id == user.pk:
         return TRIAGER_CANNOT_CONFIRM
     return None
-
-
-#: Where ``has_reviewed`` keeps its answers on a case object: {user pk: (mark, reviewed)}.
-_REVIEWED_MEMO = "_shinsa_reviewed_by"
-
-
-def has_reviewed(user: AnyUser, case: Case) -> bool:
-    """Whether ``user`` reviewed ``case`` in any round (``reviewed_by_q``): one query per user
-    and case object (the step's page asks, then its service), kept only while this connection
-    records no audit event (reviewing is a service's, which records it: ``events_recorded``)."""
-    if user.pk is None:
-        return False
-    memo: dict[int, tuple[int, bool]] = case.__dict__.setdefault(_REVIEWED_MEMO, {})
-    mark = events_recorded()
-    kept = memo.get(user.pk)
-    if kept is not None and kept[0] == mark:
-        return kept[1]
-    reviewed = Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
-    memo[user.pk] = (mark, reviewed)
-    return reviewed
-
-
-def note_reviewed(users: Sequence[AnyUser], case: Case) -> None:
-    """``has_reviewed`` of several people on one case in one query (a queue's members), kept
-    as ``has_reviewed`` keeps its answers: while this connection records no audit event."""
-    memo: dict[int, tuple[int, bool]] = case.__dict__.setdefault(_REVIEWED_MEMO, {})
-    mark = events_recorded()
-    pending = sorted(
-        {user.pk for user in users if user.pk is not None and memo.get(user.pk, (-1,))[0] != mark}
-    )
-    if not pending:
-        return
-    answers = {
-        f"reviewed_{pk}": ExpressionWrapper(reviewed_by_q(pk), output_field=BooleanField())
-        for pk in pending
-    }
-    row = Case.objects.filter(pk=case.pk).values(**answers).first() or {}
-    for pk in pending:
-        memo[pk] = (mark, bool(row.get(f"reviewed_{pk}")))
 
 
 def can_act(user: AnyUser | None, case: Case, role: str) -> bool:
