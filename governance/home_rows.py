@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.middleware.csrf import get_token
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -86,7 +86,6 @@ def attach_row_html(rows: list[Any]) -> None:
         )
 
 
-_TRACE_PATTERNS: dict[str, str] = {}
 _DECISION = (
     "\n          <tr><td>{day} {time}</td>\n"
     '            <td class="shinsa-prose">{link}</td>\n'
@@ -97,28 +96,17 @@ _SOD_OK = mark_safe('<span class="shinsa-ok">\u2713</span>')
 _SOD_BREACH = mark_safe('<span class="shinsa-ng">\u2717</span>')
 
 
-def _trace_pattern() -> str:
-    """``{% url 'home:case_trace' case_id %}`` as a pattern, reversed once."""
-    prefix = get_script_prefix()
-    pattern = _TRACE_PATTERNS.get(prefix)
-    if pattern is None:
-        pattern = reverse("home:case_trace", args=[918273645]).replace("918273645", "{0}")
-        _TRACE_PATTERNS[prefix] = pattern
-    return pattern
-
-
 def decision_rows_html(records: list[Any]) -> SafeString:
     """The ``<tr>`` of each of the auditor's latest decisions, as the template's loop drew them
     (the day as ``|era_date``, the time as ``|time:"H:i"``, the trace link from a pattern
     reversed once instead of a ``{% url %}`` a row). No query."""
-    trace = _trace_pattern()
     oversight = ""
     rows = []
     for record in records:
         if record.case_id:
             link = format_html(
                 '<a href="{}#decision-{}">{} {}</a>',
-                trace.format(record.case_id),
+                selectors.case_trace_url(record.case_id),
                 record.pk,
                 record.case_number,
                 record.case_title,

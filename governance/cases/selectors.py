@@ -155,11 +155,7 @@ def task_url(node: Any, process_id: int, task_id: int) -> str:
 
 def case_page_url(case_id: int) -> str:
     """``reverse("home:case", args=[case_id])``, from a pattern reversed once."""
-    return _case_page_pattern().format(case_id)
-
-
-def _case_page_pattern() -> str:
-    return _url_pattern("home", "case", lambda view, args: reverse(f"home:{view}", args=args[:1]))
+    return _home_url("case", case_id)
 
 
 def task_rows(queryset: QuerySet[Any]) -> list[TaskRow]:
@@ -206,12 +202,20 @@ def unread_notifications(user: Any) -> QuerySet[Notification]:
     )
 
 
+def _home_url(view: str, object_id: int) -> str:
+    """``reverse(f"home:{view}", args=[object_id])``, from a pattern reversed once."""
+    pattern = _url_pattern("home", view, lambda view, args: reverse(f"home:{view}", args=args[:1]))
+    return pattern.format(object_id)
+
+
 def notification_read_url(notice_id: int) -> str:
     """``reverse("home:notification_read", args=[notice_id])``, from a pattern reversed once."""
-    pattern = _url_pattern(
-        "home", "notification_read", lambda view, args: reverse(f"home:{view}", args=args[:1])
-    )
-    return pattern.format(notice_id)
+    return _home_url("notification_read", notice_id)
+
+
+def case_trace_url(case_id: int) -> str:
+    """``reverse("home:case_trace", args=[case_id])``, from a pattern reversed once."""
+    return _home_url("case_trace", case_id)
 
 
 def newest_unread_notification(user: Any) -> int | None:
@@ -466,7 +470,6 @@ def _case_list_rows(values: list[tuple[Any, ...]]) -> list[CaseListRow]:
     """The rows of ``CASE_LIST_COLUMNS`` values. Labels repeat from row to row (five kinds,
     eight states, a few reviewers): each is made once a page."""
     labels: dict[tuple[Any, ...], str] = {}
-    case_url = _case_page_pattern()
 
     def label(key: tuple[Any, ...]) -> str:
         found = labels.get(key)
@@ -495,7 +498,7 @@ def _case_list_rows(values: list[tuple[Any, ...]]) -> list[CaseListRow]:
                 ("person", last_name, first_name, username, dept_name, dept_name_en)
             ),
             created_at=created_at,
-            url=case_url.format(pk),
+            url=case_page_url(pk),
         )
         for (
             pk,
