@@ -18,8 +18,10 @@ The floors (``bench/floors``) are bare implementations of the same work:
   with its jobs run inline and with them left out, against a bare viewflow flow with the same
   nodes driven the same way;
 - document: the advisory document rendered by ``render_docx`` against bare docxtpl;
-- hand-off: commit → worker start of an outbox job against Celery's ``.delay()``, p50 (needs
-  ``redis-server``; it starts its own, and its own worker).
+- hand-off: from the COMMIT of the transaction that enqueued an outbox job to the worker's start
+  of its task, and to the start of the job's handler (after the claim that counts the attempt),
+  against Celery's ``.delay()`` of a bare task, p50 (needs ``redis-server``; it starts its own,
+  and its own worker). Each measure waits for the worker to finish the last task first.
 
 Where valgrind is installed, the pages, the flow and the document are run once more under callgrind
 (``bench/instructions.py``, 3 rounds) and the instructions of the web process are printed beside
@@ -45,6 +47,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +377,10 @@ def document_figures(rounds: int) -> list[Figure]:
 # --- The hand-off -------------------------------------------------------------------------------
 
 
+def _stamp(into: list[float]) -> None:
+    into.append(time.time())
+
+
 def handoff_figures(rounds: int) -> list[Figure]:
     import redis
     from django.db import transaction
@@ -405,16 +412,17 @@ def handoff_figures(rounds: int) -> list[Figure]:
         redis_url=server.url, queue=queue, log_path=workdir / "worker.log", concurrency=1
     )
     client = redis.Redis.from_url(server.url)
-    samples: dict[str, list[float]] = {"ours": [], "floor": []}
+    # commit → the worker starts the task; commit → the work starts (ours: after the claim).
+    samples: dict[str, list[float]] = {"ours": [], "floor": [], "ours_work": [], "floor_work": []}
 
-    def wait(key: str, started: float) -> float:
+    def wait(name: str, started: float) -> float:
         deadline = time.time() + 30
         while time.time() < deadline:
-            value = client.get(f"handoff:{key}")
+            value = client.get(name)
             if value is not None:
                 return (float(value) - started) * 1000
             time.sleep(0.0005)
-        raise SystemExit(f"the worker did not run {key}:\n{worker.log()[-3000:]}")
+        raise SystemExit(f"the worker did not run {name}:\n{worker.log()[-3000:]}")
 
     try:
         with celery_pointed_at(server.url, queue):
@@ -425,17 +433,27 @@ def handoff_figures(rounds: int) -> list[Figure]:
             outbox.reset_broker_backoff()
             for n in range(rounds * 4 + 10):
                 key = uuid.uuid4().hex
-                started = time.time()
+                committed: list[float] = []
                 with transaction.atomic():
-                    outbox.enqueue(handoff.KIND, {"key": key})
-                ours = wait(key, started)
+                    # The click's own INSERT and COMMIT are not the hand-off: the clock starts
+                    # when the COMMIT returns (callbacks run in the order they were registered).
+                    transaction.on_commit(partial(_stamp, committed))
+                    job = outbox.enqueue(handoff.KIND, {"key": key})
+                started = committed[0]
+                ours = wait(f"handoff-start:{job.pk}", started)
+                ours_work = wait(f"handoff:{key}", started)
+                wait(f"handoff-end:{job.pk}", started)
                 key = uuid.uuid4().hex
                 started = time.time()
                 handoff.bare.delay(key)
-                floor = wait(key, started)
+                floor = wait(f"handoff-start:{key}", started)
+                floor_work = wait(f"handoff:{key}", started)
+                wait(f"handoff-end:{key}", started)
                 if n >= 10:  # the first ones warm the worker's connections
                     samples["ours"].append(ours)
                     samples["floor"].append(floor)
+                    samples["ours_work"].append(ours_work)
+                    samples["floor_work"].append(floor_work)
             settings.JOBS_RUNNER = "inline"
     finally:
         worker.stop()
@@ -448,7 +466,15 @@ def handoff_figures(rounds: int) -> list[Figure]:
             floor_ms=statistics.median(samples["floor"]),
             ours_queries=None,
             floor_queries=None,
-        )
+        ),
+        Figure(
+            group="hand-off",
+            label="commit → job's work starts, p50",
+            ours_ms=statistics.median(samples["ours_work"]),
+            floor_ms=statistics.median(samples["floor_work"]),
+            ours_queries=None,
+            floor_queries=None,
+        ),
     ]
 
 

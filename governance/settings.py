@@ -266,6 +266,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_TIME_LIMIT = JOBS_TIMEOUT_SECONDS
+# A worker keeps its database connection from task to task as a web process keeps it from request
+# to request (CONN_MAX_AGE, CONN_HEALTH_CHECKS: governance.celery closes old or broken ones around
+# every task). Without this, Celery closes it after every task and each job paid a new PostgreSQL
+# connection, several times a bare task's hand-off (bench/bench_ratios.py); Celery still renews it
+# after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "governance.tasks.relay_outbox", "schedule": 30.0},

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from governance.jobs import outbox
 from governance.models import Case, Job, Notification, User
@@ -46,8 +46,16 @@ def record(job: Job) -> None:
     ``hold_first_attempt``: a file path; on attempt 1 the worker process writes its pid there
     and waits (the test kills it), after the effect is written but before it commits.
     ``fail_after_effect``: raise after writing the effect.
+    ``note_connection``: a file path; the worker process appends its pid and its database
+    session's (PostgreSQL's backend pid), to show which connection ran the job.
     """
     _leave_effect(job)
+    if job.payload.get("note_connection"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (backend,) = cursor.fetchone()
+        with Path(job.payload["note_connection"]).open("a") as notes:
+            notes.write(f"{os.getpid()} {backend}\n")
     if job.payload.get("fail_after_effect"):
         raise RuntimeError(FLAKY_ERROR)
     hold = job.payload.get("hold_first_attempt")

@@ -11,6 +11,7 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -251,6 +252,29 @@ def test_the_same_job_delivered_five_times_at_once_takes_effect_once(
     )
     assert effects(job) == 1
     assert {outcome for [outcome] in outcomes} <= {"'done'", "'skipped'"}
+
+
+def _is_done(job: Job) -> bool:
+    return status_of(job) == Job.Status.DONE
+
+
+def test_a_worker_keeps_its_database_connection_from_job_to_job(
+    worker: CeleryWorker, cast: Any, tmp_path: Path
+) -> None:
+    # As a web process from request to request (CONN_MAX_AGE): Celery alone would close it after
+    # every task, and every job would pay a new PostgreSQL session before its work could start.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL sessions are what a worker would open again for every job")
+    notes = tmp_path / "connections"
+    for _ in range(6):
+        job = enqueue_probe(actor=cast["staff_a"], note_connection=str(notes))
+        wait_for(partial(_is_done, job), what="the job to run")
+    sessions: dict[str, set[str]] = {}
+    for line in notes.read_text().splitlines():
+        process, backend = line.split()
+        sessions.setdefault(process, set()).add(backend)
+    assert len(notes.read_text().splitlines()) == 6
+    assert all(len(backends) == 1 for backends in sessions.values()), sessions
 
 
 def test_the_relay_resends_a_job_whose_message_was_lost(
