@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -163,15 +164,19 @@ def _probes(bind: tuple[Any, ...]) -> tuple[Any, ...]:
     """Values no row has, one per bound value, of its type and distinct from each other, to
     find where the real values go in the SQL."""
     return tuple(
-        -7_000_001 - n if type(value) is int else f"\x1fshinsa-probe-{n}"
+        -7_000_001 - n
+        if type(value) is int
+        else uuid.UUID(int=0x5A1 << 64 | n)
+        if type(value) is uuid.UUID
+        else f"\x1fshinsa-probe-{n}"
         for n, value in enumerate(bind)
     )
 
 
 def _bindable(bind: tuple[Any, ...]) -> bool:
-    """Ids (ints, not None) and strings can be bound; their probes are none of them."""
+    """Ids (ints or UUIDs, not None) and strings can be bound; their probes are none of them."""
     probes = _probes(bind)
-    return all(type(value) in (int, str) and value not in probes for value in bind)
+    return all(type(value) in (int, str, uuid.UUID) and value not in probes for value in bind)
 
 
 def _slots(
@@ -202,7 +207,10 @@ def _compile_bound(
     """``build(*bind)`` compiled, kept under ``key`` when the ids are all it takes from ``bind``."""
     compiled = compile_one(build(*bind))
     if key is not None and compiled.sql:
-        probed = compile_one(build(*_probes(bind)))
+        try:
+            probed = compile_one(build(*_probes(bind)))
+        except Exception:  # a value the query cannot take as a probe: not kept
+            return compiled
         slots = _slots(compiled.params, probed.params, bind)
         if probed.sql == compiled.sql and slots is not None:
             _keep(key, dataclasses.replace(compiled, slots=slots))

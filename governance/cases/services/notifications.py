@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -249,9 +249,20 @@ def pending_digest_count(user: Any) -> int:
     ).count()
 
 
+def _notice_query(notification_id: int) -> QuerySet[Notification]:
+    return Notification.objects.select_related("recipient").filter(pk=notification_id)
+
+
 @outbox.handler("send_email")
 def send_email_job(job: Job) -> None:
-    notice = Notification.objects.select_related("recipient").get(pk=job.payload["notification_id"])
+    found = compiled.bound_models(
+        compiled.query_key("emailed_notice"),
+        _notice_query,
+        (job.payload["notification_id"],),
+    )
+    if not found:
+        raise Notification.DoesNotExist(f"notification {job.payload['notification_id']}")
+    notice = cast(Notification, found[0])
     link = f"\n\n{settings.SITE_URL}{notice.url}" if notice.url else ""
     send_mail(
         subject=f"[審査] {notice.subject}",
