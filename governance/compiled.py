@@ -11,19 +11,32 @@ A key must hold everything the SQL depends on, or the caller passes what differs
 call as the SQL's ``leading`` parameters (a user's id, the ids of an ``IN``): the home page's
 task lists key on the user (``governance.home_queries.user_key``); a user's roles and unread
 notices pass the user's id as ``leading``.
+
+``bound_values`` and ``bound_models`` take the ids (or strings) a query is built from as
+``bind`` (a case's and a user's, wherever in the SQL they land): the query is compiled twice the
+first time, with those values and with probe values, and kept only if both give the same SQL
+and parameters that differ exactly where the values go; later calls put theirs in those places.
+``build`` must use them only as values compared with columns (never to decide the query's
+shape, which the probe might not reveal). ``bound_models`` gives model instances
+(``select_related`` ones included) as the queryset itself would.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import connection, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
+from django.db.transaction import TransactionManagementError
 
 #: How many compiled queries a process keeps (four per user and page shape: a few MB at most).
 MAX_ENTRIES = 2048
@@ -39,6 +52,10 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
+    #: (position in ``params``, index in ``bind``) of each bound id (``bound_values``).
+    slots: tuple[tuple[int, int], ...] = ()
+    #: The compiler that wrote ``sql``: what it selects, for ``bound_models``' instances.
+    compiler: Any = None
 
 
 def query_key(*parts: Any) -> tuple[Any, ...]:
@@ -137,6 +154,100 @@ def values(
         params = compiled.params
     else:
         params = (*leading, *compiled.params[len(leading) :])
+    return _run_values(compiled, params)
+
+
+# --- Queries built from a few ids ---------------------------------------------------------------
+
+
+def _probes(bind: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Values no row has, one per bound value, of its type and distinct from each other, to
+    find where the real values go in the SQL."""
+    return tuple(
+        -7_000_001 - n
+        if type(value) is int
+        else uuid.UUID(int=0x5A1 << 64 | n)
+        if type(value) is uuid.UUID
+        else f"\x1fshinsa-probe-{n}"
+        for n, value in enumerate(bind)
+    )
+
+
+def _bindable(bind: tuple[Any, ...]) -> bool:
+    """Ids (ints or UUIDs, not None) and strings can be bound; their probes are none of them."""
+    probes = _probes(bind)
+    return all(type(value) in (int, str, uuid.UUID) and value not in probes for value in bind)
+
+
+def _slots(
+    real: tuple[Any, ...], probed: tuple[Any, ...], bind: tuple[Any, ...]
+) -> tuple[tuple[int, int], ...] | None:
+    """Where the ids of ``bind`` go among the parameters: the positions whose value differs
+    between the compile with ``bind`` (``real``) and the one with the probes (``probed``);
+    None when the parameters differ otherwise (the query does not take the ids as they are)."""
+    probes = _probes(bind)
+    if len(real) != len(probed):
+        return None
+    slots: list[tuple[int, int]] = []
+    for position, (value, probe) in enumerate(zip(real, probed, strict=True)):
+        if type(value) is type(probe) and value == probe:
+            continue
+        if probe not in probes or value != bind[probes.index(probe)]:
+            return None
+        slots.append((position, probes.index(probe)))
+    return tuple(slots)
+
+
+def _compile_bound(
+    key: tuple[Any, ...] | None,
+    build: Callable[..., QuerySet[Any]],
+    bind: tuple[Any, ...],
+    compile_one: Callable[[QuerySet[Any]], _Compiled],
+) -> _Compiled:
+    """``build(*bind)`` compiled, kept under ``key`` when the ids are all it takes from ``bind``."""
+    compiled = compile_one(build(*bind))
+    if key is not None and compiled.sql:
+        try:
+            probed = compile_one(build(*_probes(bind)))
+        except Exception:  # a value the query cannot take as a probe: not kept
+            return compiled
+        slots = _slots(compiled.params, probed.params, bind)
+        if probed.sql == compiled.sql and slots is not None:
+            _keep(key, dataclasses.replace(compiled, slots=slots))
+    return compiled
+
+
+def _bound_params(compiled: _Compiled, bind: tuple[Any, ...]) -> list[Any]:
+    params = list(compiled.params)
+    for position, index in compiled.slots:
+        params[position] = bind[index]
+    return params
+
+
+def bound_values(
+    key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], bind: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """The rows of the ``values_list()`` queryset ``build(*bind)``, run from the SQL kept
+    under ``key`` (with ``bind``'s ids put in) when there is one."""
+    if not _bindable(bind):
+        return [tuple(row) for row in build(*bind)]
+    compiled = _get(key)
+    if compiled is None:
+        compiled = _compile_bound(key, build, bind, _compile_values_or_nothing)
+        params: list[Any] = list(compiled.params)
+    else:
+        params = _bound_params(compiled, bind)
+    return _run_values(compiled, params)
+
+
+def _compile_values_or_nothing(queryset: QuerySet[Any]) -> _Compiled:
+    try:
+        return _compile_values(queryset)
+    except EmptyResultSet:
+        return _Compiled(sql="", params=())
+
+
+def _run_values(compiled: _Compiled, params: Any) -> list[tuple[Any, ...]]:
     if not compiled.sql:
         return []
     with connection.cursor() as cursor:
@@ -154,3 +265,64 @@ def values(
             row[position] = value
         converted.append(tuple(row))
     return converted
+
+
+class _KeptQuery:
+    """What ``ModelIterable`` asks of a queryset's query: its compiler, here the kept one."""
+
+    def __init__(self, compiler: Any) -> None:
+        self.compiler = compiler
+
+    def get_compiler(
+        self, using: Any = None, connection: Any = None, elide_empty: bool = True
+    ) -> Any:
+        return self.compiler
+
+
+class _KeptQuerySet:
+    """What ``ModelIterable`` reads of a queryset (no known related objects: a fresh one)."""
+
+    _known_related_objects: dict[Any, Any] = {}
+
+    def __init__(self, db: str, compiler: Any) -> None:
+        self.db = db
+        self.query = _KeptQuery(compiler)
+        self.model = compiler.query.model
+
+
+def _compile_models(queryset: QuerySet[Any]) -> _Compiled:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return _Compiled(sql="", params=())
+    return _Compiled(sql=sql, params=tuple(params), compiler=compiler)
+
+
+def bound_models(
+    key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], bind: tuple[Any, ...]
+) -> list[Model]:
+    """The instances of the queryset ``build(*bind)`` (its ``select_related`` ones filled in),
+    run from the SQL kept under ``key`` (with ``bind``'s ids put in) when there is one."""
+    if not _bindable(bind):
+        return list(build(*bind))
+    compiled = _get(key)
+    if compiled is None:
+        compiled = _compile_bound(key, build, bind, _compile_models)
+        params: list[Any] = list(compiled.params)
+    else:
+        params = _bound_params(compiled, bind)
+    if not compiled.sql:
+        return []
+    kept = compiled.compiler
+    db = kept.using
+    if kept.query.select_for_update and connections[db].get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    # A copy on this thread's connection, which writes nothing more: its SQL is the kept one.
+    compiler = copy.copy(kept)
+    compiler.connection = connections[db]
+    sql = compiled.sql
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    return list(ModelIterable(_KeptQuerySet(db, compiler)))  # type: ignore[arg-type]  # what it reads

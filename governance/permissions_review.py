@@ -4,10 +4,11 @@ approving it (``governance.permissions`` re-exports these for its checks and the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
+from governance import compiled
 from governance import permissions_network as net
 from governance.models import AuditEvent, Case, Finding, SpecReviewRound, SpecScanResult
 from governance.writes import events_recorded
@@ -83,9 +84,25 @@ def has_reviewed(user: AnyUser, case: Case) -> bool:
     kept = memo.get(user.pk)
     if kept is not None and kept[0] == mark:
         return kept[1]
-    reviewed = Case.objects.filter(pk=case.pk).filter(reviewed_by_q(user.pk)).exists()
+    # Six correlated sub-queries: their SQL is compiled once in this process, run every time.
+    found = compiled.bound_values(
+        compiled.query_key("has_reviewed"), _reviewed_query, (case.pk, user.pk)
+    )
+    reviewed = bool(found)
     memo[user.pk] = (mark, reviewed)
     return reviewed
+
+
+def _reviewed_query(case_pk: int, user_pk: int) -> QuerySet[Case, tuple[int]]:
+    return Case.objects.filter(pk=case_pk).filter(reviewed_by_q(user_pk)).values_list("id")[:1]
+
+
+def _reviewed_by_each_query(case_pk: int, *user_pks: int) -> QuerySet[Case, Any]:
+    answers = {
+        f"reviewed_{n}": ExpressionWrapper(reviewed_by_q(pk), output_field=BooleanField())
+        for n, pk in enumerate(user_pks)
+    }
+    return Case.objects.filter(pk=case_pk).annotate(**answers).values_list(*answers)[:1]
 
 
 def note_reviewed(users: Sequence[AnyUser], case: Case) -> None:
@@ -98,10 +115,11 @@ def note_reviewed(users: Sequence[AnyUser], case: Case) -> None:
     )
     if not pending:
         return
-    answers = {
-        f"reviewed_{pk}": ExpressionWrapper(reviewed_by_q(pk), output_field=BooleanField())
-        for pk in pending
-    }
-    row = Case.objects.filter(pk=case.pk).values(**answers).first() or {}
-    for pk in pending:
-        memo[pk] = (mark, bool(row.get(f"reviewed_{pk}")))
+    rows = compiled.bound_values(
+        compiled.query_key("reviewed_by_each", len(pending)),
+        _reviewed_by_each_query,
+        (case.pk, *pending),
+    )
+    row = rows[0] if rows else (False,) * len(pending)
+    for pk, reviewed in zip(pending, row, strict=True):
+        memo[pk] = (mark, bool(reviewed))

@@ -15,7 +15,8 @@ through ``governance.cases.services.flow_actions``, which records them in the au
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, TypeVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -38,7 +39,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
 from forms.cases import ShareCaseForm
-from governance import permissions, permissions_tasks
+from governance import compiled, permissions, permissions_tasks
 from governance.audit import selectors as audit_reads
 from governance.cases import selectors
 from governance.cases.services import assignments, flow_actions, note_locked, written_by_step
@@ -61,6 +62,15 @@ def remember_case(process: Any, case: Case | None) -> None:
     process._state.fields_cache["case"] = case
 
 
+def _case_query(model: type[Case], lock: bool, process_pk: int) -> Any:
+    cases = model.objects.select_related(*CASE_RELATIONS)
+    if lock:
+        own = ("self", *(ptr.name for ptr in model._meta.parents.values() if ptr is not None))
+        cases = cases.select_for_update(of=own)
+    cases = cases.filter(process_id=process_pk)
+    return (cases if cases.ordered else cases.order_by("pk"))[:1]  # as ``first()``
+
+
 def case_of(process: Any, *, new_step: bool = True, lock: bool = False) -> Case | None:
     """The case a process moves along, as its kind's model (``BudgetCheck``, …) with the
     people its steps check, read once per process object; None while it is being started.
@@ -75,11 +85,14 @@ def case_of(process: Any, *, new_step: bool = True, lock: bool = False) -> Case 
             written_by_step(cached, forget=True)  # a new step: routing reads its own writes
         return cached  # Django's cache holds the case or None
     model = selectors.CASE_MODELS.get(getattr(process.flow_class, "case_kind", ""), Case)
-    cases = model.objects.select_related(*CASE_RELATIONS)
-    if lock:
-        own = ("self", *(ptr.name for ptr in model._meta.parents.values() if ptr is not None))
-        cases = cases.select_for_update(of=own)
-    case = cases.filter(process_id=process.pk).first()
+    # Its SQL is compiled once per kind and lock (four joins and the parents' lock are most
+    # of a step's compiling), the row read every time.
+    found = compiled.bound_models(
+        compiled.query_key("case_of", model._meta.label, lock),
+        partial(_case_query, model, lock),
+        (process.pk,),
+    )
+    case = cast(Case | None, found[0] if found else None)
     if lock and case is not None:
         note_locked(case)
     remember_case(process, case)

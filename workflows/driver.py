@@ -20,7 +20,8 @@ carrying the messages the page would show, and nothing is changed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.messages.storage.base import BaseStorage
@@ -30,6 +31,7 @@ from django.test import RequestFactory
 from django.urls import get_resolver
 from viewflow.workflow.status import STATUS
 
+from governance import compiled
 from workflows.models import CaseProcess, CaseTask
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
@@ -130,7 +132,21 @@ def start(
 
 def open_task(process: Any, node: Any) -> CaseTask:
     """The open (new or assigned) task of ``node`` on ``process``."""
-    return CaseTask.objects.get(process_id=process.pk, flow_task=node, status__in=OPEN)
+    # Its SQL compiled once per node in this process (as ``get()``: exactly one task).
+    found = compiled.bound_models(
+        compiled.query_key("open_task", node.flow_class, node.name),
+        partial(_open_tasks, node),
+        (process.pk,),
+    )
+    if not found:
+        raise CaseTask.DoesNotExist(f"no open task of {node} on process {process.pk}")
+    if len(found) > 1:
+        raise CaseTask.MultipleObjectsReturned(f"{len(found)} open tasks of {node}")
+    return cast(CaseTask, found[0])
+
+
+def _open_tasks(node: Any, process_pk: int) -> Any:
+    return CaseTask.objects.filter(process_id=process_pk, flow_task=node, status__in=OPEN)[:2]
 
 
 def _task(target: Any, node: Any) -> CaseTask:

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
 
+from governance import compiled
 from governance.bulk import insert_rows
 from governance.models import AuditEvent
 from governance.writes import count_appended, held, note
@@ -198,8 +199,13 @@ def _chain_tail() -> dict[str, Any] | None:
     tail: dict[str, Any] | None = held("chain_tail")
     if tail is not None:
         return tail
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    return dict(last) if last is not None else None
+    # Read for every event a transaction appends first: its SQL compiled once in this process.
+    rows = compiled.values(compiled.query_key("chain_tail"), _tail_query)
+    return {"sequence": rows[0][0], "hash": rows[0][1]} if rows else None
+
+
+def _tail_query() -> Any:
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash")[:1]
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
-from django.db.models import CharField, DateTimeField, F, Q, Value
+from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from governance import permissions
+from governance import compiled, permissions
 from governance.audit.services import record_event
 from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.models import (
@@ -176,12 +176,19 @@ def case_facts(case: Case) -> dict[str, Any]:
     return facts
 
 
+def _clocks_query(case_pk: int) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case_id=case_pk).order_by("due_at", "pk")
+
+
 def _running_clocks(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
     from governance.clocks import schedule
 
     rows = []
     with translation.override("ja"):
-        for deadline in Deadline.objects.filter(case_id=case.pk).order_by("due_at", "pk"):
+        deadlines = compiled.bound_models(
+            compiled.query_key("decision_clocks"), _clocks_query, (case.pk,)
+        )
+        for deadline in cast(list[Deadline], deadlines):
             left = ""
             if deadline.is_open and deadline.paused_at is None:
                 left = schedule.time_left(deadline.due_at, now, counting=deadline.counting).text
@@ -196,10 +203,12 @@ def _running_clocks(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _evidence(case: Case) -> list[dict[str, Any]]:
-    """The case's attachments (in upload order), then its documents' versions: one query (a
-    UNION of the two, ordered by its group and each group's own order)."""
-    attachments = Attachment.objects.filter(case_id=case.pk).values(
+#: The columns of ``_evidence_query``, in its order.
+_EVIDENCE_COLUMNS = ("group", "ref", "label", "number", "digest", "at", "within", "edition")
+
+
+def _evidence_query(case_pk: int) -> QuerySet[Any]:
+    attachments = Attachment.objects.filter(case_id=case_pk).annotate(
         group=Value(0),
         ref=F("pk"),
         label=F("original_name"),
@@ -209,7 +218,7 @@ def _evidence(case: Case) -> list[dict[str, Any]]:
         within=F("pk"),
         edition=Value(0),
     )
-    versions = DocumentVersion.objects.filter(document__case_id=case.pk).values(
+    versions = DocumentVersion.objects.filter(document__case_id=case_pk).annotate(
         group=Value(1),
         ref=F("pk"),
         label=Concat("document__number", Value(" "), "document__title", output_field=CharField()),
@@ -220,17 +229,28 @@ def _evidence(case: Case) -> list[dict[str, Any]]:
         edition=F("version"),
     )
     # Each part without its model's default order (a UNION takes one order, given here).
-    rows = attachments.order_by().union(versions.order_by(), all=True)
-    rows = rows.order_by("group", "at", "within", "edition")
+    rows = (
+        attachments.values_list(*_EVIDENCE_COLUMNS)
+        .order_by()
+        .union(versions.values_list(*_EVIDENCE_COLUMNS).order_by(), all=True)
+    )
+    return rows.order_by("group", "at", "within", "edition")
+
+
+def _evidence(case: Case) -> list[dict[str, Any]]:
+    """The case's attachments (in upload order), then its documents' versions: one query (a
+    UNION of the two, ordered by its group and each group's own order), compiled once in this
+    process."""
+    rows = compiled.bound_values(compiled.query_key("evidence"), _evidence_query, (case.pk,))
     return [
         {
-            "kind": "attachment" if row["group"] == 0 else "document_version",
-            "id": row["ref"],
-            "name": row["label"],
-            "version": row["number"],
-            "sha256": row["digest"],
+            "kind": "attachment" if group == 0 else "document_version",
+            "id": ref,
+            "name": label,
+            "version": number,
+            "sha256": digest,
         }
-        for row in rows
+        for group, ref, label, number, digest, *_ in rows
     ]
 
 
@@ -265,19 +285,31 @@ def _person(user: User | None) -> dict[str, Any] | None:
         return {"id": user.pk, "name": str(user)}
 
 
-def _sod(actor: User, case: Case, role: str) -> dict[str, Any]:
-    """Requester, every reviewer of any round, the decider and whether the rule held."""
+def _reviewers_query(case_pk: int, reviewer_pk: int | None) -> QuerySet[User]:
     reviewer_ids = AuditEvent.objects.filter(
-        case_id=case.pk, action__in=permissions.REVIEW_ACTIONS, actor__isnull=False
+        case_id=case_pk, action__in=permissions.REVIEW_ACTIONS, actor__isnull=False
     ).values("actor_id")
-    round_reviewers = SpecReviewRound.objects.filter(review_id=case.pk).values("reviewer_id")
-    reviewers = list(
-        User.objects.filter(
-            Q(pk=case.reviewer_id) | Q(pk__in=reviewer_ids) | Q(pk__in=round_reviewers)
-        )
+    round_reviewers = SpecReviewRound.objects.filter(review_id=case_pk).values("reviewer_id")
+    return (
+        User.objects.filter(Q(pk=reviewer_pk) | Q(pk__in=reviewer_ids) | Q(pk__in=round_reviewers))
         .select_related("department")
         .order_by("pk")
     )
+
+
+def _sod(actor: User, case: Case, role: str) -> dict[str, Any]:
+    """Requester, every reviewer of any round, the decider and whether the rule held."""
+    if case.reviewer_id is None:
+        reviewers = list(_reviewers_query(case.pk, None))
+    else:  # the SQL compiled once in this process (no reviewer of record: another SQL)
+        reviewers = cast(
+            list[User],
+            compiled.bound_models(
+                compiled.query_key("decision_reviewers"),
+                _reviewers_query,
+                (case.pk, case.reviewer_id),
+            ),
+        )
     reviewer_pks = {user.pk for user in reviewers}
     requester_ok = actor.pk != case.requester_id
     approver_ok = role != Role.GOVERNANCE_APPROVER or actor.pk not in reviewer_pks

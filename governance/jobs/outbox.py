@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from governance import compiled
 from governance.models import Case, Job
 
 logger = logging.getLogger(__name__)
@@ -268,13 +269,27 @@ def _execute(job_id: UUID | str, attempt: int) -> str:
         return _conclude(job)
 
 
+def _locked_job_query(job_id: UUID) -> Any:
+    return Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).order_by("pk")[:1]
+
+
+def _locked_job(job_id: UUID | str) -> Job | None:
+    """The job, locked (None while another worker holds it): its SQL compiled once."""
+    try:
+        job_id = job_id if isinstance(job_id, UUID) else UUID(str(job_id))
+    except ValueError:
+        return Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+    found = compiled.bound_models(compiled.query_key("locked_job"), _locked_job_query, (job_id,))
+    return cast(Job | None, found[0] if found else None)
+
+
 def run_inline(job_id: UUID | str) -> str:
     """Run a job in this process right after the commit that created it, in one transaction:
     the attempt is counted, the handler runs in a savepoint, and the outcome is written
     together (a worker's two steps exist so that a worker killed mid-job still counts the
     attempt; a web process that dies takes its request with it, and the relay retries)."""
     with transaction.atomic():
-        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        job = _locked_job(job_id)
         if job is None:
             return SKIPPED
         if job.status != Job.Status.PENDING or job.available_at > timezone.now():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance import permissions
+from governance import compiled, permissions
 from governance.audit.services import record_event
 from governance.models import DocumentSettings, Rule
 
@@ -85,12 +86,19 @@ DEFAULT_DOCUMENT_SETTINGS: dict[str, Any] = {
 def document_settings_in_force(fiscal_year: int) -> DocumentSettings:
     """The version in force for documents issued in ``fiscal_year`` (an unsaved row of the
     defaults when none is registered)."""
-    found = (
-        DocumentSettings.objects.filter(effective_from__lte=fiscal_year)
-        .order_by("-effective_from")
-        .first()
+    # Asked for every document issued: its SQL compiled once in this process.
+    found = compiled.bound_models(
+        compiled.query_key("document_settings"), _settings_query, (fiscal_year,)
     )
-    return found or DocumentSettings(effective_from=0, basis="", **DEFAULT_DOCUMENT_SETTINGS)
+    if found:
+        return cast(DocumentSettings, found[0])
+    return DocumentSettings(effective_from=0, basis="", **DEFAULT_DOCUMENT_SETTINGS)
+
+
+def _settings_query(fiscal_year: int) -> QuerySet[DocumentSettings]:
+    return DocumentSettings.objects.filter(effective_from__lte=fiscal_year).order_by(
+        "-effective_from"
+    )[:1]
 
 
 def format_document_number(number_format: str, *, year: str, serial: int) -> str:

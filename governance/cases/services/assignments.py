@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from viewflow.workflow.status import STATUS
 
-from governance import permissions, permissions_tasks
+from governance import compiled, permissions, permissions_tasks
 from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
 from governance.models import Delegation, Notification, User
@@ -54,16 +55,26 @@ def task_holders(task: Any) -> list[User]:
     role = permissions.role_for_permission(task.owner_permission)
     if role is None:
         return []
-    candidates = User.objects.filter(groups__name=role, is_active=True).distinct()
+    bind: tuple[Any, ...] = (str(role),)
     if role == Role.DEPARTMENT_STAFF:
-        candidates = candidates.filter(department_id=task.process.case.department_id)
-    people = list(candidates.order_by("pk"))
+        bind += (task.process.case.department_id,)
+    people = cast(
+        list[User],
+        compiled.bound_models(compiled.query_key("task_holders", len(bind)), _holders_query, bind),
+    )
     # Their roles and, for an approval, whether each reviewed the case: one query each for
     # all of them, instead of two per person.
     permissions.note_roles(people)
     if role == Role.GOVERNANCE_APPROVER:
         permissions.note_reviewed(people, task.process.case)
     return [user for user in people if permissions.can_work_task(user, task)]
+
+
+def _holders_query(role: str, *department: Any) -> Any:
+    candidates = User.objects.filter(groups__name=role, is_active=True).distinct()
+    if department:  # department staff: of the case's department
+        candidates = candidates.filter(department_id=department[0])
+    return candidates.order_by("pk")
 
 
 def task_page_url(task: Any) -> str:
@@ -124,13 +135,22 @@ def task_created(*, task: Any) -> None:
 def running_delegation(principal: User, day: dt.date | None = None) -> Delegation | None:
     """The delegation of ``principal`` running on ``day`` (today), if any."""
     day = day or timezone.localdate()
+    # Asked at every step the flow assigns: its SQL compiled once a day in this process.
+    found = compiled.bound_models(
+        compiled.query_key("running_delegation", day.isoformat()),
+        partial(_delegations_query, day),
+        (principal.pk,),
+    )
+    return cast(Delegation | None, found[0] if found else None)
+
+
+def _delegations_query(day: dt.date, principal_pk: int) -> Any:
     return (
         Delegation.objects.filter(
-            principal=principal, starts_on__lte=day, ends_on__gte=day, ended_at__isnull=True
+            principal_id=principal_pk, starts_on__lte=day, ends_on__gte=day, ended_at__isnull=True
         )
         .select_related("delegate")
-        .order_by("-starts_on", "-pk")
-        .first()
+        .order_by("-starts_on", "-pk")[:1]
     )
 
 

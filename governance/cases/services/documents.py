@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance import permissions
+from governance import compiled, permissions
 from governance.audit.services import _canonical, record_event
 from governance.cases.services import next_number
 from governance.documents import keep_with_row, render_docx, sha256_hex
@@ -75,6 +75,11 @@ def next_document_number() -> str:
     )
 
 
+def _document_query(case_pk: int, template: str) -> QuerySet[AdvisoryDocument]:
+    documents = AdvisoryDocument.objects.filter(case_id=case_pk, template=template)
+    return (documents if documents.ordered else documents.order_by("pk"))[:1]  # as ``first()``
+
+
 def issue_document(*, actor: Any, case: Case, template: str, title: str) -> AdvisoryDocument:
     """Create the case's document for ``template`` (numbered once) and request a version.
 
@@ -84,7 +89,10 @@ def issue_document(*, actor: Any, case: Case, template: str, title: str) -> Advi
     if template not in BUILDERS:
         raise ValueError(f"no document builder for {template!r}")
     with transaction.atomic(savepoint=False):
-        document = AdvisoryDocument.objects.filter(case=case, template=template).first()
+        found = compiled.bound_models(
+            compiled.query_key("case_document"), _document_query, (case.pk, template)
+        )
+        document = cast(AdvisoryDocument | None, found[0] if found else None)
         if document is None:
             document = AdvisoryDocument.objects.create(
                 case=case, template=template, number=next_document_number(), title=title

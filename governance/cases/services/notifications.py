@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Subquery, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance import permissions
+from governance import compiled, permissions
 from governance.audit.services import record_event
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
@@ -60,6 +61,16 @@ def _digest_choices(users: list[User]) -> dict[int, str]:
     return {u.pk: chosen.get(u.pk) or default_digest(u) for u in users}
 
 
+def _choices_and_notified_query(email: bool, dedupe_key: str, *pks: int) -> QuerySet[Any]:
+    chosen = NotificationSetting.objects.filter(user=OuterRef("pk")).values("email_digest")[:1]
+    notified = Notification.objects.filter(recipient=OuterRef("pk"), dedupe_key=dedupe_key)
+    return User.objects.filter(pk__in=pks).values_list(
+        "pk",
+        Subquery(chosen) if email else Value(None, output_field=CharField()),
+        Exists(notified),
+    )
+
+
 def _choices_and_notified(
     users: list[User], *, email: bool, dedupe_key: str
 ) -> tuple[dict[int, str], set[int]]:
@@ -69,12 +80,12 @@ def _choices_and_notified(
         return {}, set()
     if not dedupe_key:
         return _digest_choices(users), set()
-    chosen = NotificationSetting.objects.filter(user=OuterRef("pk")).values("email_digest")[:1]
-    notified = Notification.objects.filter(recipient=OuterRef("pk"), dedupe_key=dedupe_key)
-    rows = User.objects.filter(pk__in=[u.pk for u in users]).values_list(
-        "pk",
-        Subquery(chosen) if email else Value(None, output_field=CharField()),
-        Exists(notified),
+    pks = tuple(u.pk for u in users)
+    # Asked for every notice: its SQL compiled once per number of people in this process.
+    rows = compiled.bound_values(
+        compiled.query_key("choices_and_notified", email, len(pks)),
+        partial(_choices_and_notified_query, email),
+        (dedupe_key, *pks),
     )
     answers = {pk: (choice, seen) for pk, choice, seen in rows}
     choices = {}
@@ -238,9 +249,20 @@ def pending_digest_count(user: Any) -> int:
     ).count()
 
 
+def _notice_query(notification_id: int) -> QuerySet[Notification]:
+    return Notification.objects.select_related("recipient").filter(pk=notification_id)
+
+
 @outbox.handler("send_email")
 def send_email_job(job: Job) -> None:
-    notice = Notification.objects.select_related("recipient").get(pk=job.payload["notification_id"])
+    found = compiled.bound_models(
+        compiled.query_key("emailed_notice"),
+        _notice_query,
+        (job.payload["notification_id"],),
+    )
+    if not found:
+        raise Notification.DoesNotExist(f"notification {job.payload['notification_id']}")
+    notice = cast(Notification, found[0])
     link = f"\n\n{settings.SITE_URL}{notice.url}" if notice.url else ""
     send_mail(
         subject=f"[審査] {notice.subject}",

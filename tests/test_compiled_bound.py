@@ -1,0 +1,83 @@
+"""Queries kept with their ids bound (``compiled.bound_values``, ``bound_models``) read what
+the queryset itself would, for every id put in, and are kept only where the ids are all the
+SQL takes from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.db.models import Q
+
+from governance import compiled
+from governance.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    compiled.clear()
+    yield
+    compiled.clear()
+
+
+def _people(first_pk: int, second_pk: int) -> Any:
+    # The same id twice and a constant beside them: each put back where it belongs.
+    return (
+        User.objects.filter(Q(pk=first_pk) | Q(pk=second_pk) | Q(username="nobody"))
+        .select_related("department")
+        .order_by("username")
+    )
+
+
+def test_kept_models_read_the_rows_of_the_ids_put_in(cast: dict[str, Any]) -> None:
+    key = compiled.query_key("test_people")
+    for first, second in (("reviewer", "approver"), ("staff_a", "auditor"), ("staff_b", "staff_b")):
+        found = compiled.bound_models(key, _people, (cast[first].pk, cast[second].pk))
+        assert found == list(_people(cast[first].pk, cast[second].pk))
+        assert all("department" in user._state.fields_cache for user in found)
+        assert compiled._get(key) is not None
+    assert compiled.bound_models(key, _people, (-1, -2)) == []
+
+
+def test_kept_values_read_the_rows_of_the_ids_put_in(cast: dict[str, Any]) -> None:
+    key = compiled.query_key("test_usernames")
+
+    def names(pk: int) -> Any:
+        return User.objects.filter(pk=pk).values_list("username", "is_active")
+
+    for name in ("reviewer", "approver", "auditor"):
+        assert compiled.bound_values(key, names, (cast[name].pk,)) == [(name, True)]
+    assert compiled._get(key) is not None
+
+
+def test_a_query_whose_sql_depends_on_more_than_the_ids_is_not_kept(
+    cast: dict[str, Any],
+) -> None:
+    key = compiled.query_key("test_shape")
+
+    def shaped(pk: int) -> Any:  # takes more than the id as it is: never kept
+        return User.objects.filter(Q(pk=pk) | Q(pk=pk + 1)).values_list("pk")
+
+    compiled.bound_values(key, shaped, (cast["reviewer"].pk,))
+    assert compiled._get(key) is None
+    # Not an int id (None): run as it is, nothing kept.
+    assert compiled.bound_models(key, lambda pk: User.objects.filter(pk=pk), (None,)) == []
+    assert compiled._get(key) is None
+
+
+def test_a_kept_locking_query_reads_in_its_transaction(cast: dict[str, Any]) -> None:
+    key = compiled.query_key("test_lock")
+
+    def locked(pk: int) -> Any:
+        return User.objects.select_for_update().filter(pk=pk)
+
+    with transaction.atomic():
+        assert (
+            compiled.bound_models(key, locked, (cast["reviewer"].pk,))[0].pk == cast["reviewer"].pk
+        )
+    assert compiled._get(key) is not None
+    with transaction.atomic():
+        assert compiled.bound_models(key, locked, (cast["staff_a"].pk,))[0].pk == cast["staff_a"].pk
