@@ -169,14 +169,19 @@ def _monthly_anchor(
 _MONTHLY_COLUMNS = ("period", "issued_at", "sequence", "hash", "signature")
 
 
-def monthly_anchors() -> list[Anchor]:
-    """Every monthly anchor, oldest first (one query; its SQL, the same for everyone, is
-    compiled once and kept: ``governance.compiled``; the rows are read every time)."""
-    rows = compiled.values(
+def monthly_anchor_rows() -> list[tuple[Any, ...]]:
+    """``(period, issued_at, sequence, hash, signature)`` of every monthly anchor, oldest first
+    (one query; its SQL, the same for everyone, is compiled once and kept:
+    ``governance.compiled``; the rows are read every time)."""
+    return compiled.values(
         compiled.query_key("audit_anchors", "monthly"),
         lambda: AuditAnchor.objects.order_by("period").values_list(*_MONTHLY_COLUMNS),
     )
-    return [_monthly_anchor(*row) for row in rows]
+
+
+def monthly_anchors(rows: list[tuple[Any, ...]] | None = None) -> list[Anchor]:
+    """Every monthly anchor, oldest first, from ``rows`` (``monthly_anchor_rows()``) or read."""
+    return [_monthly_anchor(*row) for row in (monthly_anchor_rows() if rows is None else rows)]
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -451,17 +456,23 @@ def anchor_problem(anchor: Anchor, stored: dict[int, str], chain: ChainReport | 
     return ""
 
 
-def check_anchors(path: Path | None = None, *, chain: ChainReport | None = None) -> AnchorCheck:
+def check_anchors(
+    path: Path | None = None,
+    *,
+    chain: ChainReport | None = None,
+    monthly_rows: list[tuple[Any, ...]] | None = None,
+) -> AnchorCheck:
     """Check every stored anchor against the chain as it is now.
 
     A missing anchored event means events were removed from the end of the chain (or the whole
     chain replaced); a differing hash means the chain was rewritten; an anchor whose HMAC
     fails was forged or edited. With ``chain`` (a ``verify_chain`` report), an anchor after
-    the first broken event is reported too.
+    the first broken event is reported too. ``monthly_rows``: the monthly anchors'
+    ``monthly_anchor_rows()`` when the caller read them already.
     """
     path = Path(path or settings.AUDIT_ANCHOR_FILE)
     from_file = read_file_anchors(path)
-    monthly = monthly_anchors()
+    monthly = monthly_anchors(monthly_rows)
     result = AnchorCheck(from_file=len(from_file), monthly=len(monthly))
     if monthly and not from_file:
         result.problems.append(
