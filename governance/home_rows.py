@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -106,14 +106,58 @@ def _escaped(value: Any) -> str:
     return html.escape(str(value))
 
 
+#: The decisions' rows drawn lately, by everything they are drawn from (``_rows_key``): the
+#: auditors' home shows the same 20 latest decisions until the next one is taken.
+_DRAWN: dict[tuple[Any, ...], SafeString] = {}
+_MAX_DRAWN = 64
+
+
+def _sod_ok(sod: Any) -> bool:
+    return bool(sod.get("ok") if isinstance(sod, dict) else getattr(sod, "ok", None))
+
+
+def _rows_key(records: list[Any], zone: Any) -> tuple[Any, ...]:
+    """Every value the rows show, and the language, time zone, script prefix and URL
+    configuration they are drawn in: equal keys draw equal HTML."""
+    values = tuple(
+        (
+            r.pk,
+            r.case_id,
+            r.decided_at,
+            r.decision_label,
+            r.decided_by_name,
+            _sod_ok(r.sod),
+            r.case_number,
+            r.case_title,
+        )
+        for r in records
+    )
+    return (get_language(), zone, get_script_prefix(), get_urlconf(), values)
+
+
 def decision_rows_html(records: list[Any]) -> SafeString:
     """The ``<tr>`` of each of the auditor's latest decisions, as the template's loop drew them
     (the day as ``|era_date``, the time as ``|time:"H:i"``, the trace link from a pattern
-    reversed once instead of a ``{% url %}`` a row). No query. Every value from a record is
-    escaped (``_escaped``) as ``format_html`` escaped it; the current time zone is looked up
-    once for all the rows."""
-    oversight = ""
+    reversed once instead of a ``{% url %}`` a row). No query.
+
+    The rows are read on every page; what they are drawn into is a function of their values
+    (and the language, time zone and addresses), so the text drawn for the same values is
+    kept (``_DRAWN``, keyed by all of them) until a new decision changes them."""
     zone = timezone.get_current_timezone()
+    key = _rows_key(records, zone)
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = _draw_decision_rows(records, zone)
+        if len(_DRAWN) >= _MAX_DRAWN:
+            _DRAWN.clear()
+        _DRAWN[key] = drawn
+    return drawn
+
+
+def _draw_decision_rows(records: list[Any], zone: Any) -> SafeString:
+    """The rows: every value from a record is escaped (``_escaped``) as ``format_html``
+    escaped it."""
+    oversight = ""
     rows = []
     for record in records:
         if record.case_id:
@@ -129,8 +173,6 @@ def decision_rows_html(records: list[Any]) -> SafeString:
             )
             link = oversight
         local = record.decided_at.astimezone(zone)
-        sod = record.sod
-        ok = sod.get("ok") if isinstance(sod, dict) else getattr(sod, "ok", None)
         rows.append(
             _DECISION.format(
                 day=_escaped(japanese.era_date(local)),
@@ -138,7 +180,7 @@ def decision_rows_html(records: list[Any]) -> SafeString:
                 link=link,
                 label=_escaped(record.decision_label),
                 decided_by=_escaped(record.decided_by_name),
-                sod=_SOD_OK if ok else _SOD_BREACH,
+                sod=_SOD_OK if _sod_ok(record.sod) else _SOD_BREACH,
             )
         )
     return mark_safe("".join(rows))  # noqa: S308  (every value above is escaped)
