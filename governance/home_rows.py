@@ -112,10 +112,6 @@ _DRAWN: dict[tuple[Any, ...], SafeString] = {}
 _MAX_DRAWN = 64
 
 
-def _sod_ok(sod: Any) -> bool:
-    return bool(sod.get("ok") if isinstance(sod, dict) else getattr(sod, "ok", None))
-
-
 def _rows_key(records: list[Any], zone: Any) -> tuple[Any, ...]:
     """Every value the rows show, and the language, time zone, script prefix and URL
     configuration they are drawn in: equal keys draw equal HTML."""
@@ -126,7 +122,7 @@ def _rows_key(records: list[Any], zone: Any) -> tuple[Any, ...]:
             r.decided_at,
             r.decision_label,
             r.decided_by_name,
-            _sod_ok(r.sod),
+            bool(r.sod_ok),
             r.case_number,
             r.case_title,
         )
@@ -180,7 +176,7 @@ def _draw_decision_rows(records: list[Any], zone: Any) -> SafeString:
                 link=link,
                 label=_escaped(record.decision_label),
                 decided_by=_escaped(record.decided_by_name),
-                sod=_SOD_OK if _sod_ok(record.sod) else _SOD_BREACH,
+                sod=_SOD_OK if record.sod_ok else _SOD_BREACH,
             )
         )
     return mark_safe("".join(rows))  # noqa: S308  (every value above is escaped)

@@ -148,7 +148,7 @@ def test_decision_rows_drawn_in_python_are_the_templates_rows(cast: Any, languag
                 decided_at=r.decided_at,
                 decision_label=r.decision_label,
                 decided_by_name=r.decided_by_name,
-                sod=r.sod,
+                sod_ok=(r.sod or {}).get("ok"),
                 case_number=r.case.number if r.case else None,
                 case_title=r.case.title if r.case else None,
             )
@@ -172,7 +172,7 @@ def test_kept_decision_rows_are_drawn_again_for_other_values_language_or_time_zo
             "decided_at": dt.datetime(2026, 3, 31, 14, 30, tzinfo=dt.UTC),
             "decision_label": "承認",
             "decided_by_name": "佐藤 審査",
-            "sod": {"ok": True},
+            "sod_ok": True,
             "case_number": "BC-1",
             "case_title": "件名",
         }
@@ -185,7 +185,7 @@ def test_kept_decision_rows_are_drawn_again_for_other_values_language_or_time_zo
     first = drawn(row())
     assert len(home_rows._DRAWN) == 1 and drawn(row()) == first and len(home_rows._DRAWN) == 1
     assert "鈴木" in drawn(row(decided_by_name="鈴木 決裁"))
-    assert "shinsa-ng" in drawn(row(sod={"ok": False})) and "shinsa-ng" not in first
+    assert "shinsa-ng" in drawn(row(sod_ok=False)) and "shinsa-ng" not in first
     assert "&lt;b&gt;" in drawn(row(case_title="<b>"))
     with timezone.override(dt.UTC):
         assert "14:30" in drawn(row()) and "23:30" in first

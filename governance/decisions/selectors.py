@@ -514,7 +514,8 @@ DECISION_ROW_COLUMNS = (
     "decided_at",
     "decision_label",
     "decided_by_name",
-    "sod",
+    # Only whether segregation of duties held: decoding each record's whole JSON cost more.
+    "sod__ok",
     "case__number",
     "case__title",
 )
@@ -529,7 +530,7 @@ class DecisionRow:
     decided_at: dt.datetime
     decision_label: str
     decided_by_name: str
-    sod: Any
+    sod_ok: Any  # the record's ``sod["ok"]`` (None where it has none)
     case_number: str | None
     case_title: str | None
 
