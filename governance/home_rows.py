@@ -11,11 +11,12 @@ date and their 既読 address, formatted and filled in once (no ``{% url %}`` pe
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -92,43 +93,93 @@ _DECISION = (
     '            <td>{label}</td><td class="shinsa-prose">{decided_by}</td>\n'
     "            <td>{sod}</td></tr>\n        "
 )
+_LINK = '<a href="{url}#decision-{pk}">{number} {title}</a>'
 _SOD_OK = mark_safe('<span class="shinsa-ok">\u2713</span>')
 _SOD_BREACH = mark_safe('<span class="shinsa-ng">\u2717</span>')
+
+
+def _escaped(value: Any) -> str:
+    """``conditional_escape(value)`` as a plain string: the same text, without the lazy-object
+    checks of ``format_html`` (each row had some 20 of them). ``None`` reads "None", as there."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+#: The decisions' rows drawn lately, by everything they are drawn from (``_rows_key``): the
+#: auditors' home shows the same 20 latest decisions until the next one is taken.
+_DRAWN: dict[tuple[Any, ...], SafeString] = {}
+_MAX_DRAWN = 64
+
+
+def _rows_key(records: list[Any], zone: Any) -> tuple[Any, ...]:
+    """Every value the rows show, and the language, time zone, script prefix and URL
+    configuration they are drawn in: equal keys draw equal HTML."""
+    values = tuple(
+        (
+            r.pk,
+            r.case_id,
+            r.decided_at,
+            r.decision_label,
+            r.decided_by_name,
+            bool(r.sod_ok),
+            r.case_number,
+            r.case_title,
+        )
+        for r in records
+    )
+    return (get_language(), zone, get_script_prefix(), get_urlconf(), values)
 
 
 def decision_rows_html(records: list[Any]) -> SafeString:
     """The ``<tr>`` of each of the auditor's latest decisions, as the template's loop drew them
     (the day as ``|era_date``, the time as ``|time:"H:i"``, the trace link from a pattern
-    reversed once instead of a ``{% url %}`` a row). No query."""
+    reversed once instead of a ``{% url %}`` a row). No query.
+
+    The rows are read on every page; what they are drawn into is a function of their values
+    (and the language, time zone and addresses), so the text drawn for the same values is
+    kept (``_DRAWN``, keyed by all of them) until a new decision changes them."""
+    zone = timezone.get_current_timezone()
+    key = _rows_key(records, zone)
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = _draw_decision_rows(records, zone)
+        if len(_DRAWN) >= _MAX_DRAWN:
+            _DRAWN.clear()
+        _DRAWN[key] = drawn
+    return drawn
+
+
+def _draw_decision_rows(records: list[Any], zone: Any) -> SafeString:
+    """The rows: every value from a record is escaped (``_escaped``) as ``format_html``
+    escaped it."""
     oversight = ""
     rows = []
     for record in records:
         if record.case_id:
-            link = format_html(
-                '<a href="{}#decision-{}">{} {}</a>',
-                selectors.case_trace_url(record.case_id),
-                record.pk,
-                record.case_number,
-                record.case_title,
+            link = _LINK.format(
+                url=_escaped(selectors.case_trace_url(record.case_id)),
+                pk=_escaped(record.pk),
+                number=_escaped(record.case_number),
+                title=_escaped(record.case_title),
             )
         else:
-            oversight = oversight or reverse("oversight:index")
-            link = format_html('<a href="{}">{}</a>', oversight, gettext("監査指摘と措置"))
-        local = timezone.localtime(record.decided_at)
-        sod = record.sod
-        ok = sod.get("ok") if isinstance(sod, dict) else getattr(sod, "ok", None)
+            oversight = oversight or format_html(
+                '<a href="{}">{}</a>', reverse("oversight:index"), gettext("監査指摘と措置")
+            )
+            link = oversight
+        local = record.decided_at.astimezone(zone)
         rows.append(
-            format_html(
-                _DECISION,
-                day=japanese.era_date(local),
+            _DECISION.format(
+                day=_escaped(japanese.era_date(local)),
                 time=f"{local.hour:02d}:{local.minute:02d}",
                 link=link,
-                label=record.decision_label,
-                decided_by=record.decided_by_name,
-                sod=_SOD_OK if ok else _SOD_BREACH,
+                label=_escaped(record.decision_label),
+                decided_by=_escaped(record.decided_by_name),
+                sod=_SOD_OK if record.sod_ok else _SOD_BREACH,
             )
         )
-    return mark_safe("".join(rows))  # noqa: S308  (each row is format_html's, escaped)
+    return mark_safe("".join(rows))  # noqa: S308  (every value above is escaped)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import LazyObject, empty
 
 
 class JapaneseFirstLocaleMiddleware:
@@ -35,8 +36,22 @@ class JapaneseFirstLocaleMiddleware:
         return response
 
 
+def concrete_user(user: Any) -> Any:
+    """The user object behind ``request.user``'s lazy wrappers (Django's, then django-otp's
+    around it), loaded if it was not yet: the same object, without the two proxies every
+    attribute read went through (a page's role checks and template read it some 200 times)."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 class SecondFactorRequiredMiddleware:
     """Sessions that still owe a second factor reach only the OTP pages and logout.
+
+    It reads ``request.user`` on every request, and leaves it there unwrapped
+    (``concrete_user``) for the view and the templates.
 
     A session owes it when the user's roles require one (``permissions.requires_second_factor``)
     or when the user enrolled one of their own accord, until they enter a code
@@ -62,10 +77,10 @@ class SecondFactorRequiredMiddleware:
 
         from governance import permissions
 
-        user = request.user
+        user = request.user = concrete_user(request.user)
         if not user.is_authenticated:
             return None
-        if user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
+        if user.is_verified():  # added by OTPMiddleware
             return None
         match = request.resolver_match
         if match is not None and match.url_name in self.EXEMPT_URL_NAMES:

@@ -148,13 +148,50 @@ def test_decision_rows_drawn_in_python_are_the_templates_rows(cast: Any, languag
                 decided_at=r.decided_at,
                 decision_label=r.decision_label,
                 decided_by_name=r.decided_by_name,
-                sod=r.sod,
+                sod_ok=(r.sod or {}).get("ok"),
                 case_number=r.case.number if r.case else None,
                 case_title=r.case.title if r.case else None,
             )
             for r in records
         ]
         assert home_rows.decision_rows_html(rows) == expected
+
+
+def test_kept_decision_rows_are_drawn_again_for_other_values_language_or_time_zone() -> None:
+    import datetime as dt
+
+    from django.utils import timezone, translation
+
+    from governance import home_rows
+    from governance.decisions.selectors import DecisionRow
+
+    def row(**changes: Any) -> DecisionRow:
+        values: dict[str, Any] = {
+            "pk": 1,
+            "case_id": 7,
+            "decided_at": dt.datetime(2026, 3, 31, 14, 30, tzinfo=dt.UTC),
+            "decision_label": "承認",
+            "decided_by_name": "佐藤 審査",
+            "sod_ok": True,
+            "case_number": "BC-1",
+            "case_title": "件名",
+        }
+        return DecisionRow(**{**values, **changes})
+
+    def drawn(*rows: DecisionRow) -> str:
+        return str(home_rows.decision_rows_html(list(rows)))
+
+    home_rows._DRAWN.clear()
+    first = drawn(row())
+    assert len(home_rows._DRAWN) == 1 and drawn(row()) == first and len(home_rows._DRAWN) == 1
+    assert "鈴木" in drawn(row(decided_by_name="鈴木 決裁"))
+    assert "shinsa-ng" in drawn(row(sod_ok=False)) and "shinsa-ng" not in first
+    assert "&lt;b&gt;" in drawn(row(case_title="<b>"))
+    with timezone.override(dt.UTC):
+        assert "14:30" in drawn(row()) and "23:30" in first
+    assert "監査指摘と措置" in drawn(row(case_id=None))
+    with translation.override("en"):
+        assert "Audit findings and measures" in drawn(row(case_id=None))
 
 
 def test_kept_queries_show_decisions_taken_since_the_last_page(cast: Any, login: Any) -> None:

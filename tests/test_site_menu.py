@@ -97,3 +97,47 @@ def test_a_fixed_fragment_is_drawn_in_each_language() -> None:
             assert template.render({}) == '<a href="/home/cases/">案件一覧</a>'
         with translation.override("en"):
             assert template.render({}) == '<a href="/home/cases/">Cases</a>'
+
+
+#: viewflow's ``page-menu-header`` block with Shinsa's former ``page-menu-user-info``, as the
+#: templates drew the drawer's header before ``{% menu_header %}`` drew it in Python.
+_TEMPLATE_HEADER = """{% load viewflow %}
+          <header class="mdc-drawer__header vf-page__menu-header">
+            <div class="vf-page__menu-header-content">
+              
+                <img class="vf-page__menu-avatar" src="{{ request.user|user_avatar_url }}" alt="{{ request.user.get_full_name|default:request.user.get_username|title }}">
+              
+              <div class="vf-page__menu-info">
+                <div class="vf-page__menu-user">
+                  
+  <div class="vf-page__menu-title">{{ request.user.display_name }}</div>
+  <div class="vf-page__menu-subtitle">{{ request.user.department.label|default:"" }}</div>
+
+                </div>
+                <div class="vf-page__menu-toggle">
+                  <button class="mdc-button vf-page__menu-toggle-button">
+                    <i class="material-icons">arrow_drop_down</i>
+                  </button>
+                </div>
+              </div>
+            </div>
+          </header>
+        """  # noqa: E501, W293
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_drawers_header_drawn_in_python_is_the_templates(
+    cast: dict[str, Any], login: Any, language: str
+) -> None:
+    from django.template import engines
+
+    from governance.models import User
+
+    odd = User.objects.create_user(username="o'brien<x>", password="x")
+    for user in (cast["reviewer"], cast["auditor"], odd):
+        client = login(user)
+        client.cookies["django_language"] = language
+        html = client.get("/home/").content.decode()
+        request = client.get("/home/").wsgi_request
+        expected = engines["django"].from_string(_TEMPLATE_HEADER).render({}, request)
+        assert expected in html, user.username

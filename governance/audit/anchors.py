@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from governance import compiled
 from governance.audit import notice as hash_notice
 from governance.audit.services import ChainReport, record_event
 from governance.cases.services.documents import next_document_number
@@ -144,25 +145,43 @@ def last_file_anchor(path: Path) -> Anchor | None:
 
 def as_anchor(anchor: AuditAnchor) -> Anchor:
     """A monthly row as an anchor to check, its HMAC recomputed from its fields."""
+    return _monthly_anchor(
+        anchor.period, anchor.issued_at, anchor.sequence, anchor.hash, anchor.signature
+    )
+
+
+def _monthly_anchor(
+    period: str, issued_at: dt.datetime, sequence: int, digest: str, signature: str
+) -> Anchor:
     return Anchor(
-        source=f"{anchor.period} の月次アンカー",
-        at=_timestamp(anchor.issued_at),
-        sequence=anchor.sequence,
-        hash=anchor.hash,
+        source=f"{period} の月次アンカー",
+        at=_timestamp(issued_at),
+        sequence=sequence,
+        hash=digest,
         authentic=hmac.compare_digest(
-            anchor.signature,
-            monthly_signature(
-                period=anchor.period,
-                issued_at=anchor.issued_at,
-                sequence=anchor.sequence,
-                digest=anchor.hash,
-            ),
+            signature,
+            monthly_signature(period=period, issued_at=issued_at, sequence=sequence, digest=digest),
         ),
     )
 
 
-def monthly_anchors() -> list[Anchor]:
-    return [as_anchor(anchor) for anchor in AuditAnchor.objects.order_by("period")]
+#: The columns of a monthly row that its check reads, in ``_monthly_anchor``'s order.
+_MONTHLY_COLUMNS = ("period", "issued_at", "sequence", "hash", "signature")
+
+
+def monthly_anchor_rows() -> list[tuple[Any, ...]]:
+    """``(period, issued_at, sequence, hash, signature)`` of every monthly anchor, oldest first
+    (one query; its SQL, the same for everyone, is compiled once and kept:
+    ``governance.compiled``; the rows are read every time)."""
+    return compiled.values(
+        compiled.query_key("audit_anchors", "monthly"),
+        lambda: AuditAnchor.objects.order_by("period").values_list(*_MONTHLY_COLUMNS),
+    )
+
+
+def monthly_anchors(rows: list[tuple[Any, ...]] | None = None) -> list[Anchor]:
+    """Every monthly anchor, oldest first, from ``rows`` (``monthly_anchor_rows()``) or read."""
+    return [_monthly_anchor(*row) for row in (monthly_anchor_rows() if rows is None else rows)]
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -437,17 +456,23 @@ def anchor_problem(anchor: Anchor, stored: dict[int, str], chain: ChainReport | 
     return ""
 
 
-def check_anchors(path: Path | None = None, *, chain: ChainReport | None = None) -> AnchorCheck:
+def check_anchors(
+    path: Path | None = None,
+    *,
+    chain: ChainReport | None = None,
+    monthly_rows: list[tuple[Any, ...]] | None = None,
+) -> AnchorCheck:
     """Check every stored anchor against the chain as it is now.
 
     A missing anchored event means events were removed from the end of the chain (or the whole
     chain replaced); a differing hash means the chain was rewritten; an anchor whose HMAC
     fails was forged or edited. With ``chain`` (a ``verify_chain`` report), an anchor after
-    the first broken event is reported too.
+    the first broken event is reported too. ``monthly_rows``: the monthly anchors'
+    ``monthly_anchor_rows()`` when the caller read them already.
     """
     path = Path(path or settings.AUDIT_ANCHOR_FILE)
     from_file = read_file_anchors(path)
-    monthly = monthly_anchors()
+    monthly = monthly_anchors(monthly_rows)
     result = AnchorCheck(from_file=len(from_file), monthly=len(monthly))
     if monthly and not from_file:
         result.problems.append(

@@ -514,7 +514,8 @@ DECISION_ROW_COLUMNS = (
     "decided_at",
     "decision_label",
     "decided_by_name",
-    "sod",
+    # Only whether segregation of duties held: decoding each record's whole JSON cost more.
+    "sod__ok",
     "case__number",
     "case__title",
 )
@@ -529,7 +530,7 @@ class DecisionRow:
     decided_at: dt.datetime
     decision_label: str
     decided_by_name: str
-    sod: Any
+    sod_ok: Any  # the record's ``sod["ok"]`` (None where it has none)
     case_number: str | None
     case_title: str | None
 
@@ -569,10 +570,9 @@ def auditor_home(user: Any, *, verify: bool = False, limit: int = 20) -> Auditor
     The columns the page shows only (a decision's facts, evidence and rule snapshot are JSON
     that decoding for 20 rows cost about a millisecond a page). For those who see every case
     the SQL is the same for all of them: compiled once and kept (``governance.compiled``)."""
-    from governance.audit.anchors import check_anchors
+    from governance.audit.anchors import check_anchors, monthly_anchor_rows
     from governance.audit.services import verify_chain
     from governance.decisions.services import verify_decision_seals
-    from governance.models import AuditAnchor
 
     permissions.require(permissions.can_view_audit_trail(user))
     everything = permissions.sees_every_case(user)
@@ -590,20 +590,18 @@ def auditor_home(user: Any, *, verify: bool = False, limit: int = 20) -> Auditor
             "sequence", "hash", "occurred_at"
         )[:1],
     )
-    anchor = compiled.values(
-        compiled.query_key("auditor_home", "anchor"),
-        lambda: AuditAnchor.objects.order_by("-period").values_list("sequence", "hash", "period")[
-            :1
-        ],
-    )
+    # Every monthly anchor, oldest first: checked below, and the last is the latest shown.
+    monthly = monthly_anchor_rows()
     decisions = compiled.values(
         key("decisions", limit),
         lambda: visible.order_by("-decided_at", "-pk").values_list(*DECISION_ROW_COLUMNS)[:limit],
     )
     return AuditorHome(
         head=ChainMark(*head[0]) if head else None,
-        last_anchor=ChainMark(anchor[0][0], anchor[0][1], period=anchor[0][2]) if anchor else None,
-        anchors=check_anchors(),
+        last_anchor=(
+            ChainMark(monthly[-1][2], monthly[-1][3], period=monthly[-1][0]) if monthly else None
+        ),
+        anchors=check_anchors(monthly_rows=monthly),
         chain=verify_chain() if verify else None,
         seals=verify_decision_seals() if verify else None,
         decisions=[DecisionRow(*row) for row in decisions],
