@@ -17,10 +17,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
 
+# At most this many addresses are kept (the templates name a few dozen files).
+MAX_KEPT_URLS = 4096
 # Files under these prefixes are ours: an unresolvable reference in them is an error.
 STRICT_PREFIXES = ("shinsa/",)
 
@@ -34,6 +37,20 @@ class ShinsaStaticFilesStorage(CompressedManifestStaticFilesStorage):
         # (file, reference) pairs left as written, reported once each although
         # post-processing runs several passes.
         self.unresolved: set[tuple[str, str]] = set()
+        # The addresses given out, by name: the manifest is read once, when this storage is
+        # made (a changed STATIC_URL or STORAGES makes a new one), so a name's address stays
+        # the same for the process; every page's shell asks for the same few dozen.
+        self._urls: dict[tuple[str, bool], str] = {}
+
+    def url(self, name: str | None, force: bool = False) -> str:
+        """The hashed file's address, worked out once per name (``force``: not kept)."""
+        key = (name or "", settings.DEBUG)
+        found = None if force else self._urls.get(key)
+        if found is None:
+            found = super().url(name, force)
+            if not force and len(self._urls) < MAX_KEPT_URLS:
+                self._urls[key] = found
+        return found
 
     def url_converter(
         self, name: str, hashed_files: dict[str, str], template: str | None = None
@@ -53,7 +70,9 @@ class ShinsaStaticFilesStorage(CompressedManifestStaticFilesStorage):
         return converter
 
     def post_process(self, *args: Any, **kwargs: Any) -> Iterator[tuple[str, str, bool]]:
+        self._urls.clear()  # the files' hashed names are being made again
         yield from super().post_process(*args, **kwargs)
+        self._urls.clear()
         for name in sorted({name for name, _ in self.unresolved}):
             references = sorted(url for file, url in self.unresolved if file == name)
             logger.warning(

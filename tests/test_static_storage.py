@@ -81,3 +81,21 @@ def test_files_every_page_links_are_in_the_manifest(tmp_path: Path, name: str) -
     assert source
     storage, _ = collect(tmp_path, {name: Path(source).read_bytes()})
     assert storage.stored_name(name) != name
+
+
+def test_a_files_address_is_worked_out_once_and_made_again_by_a_new_collect(
+    tmp_path: Path,
+) -> None:
+    storage, _ = collect(tmp_path, {"vendor/css/site.css": b".a { color: red }"})
+    first = storage.url("vendor/css/site.css")
+    assert first != "/static/vendor/css/site.css" and first.endswith(".css")
+    assert storage.url("vendor/css/site.css") == first == storage.url("vendor/css/site.css", True)
+    assert storage._urls == {("vendor/css/site.css", False): first}
+
+    # The same name with new content, collected again by the same storage: a new address.
+    storage.delete("vendor/css/site.css")
+    storage.save("vendor/css/site.css", ContentFile(b".a { color: blue }"))
+    list(storage.post_process({"vendor/css/site.css": (storage, "vendor/css/site.css")}))
+    second = storage.url("vendor/css/site.css")
+    assert second != first
+    assert second == storage.url("vendor/css/site.css", True)
