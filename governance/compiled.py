@@ -56,6 +56,11 @@ class _Compiled:
     slots: tuple[tuple[int, int], ...] = ()
     #: The compiler that wrote ``sql``: what it selects, for ``bound_models``' instances.
     compiler: Any = None
+    #: ``bound_models``: the converters of its rows and whether they hold composite columns,
+    #: worked out once per connection object (a thread's) from ``compiler``'s select.
+    row_shape: dict[str, Any] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
 
 def query_key(*parts: Any) -> tuple[Any, ...]:
@@ -299,6 +304,23 @@ def _compile_models(queryset: QuerySet[Any]) -> _Compiled:
     return _Compiled(sql=sql, params=tuple(params), compiler=compiler)
 
 
+def _row_shape(compiled: _Compiled, compiler: Any) -> tuple[dict[int, Any], bool]:
+    """The converters of ``compiled``'s rows on ``compiler``'s connection and whether its
+    select has composite columns: what ``results_iter`` works out on every call, the same
+    for every call of one kept SQL (kept per connection object: the backend's converters are
+    its methods)."""
+    shape = compiled.row_shape.get("shape")
+    if shape is None or shape[0] is not compiler.connection:
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        shape = (
+            compiler.connection,
+            compiler.get_converters(fields),
+            compiler.has_composite_fields(fields),
+        )
+        compiled.row_shape["shape"] = shape
+    return shape[1], shape[2]
+
+
 def bound_models(
     key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], bind: tuple[Any, ...]
 ) -> list[Model]:
@@ -325,4 +347,7 @@ def bound_models(
     compiler.connection = connections[db]
     sql = compiled.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    converters, composite = _row_shape(compiled, compiler)
+    compiler.get_converters = lambda expressions: converters
+    compiler.has_composite_fields = lambda expressions: composite
     return list(ModelIterable(_KeptQuerySet(db, compiler)))  # type: ignore[arg-type]  # what it reads
