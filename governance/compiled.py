@@ -167,9 +167,11 @@ def values(
 
 def _probes(bind: tuple[Any, ...]) -> tuple[Any, ...]:
     """Values no row has, one per bound value, of its type and distinct from each other, to
-    find where the real values go in the SQL."""
+    find where the real values go in the SQL. Ints are positive and within a 32-bit
+    column's range: Django writes no SQL at all for a value outside its field's range (a
+    ``PositiveIntegerField`` compared with a negative one), and such a probe kept nothing."""
     return tuple(
-        -7_000_001 - n
+        2_000_000_001 + n
         if type(value) is int
         else uuid.UUID(int=0x5A1 << 64 | n)
         if type(value) is uuid.UUID
