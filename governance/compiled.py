@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.transaction import TransactionManagementError
@@ -56,6 +56,11 @@ class _Compiled:
     slots: tuple[tuple[int, int], ...] = ()
     #: The compiler that wrote ``sql``: what it selects, for ``bound_models``' instances.
     compiler: Any = None
+    #: ``bound_models``: the converters of its rows and whether they hold composite columns,
+    #: worked out once per connection object (a thread's) from ``compiler``'s select.
+    row_shape: dict[str, Any] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
 
 def query_key(*parts: Any) -> tuple[Any, ...]:
@@ -162,9 +167,11 @@ def values(
 
 def _probes(bind: tuple[Any, ...]) -> tuple[Any, ...]:
     """Values no row has, one per bound value, of its type and distinct from each other, to
-    find where the real values go in the SQL."""
+    find where the real values go in the SQL. Ints are positive and within a 32-bit
+    column's range: Django writes no SQL at all for a value outside its field's range (a
+    ``PositiveIntegerField`` compared with a negative one), and such a probe kept nothing."""
     return tuple(
-        -7_000_001 - n
+        2_000_000_001 + n
         if type(value) is int
         else uuid.UUID(int=0x5A1 << 64 | n)
         if type(value) is uuid.UUID
@@ -299,6 +306,23 @@ def _compile_models(queryset: QuerySet[Any]) -> _Compiled:
     return _Compiled(sql=sql, params=tuple(params), compiler=compiler)
 
 
+def _row_shape(compiled: _Compiled, compiler: Any) -> tuple[dict[int, Any], bool]:
+    """The converters of ``compiled``'s rows on ``compiler``'s connection and whether its
+    select has composite columns: what ``results_iter`` works out on every call, the same
+    for every call of one kept SQL (kept per connection object: the backend's converters are
+    its methods)."""
+    shape = compiled.row_shape.get("shape")
+    if shape is None or shape[0] is not compiler.connection:
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        shape = (
+            compiler.connection,
+            compiler.get_converters(fields),
+            compiler.has_composite_fields(fields),
+        )
+        compiled.row_shape["shape"] = shape
+    return shape[1], shape[2]
+
+
 def bound_models(
     key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], bind: tuple[Any, ...]
 ) -> list[Model]:
@@ -325,4 +349,69 @@ def bound_models(
     compiler.connection = connections[db]
     sql = compiled.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    converters, composite = _row_shape(compiled, compiler)
+    compiler.get_converters = lambda expressions: converters
+    compiler.has_composite_fields = lambda expressions: composite
     return list(ModelIterable(_KeptQuerySet(db, compiler)))  # type: ignore[arg-type]  # what it reads
+
+
+# --- One row inserted -----------------------------------------------------------------------
+
+
+def insert(obj: Model) -> None:
+    """``obj.save(force_insert=True)`` for a new row of a model with an auto id, its INSERT
+    compiled once per model in this process: the values are prepared by the fields as Django
+    prepares them (``pre_save``, ``get_db_prep_save``) and the id read back from ``RETURNING``.
+    Saved through Django instead where something could make the SQL differ or would not run:
+    a set id, ``pre_save``/``post_save`` receivers, an expression for a value, a field with a
+    placeholder of its own, or a database without ``RETURNING``."""
+    from django.db.models import signals
+
+    model = type(obj)
+    meta = model._meta
+    db = connection
+    if (
+        obj.pk is not None
+        or meta.auto_field is None
+        or meta.db_returning_fields != [meta.auto_field]
+        or meta.parents
+        or not db.features.can_return_columns_from_insert
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        obj.save(force_insert=True)
+        return
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    if any(
+        hasattr(f, "get_placeholder") or hasattr(getattr(obj, f.attname), "resolve_expression")
+        for f in fields
+    ):
+        obj.save(force_insert=True)
+        return
+    key = query_key("insert", meta.label)
+    kept = _get(key)
+    if kept is None:
+        from django.db.models.sql import InsertQuery
+
+        # Compiled from a copy: compiling runs the fields' pre_save (auto_now_add) on it.
+        query = InsertQuery(model)
+        query.insert_values(fields, [copy.copy(obj)])
+        compiler = query.get_compiler(connection=db)
+        compiler.returning_fields = [meta.auto_field]
+        statements = compiler.as_sql()
+        if len(statements) != 1 or len(statements[0][1]) != len(fields):
+            obj.save(force_insert=True)
+            return
+        kept = _Compiled(sql=statements[0][0], params=())
+        _keep(key, kept)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection=db) for f in fields]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        obj.save(force_insert=True)
+        return
+    # As save() does: an error marks the surrounding atomic block for rollback.
+    with transaction.mark_for_rollback_on_error(db.alias), db.cursor() as cursor:
+        cursor.execute(kept.sql, values)
+        row = cursor.fetchone()
+    setattr(obj, meta.auto_field.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = db.alias

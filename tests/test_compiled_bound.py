@@ -81,3 +81,36 @@ def test_a_kept_locking_query_reads_in_its_transaction(cast: dict[str, Any]) -> 
     assert compiled._get(key) is not None
     with transaction.atomic():
         assert compiled.bound_models(key, locked, (cast["staff_a"].pk,))[0].pk == cast["staff_a"].pk
+
+
+def test_a_positive_int_column_compared_with_a_bound_value_is_kept() -> None:
+    from governance.rules.models import DocumentSettings
+
+    key = compiled.query_key("test_positive")
+
+    def since(year: int) -> Any:  # effective_from is a PositiveIntegerField
+        return DocumentSettings.objects.filter(effective_from__lte=year).order_by("-effective_from")
+
+    compiled.bound_models(key, since, (2026,))
+    assert compiled._get(key) is not None
+
+
+def test_a_kept_insert_writes_the_row_save_writes(cast: dict[str, Any]) -> None:
+    from governance.models import Notification
+
+    def notice(n: int) -> Any:
+        return Notification(recipient=cast["reviewer"], subject=f"件名{n}", dedupe_key=f"k{n}")
+
+    saved = notice(0)
+    saved.save(force_insert=True)
+    for n in (1, 2):  # the first compiles and keeps the INSERT, the second runs it as kept
+        made = notice(n)
+        compiled.insert(made)
+        assert made.pk is not None and made.pk != saved.pk
+        assert not made._state.adding
+        assert made.created_at is not None  # auto_now_add stamped by pre_save
+        read = Notification.objects.get(pk=made.pk)
+        fields = ("recipient_id", "case_id", "subject", "body", "dedupe_key", "in_digest")
+        assert [getattr(read, f) for f in fields] == [getattr(made, f) for f in fields]
+        assert read.created_at == made.created_at
+    assert compiled._get(compiled.query_key("insert", "governance.Notification")) is not None

@@ -187,7 +187,7 @@ def record_event(
         prev_hash=prev_hash,
     )
     event.hash = _hash_of(event)
-    event.save(force_insert=True)
+    compiled.insert(event)  # event.save(force_insert=True), its INSERT compiled once
     note("chain_tail", {"sequence": event.sequence, "hash": event.hash})
     return event
 

@@ -425,7 +425,7 @@ def record_decision(
         changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
         reason=record.reason,
     )
-    record.save(force_insert=True)
+    compiled.insert(record)  # record.save(force_insert=True), its INSERT compiled once
     return record
 
 
