@@ -363,7 +363,7 @@ def insert(obj: Model) -> None:
     compiled once per model in this process: the values are prepared by the fields as Django
     prepares them (``pre_save``, ``get_db_prep_save``) and the id read back from ``RETURNING``.
     Saved through Django instead where something could make the SQL differ or would not run:
-    a set id, ``pre_save``/``post_save`` receivers, an expression for a value, a field with a
+    a set id, a model with a ``save()`` of its own, ``pre_save``/``post_save`` receivers, an expression for a value, a field with a
     placeholder of its own, or a database without ``RETURNING``."""
     from django.db.models import signals
 
@@ -372,6 +372,7 @@ def insert(obj: Model) -> None:
     db = connection
     if (
         obj.pk is not None
+        or model.save is not Model.save  # a save() of its own must run
         or meta.auto_field is None
         or meta.db_returning_fields != [meta.auto_field]
         or meta.parents
