@@ -363,8 +363,9 @@ def insert(obj: Model) -> None:
     compiled once per model in this process: the values are prepared by the fields as Django
     prepares them (``pre_save``, ``get_db_prep_save``) and the id read back from ``RETURNING``.
     Saved through Django instead where something could make the SQL differ or would not run:
-    a set id, a model with a ``save()`` of its own, ``pre_save``/``post_save`` receivers, an expression for a value, a field with a
-    placeholder of its own, or a database without ``RETURNING``."""
+    a set id, a model with a ``save()`` of its own, ``pre_save``/``post_save`` receivers, an
+    expression for a value, a field with a placeholder of its own, or a database without
+    ``RETURNING``."""
     from django.db.models import signals
 
     model = type(obj)
