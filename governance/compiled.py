@@ -238,13 +238,23 @@ def bound_values(
     under ``key`` (with ``bind``'s ids put in) when there is one."""
     if not _bindable(bind):
         return [tuple(row) for row in build(*bind)]
+    compiled, params = _kept_or_compiled(key, build, bind, _compile_values_or_nothing)
+    return _run_values(compiled, params)
+
+
+def _kept_or_compiled(
+    key: tuple[Any, ...],
+    build: Callable[..., QuerySet[Any]],
+    bind: tuple[Any, ...],
+    compile_one: Callable[[QuerySet[Any]], _Compiled],
+) -> tuple[_Compiled, list[Any]]:
+    """The SQL kept under ``key`` with ``bind``'s ids put in, or ``build(*bind)`` compiled
+    (and kept when it can be)."""
     compiled = _get(key)
     if compiled is None:
-        compiled = _compile_bound(key, build, bind, _compile_values_or_nothing)
-        params: list[Any] = list(compiled.params)
-    else:
-        params = _bound_params(compiled, bind)
-    return _run_values(compiled, params)
+        compiled = _compile_bound(key, build, bind, compile_one)
+        return compiled, list(compiled.params)
+    return compiled, _bound_params(compiled, bind)
 
 
 def _compile_values_or_nothing(queryset: QuerySet[Any]) -> _Compiled:
@@ -330,12 +340,7 @@ def bound_models(
     run from the SQL kept under ``key`` (with ``bind``'s ids put in) when there is one."""
     if not _bindable(bind):
         return list(build(*bind))
-    compiled = _get(key)
-    if compiled is None:
-        compiled = _compile_bound(key, build, bind, _compile_models)
-        params: list[Any] = list(compiled.params)
-    else:
-        params = _bound_params(compiled, bind)
+    compiled, params = _kept_or_compiled(key, build, bind, _compile_models)
     if not compiled.sql:
         return []
     kept = compiled.compiler
