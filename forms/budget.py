@@ -11,9 +11,10 @@ from dataclasses import asdict
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from forms.fields import FiscalYearField, JapaneseDateField, YenField
+from forms.fields import FiscalYearField, JapaneseDateField, LookupChoiceField, YenField
 from governance.models import (
     CHECKLIST_FIELDS,
     BudgetCheck,
@@ -79,7 +80,7 @@ class BudgetFactsForm(forms.Form):
 
 
 class RequestBudgetCheckForm(BudgetFactsForm):
-    system = forms.ModelChoiceField(
+    system = LookupChoiceField(
         label=_("対象システム"), queryset=InformationSystem.objects.none(), required=False
     )
     new_system_name = forms.CharField(
@@ -94,10 +95,13 @@ class RequestBudgetCheckForm(BudgetFactsForm):
 
     field_order = ["system", "new_system_name", "new_system_kind", "fiscal_year"]
 
-    def __init__(self, *args: Any, systems: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, systems: Any = None, system_lookup: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if systems is not None:
             self.fields["system"].queryset = systems  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["system"].lookup = system_lookup  # type: ignore[attr-defined]  # a LookupChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -142,18 +146,8 @@ class ReviewBudgetCheckForm(forms.Form):
         required=False,
     )
     review_notes = _text(_("審査所見"), rows=3, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for perspective, label in BudgetPerspective.choices:
-            self.fields[_check_field_name(perspective)] = forms.ChoiceField(
-                label=_("確認: {label}").format(label=label),
-                choices=[("", "---------"), *CheckOutcome.choices],
-                required=False,
-            )
-        self.order_fields(
-            ["decision", *CHECKLIST_FIELDS.values(), "result", "review_notes", "questions"]
-        )
+    # The checklist's fields (one per perspective) are added below the class.
+    field_order = ["decision", *CHECKLIST_FIELDS.values(), "result", "review_notes", "questions"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -173,6 +167,20 @@ class ReviewBudgetCheckForm(forms.Form):
             perspective: self.cleaned_data.get(field) or ""
             for perspective, field in CHECKLIST_FIELDS.items()
         }
+
+
+# One result field per perspective, declared once with the form's other fields (not built again
+# for every form: each form copies its declared fields, as it does the others).
+ReviewBudgetCheckForm.base_fields.update(
+    {
+        _check_field_name(perspective): forms.ChoiceField(
+            label=format_lazy(_("確認: {label}"), label=label),
+            choices=[("", "---------"), *CheckOutcome.choices],
+            required=False,
+        )
+        for perspective, label in BudgetPerspective.choices
+    }
+)
 
 
 class GuidanceItemForm(forms.Form):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.transaction import TransactionManagementError
@@ -358,67 +358,3 @@ def bound_models(
     compiler.get_converters = lambda expressions: converters
     compiler.has_composite_fields = lambda expressions: composite
     return list(ModelIterable(_KeptQuerySet(db, compiler)))  # type: ignore[arg-type]  # what it reads
-
-
-# --- One row inserted -----------------------------------------------------------------------
-
-
-def insert(obj: Model) -> None:
-    """``obj.save(force_insert=True)`` for a new row of a model with an auto id, its INSERT
-    compiled once per model in this process: the values are prepared by the fields as Django
-    prepares them (``pre_save``, ``get_db_prep_save``) and the id read back from ``RETURNING``.
-    Saved through Django instead where something could make the SQL differ or would not run:
-    a set id, a model with a ``save()`` of its own, ``pre_save``/``post_save`` receivers, an
-    expression for a value, a field with a placeholder of its own, or a database without
-    ``RETURNING``."""
-    from django.db.models import signals
-
-    model = type(obj)
-    meta = model._meta
-    db = connection
-    if (
-        obj.pk is not None
-        or model.save is not Model.save  # a save() of its own must run
-        or meta.auto_field is None
-        or meta.db_returning_fields != [meta.auto_field]
-        or meta.parents
-        or not db.features.can_return_columns_from_insert
-        or signals.pre_save.has_listeners(model)
-        or signals.post_save.has_listeners(model)
-    ):
-        obj.save(force_insert=True)
-        return
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    if any(
-        hasattr(f, "get_placeholder") or hasattr(getattr(obj, f.attname), "resolve_expression")
-        for f in fields
-    ):
-        obj.save(force_insert=True)
-        return
-    key = query_key("insert", meta.label)
-    kept = _get(key)
-    if kept is None:
-        from django.db.models.sql import InsertQuery
-
-        # Compiled from a copy: compiling runs the fields' pre_save (auto_now_add) on it.
-        query = InsertQuery(model)
-        query.insert_values(fields, [copy.copy(obj)])
-        compiler = query.get_compiler(connection=db)
-        compiler.returning_fields = [meta.auto_field]
-        statements = compiler.as_sql()
-        if len(statements) != 1 or len(statements[0][1]) != len(fields):
-            obj.save(force_insert=True)
-            return
-        kept = _Compiled(sql=statements[0][0], params=())
-        _keep(key, kept)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection=db) for f in fields]
-    if any(hasattr(v, "resolve_expression") for v in values):
-        obj.save(force_insert=True)
-        return
-    # As save() does: an error marks the surrounding atomic block for rollback.
-    with transaction.mark_for_rollback_on_error(db.alias), db.cursor() as cursor:
-        cursor.execute(kept.sql, values)
-        row = cursor.fetchone()
-    setattr(obj, meta.auto_field.attname, row[0])
-    obj._state.adding = False
-    obj._state.db = db.alias

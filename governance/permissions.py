@@ -37,6 +37,7 @@ from governance.permissions_choice import (  # noqa: F401  (re-exported: choosin
     SYSTEM_OF_OTHER_DEPARTMENT,
     SYSTEM_RETIRED,
     check_system_choice,
+    selectable_system,
     selectable_systems_q,
     system_choice_error,
 )

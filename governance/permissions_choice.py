@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from governance import compiled
 from governance.models import InformationSystem
 
 # --- Choosing a system for a new case -------------------------------------------------------
@@ -25,6 +26,23 @@ def selectable_systems_q(user: Any) -> Q:
     return Q(
         department_id=getattr(user, "department_id", None), status=InformationSystem.Status.ACTIVE
     )
+
+
+def selectable_system(user: Any, pk: int) -> InformationSystem | None:
+    """The system ``pk`` if ``user`` may name it (``selectable_systems_q``), with its department
+    and that department's liaison (who receives the review); its SQL compiled once."""
+    found = compiled.bound_models(
+        compiled.query_key("selectable_system"),
+        _selectable_system_query,
+        (pk, getattr(user, "department_id", None)),
+    )
+    return found[0] if found else None  # type: ignore[return-value]  # InformationSystem rows
+
+
+def _selectable_system_query(pk: int, department_id: Any) -> Any:
+    return InformationSystem.objects.filter(
+        pk=pk, department_id=department_id, status=InformationSystem.Status.ACTIVE
+    ).select_related("department__liaison")
 
 
 def system_choice_error(user: Any, system: Any) -> str | None:

@@ -160,6 +160,23 @@ def test_request_for_a_system_of_another_department_is_refused(
         )
 
 
+def test_request_for_a_retired_or_unknown_system_is_refused_as_a_wrong_choice(
+    cast: Any, login: Any, system: Any
+) -> None:
+    # The chosen system is read by a query compiled once (``permissions.selectable_system``),
+    # with the rules of the choices the page offers.
+    client = login(cast["staff_a"])
+    for value in ("999999999", "abc", "-1"):
+        data = support.request_post(system)
+        data["system"] = value
+        with nothing_changes():
+            _refused(client, data, "正しく選択してください")
+    system.status = system.Status.RETIRED
+    system.save(update_fields=["status"])
+    with nothing_changes():
+        _refused(client, support.request_post(system), "正しく選択してください")
+
+
 def test_request_without_a_system_or_with_both_is_refused(
     cast: Any, login: Any, system: Any
 ) -> None:

@@ -10,6 +10,7 @@ renaming one needs a data migration.
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -77,8 +78,13 @@ class RequestBudgetCheckView(CaseStartView):
         systems = InformationSystem.objects.filter(permissions.selectable_systems_q(user))
         if self.request.method == "POST":
             # The chosen system comes with its department and liaison: the case's department,
-            # whose liaison the routing to the review reads (no read of the new case again).
+            # whose liaison the routing to the review reads (no read of the new case again);
+            # read by a query compiled once (``selectable_system``).
             systems = systems.select_related("department__liaison")
+            return {
+                "systems": systems,
+                "system_lookup": partial(permissions.selectable_system, user),
+            }
         return {"systems": systems}
 
     def get_initial(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ carrying the messages the page would show, and nothing is changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -29,6 +29,8 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import get_resolver
+from django.utils.encoding import force_str
+from django.utils.http import urlencode
 from viewflow.workflow.status import STATUS
 
 from governance import compiled
@@ -70,11 +72,45 @@ def _request(path: str, user: Any, data: Mapping[str, Any] | None, files: Any) -
             if hasattr(value, "seek"):
                 value.seek(0)
             payload[name] = value
-    request = RequestFactory().post(path, payload)
+    if any(map(_holds_file, payload.values())):  # as the page posts them (multipart/form-data)
+        request = RequestFactory().post(path, payload)
+    else:
+        # Without files, the form's fields as a form without an upload posts them: parsed
+        # as a query string, not through Django's multipart parser (a fifth of a step's CPU).
+        encoded = urlencode(
+            {name: _form_value(value) for name, value in payload.items()}, doseq=True
+        )
+        request = RequestFactory().post(
+            path, encoded, content_type="application/x-www-form-urlencoded"
+        )
     request.user = user
     request.session = SessionStore()
     request._messages = _Messages(request)  # type: ignore[attr-defined]  # what MessageMiddleware sets
     return request
+
+
+def _is_file(value: Any) -> bool:
+    return callable(getattr(value, "read", None))
+
+
+def _holds_file(value: Any) -> bool:
+    if _is_file(value):
+        return True
+    return (
+        isinstance(value, Iterable)
+        and not isinstance(value, str | bytes)
+        and any(map(_is_file, value))
+    )
+
+
+def _form_value(value: Any) -> Any:
+    """A value as Django's multipart encoder writes it: an iterable item by item, the rest
+    as text."""
+    if isinstance(value, str | bytes):
+        return force_str(value)
+    if isinstance(value, Iterable):
+        return [force_str(item) for item in value]
+    return force_str(value)
 
 
 def _errors_of(response: HttpResponse) -> list[str]:

@@ -20,7 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
 
-from governance import compiled
+from governance import compiled, compiled_writes
 from governance.bulk import insert_rows
 from governance.models import AuditEvent
 from governance.writes import count_appended, held, note
@@ -187,7 +187,7 @@ def record_event(
         prev_hash=prev_hash,
     )
     event.hash = _hash_of(event)
-    compiled.insert(event)  # event.save(force_insert=True), its INSERT compiled once
+    compiled_writes.insert(event)  # event.save(force_insert=True), its INSERT compiled once
     note("chain_tail", {"sequence": event.sequence, "hash": event.hash})
     return event
 

@@ -24,7 +24,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from governance import compiled, permissions
+from governance import compiled, compiled_writes, permissions
 from governance.audit.services import record_event
 from governance.decisions.models import DecisionRecord, EvidenceAccess
 from governance.models import (
@@ -425,7 +425,7 @@ def record_decision(
         changes={"decision": [None, decision], "decision_snapshot": [None, record.snapshot_sha256]},
         reason=record.reason,
     )
-    compiled.insert(record)  # record.save(force_insert=True), its INSERT compiled once
+    compiled_writes.insert(record)  # record.save(force_insert=True), its INSERT compiled once
     return record
 
 

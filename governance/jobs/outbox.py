@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from governance import compiled
+from governance import compiled, compiled_writes
 from governance.models import Case, Job
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def enqueue(
     it first (under a lock), and the database refuses a second row with the same key."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
-    job = Job.objects.create(
+    job = Job(
         kind=kind,
         payload=payload or {},
         case=case,
@@ -89,6 +89,7 @@ def enqueue(
         available_at=timezone.now(),
         idempotency_key=idempotency_key or None,
     )
+    compiled_writes.insert(job)  # Job.objects.create(), its INSERT compiled once
     job_id = job.pk
     transaction.on_commit(lambda: dispatch(job_id), robust=True)
     return job
@@ -118,16 +119,20 @@ def enqueue_many(
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
     now = timezone.now()
-    jobs = Job.objects.bulk_create(
-        Job(
-            kind=kind,
-            payload=payload,
-            case=case,
-            created_by=created_by if getattr(created_by, "pk", None) else None,
-            max_attempts=settings.JOBS_MAX_ATTEMPTS,
-            available_at=now,
-        )
-        for payload in payloads
+    # bulk_create(), its INSERT compiled once per number of jobs
+    jobs = compiled_writes.create_many(
+        Job,
+        [
+            Job(
+                kind=kind,
+                payload=payload,
+                case=case,
+                created_by=created_by if getattr(created_by, "pk", None) else None,
+                max_attempts=settings.JOBS_MAX_ATTEMPTS,
+                available_at=now,
+            )
+            for payload in payloads
+        ],
     )
     for job in jobs:
         transaction.on_commit(partial(dispatch, job.pk), robust=True)

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from governance import permissions
+from governance import compiled_writes, permissions
 from governance.cases.services import (
     STATUS_FIELDS,
     locked,
@@ -311,7 +311,7 @@ def send_back_budget_check(
             extra_changes=changes,
             save=False,
         )
-        check.save()
+        compiled_writes.update(check)
         record_decision(
             actor=actor,
             case=check,
@@ -378,7 +378,7 @@ def resubmit_budget_check(
             extra_changes=changes,
             save=False,
         )
-        check.save()
+        compiled_writes.update(check)
         with translation.override("ja"):  # records stay Japanese
             notify(
                 recipients=[check.reviewer],
@@ -446,18 +446,21 @@ def record_budget_result(
         # Items are drafts until approval: a new result (after a return) replaces them.
         previous = list(check.guidanceitems.order_by("sequence").values_list("text", flat=True))
         check.guidanceitems.all().delete()
-        items = GuidanceItem.objects.bulk_create(
-            GuidanceItem(
-                case=check,
-                department_id=check.department_id,
-                system_id=check.system_id,
-                sequence=number,
-                perspective=draft.perspective,
-                text=draft.text,
-                due_date=draft.due_date,
-                created_by=actor,
-            )
-            for number, draft in enumerate(drafts, start=1)
+        items = compiled_writes.create_many(
+            GuidanceItem,
+            [
+                GuidanceItem(
+                    case=check,
+                    department_id=check.department_id,
+                    system_id=check.system_id,
+                    sequence=number,
+                    perspective=draft.perspective,
+                    text=draft.text,
+                    due_date=draft.due_date,
+                    created_by=actor,
+                )
+                for number, draft in enumerate(drafts, start=1)
+            ],
         )
         old = {"result": check.result, "reviewer": check.reviewer_id}
         check.result = result
@@ -482,7 +485,7 @@ def record_budget_result(
             extra_changes=changes,
             save=False,
         )
-        check.save()
+        compiled_writes.update(check)
         record_decision(
             actor=actor,
             case=check,
@@ -530,7 +533,7 @@ def approve_budget_check(
             extra_changes={"approver": [None, actor.pk], "document": [None, document.number]},
             save=False,
         )
-        check.save(update_fields=["approver", "approved_at", *STATUS_FIELDS])
+        compiled_writes.update(check, ["approver", "approved_at", *STATUS_FIELDS])
         record_decision(
             actor=actor,
             case=check,
@@ -583,7 +586,7 @@ def return_budget_check_to_reviewer(
             },
             save=False,
         )
-        check.save(update_fields=["approval_return_count", *STATUS_FIELDS])
+        compiled_writes.update(check, ["approval_return_count", *STATUS_FIELDS])
         record_decision(
             actor=actor,
             case=check,
@@ -632,5 +635,5 @@ def acknowledge_budget_check(
             extra_changes={"acknowledged_by": [None, actor.pk]},
             save=False,
         )
-        check.save(update_fields=["acknowledged_at", "acknowledged_by", *STATUS_FIELDS])
+        compiled_writes.update(check, ["acknowledged_at", "acknowledged_by", *STATUS_FIELDS])
     return refresh_from(budget_check, check)

@@ -22,7 +22,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Va
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance import compiled, permissions
+from governance import compiled, compiled_writes, permissions
 from governance.audit.services import record_event
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
@@ -130,8 +130,9 @@ def notify(
                 and choices.get(recipient.pk) == EmailDigest.DAILY,
             )
         )
-    # One INSERT for the notices and one for their e-mails, however many recipients.
-    created = Notification.objects.bulk_create(created)
+    # One INSERT for the notices and one for their e-mails, however many recipients (each
+    # compiled once per number of rows).
+    created = compiled_writes.create_many(Notification, created)
     mails = [
         {"notification_id": n.pk}
         for n in created
