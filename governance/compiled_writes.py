@@ -16,7 +16,8 @@ generated column or deferred fields are written through Django instead, as the c
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, connection, models, transaction
@@ -29,20 +30,26 @@ M = TypeVar("M", bound=Model)
 # --- New rows -----------------------------------------------------------------------------------
 
 
-def _plain(model: type[Model]) -> bool:
-    """Whether writing ``model`` through Django runs nothing but the SQL kept here."""
+def _plain(model: type[Model], own_save: bool = False) -> bool:
+    """Whether writing ``model`` through Django runs nothing but the SQL kept here
+    (``own_save``: the model's own ``save()`` is the caller)."""
     return (
-        model.save is Model.save  # a save() of its own must run
+        (own_save or model.save is Model.save)  # a save() of its own must run
         and not signals.pre_save.has_listeners(model)
         and not signals.post_save.has_listeners(model)
     )
 
 
-def _insert_fields(model: type[Model]) -> list[Field[Any, Any]] | None:
-    """The columns an INSERT of ``model`` writes (all but an auto id), or None when it cannot be
-    kept: a child of another model (two tables), a generated column, a field with a
-    placeholder of its own, receivers of its saves."""
-    if not _plain(model):
+def _concrete(model: type[Model]) -> type[Model]:
+    """The model whose table holds ``model``'s rows (a proxy's is its concrete model)."""
+    return model._meta.concrete_model or model
+
+
+def _insert_fields(model: type[Model], own_save: bool) -> list[Field[Any, Any]] | None:
+    """The columns an INSERT of ``model`` (a concrete model) writes (all but an auto id), or
+    None when it cannot be kept: a child of another model (two tables), a generated column, a
+    field with a placeholder of its own, receivers of its saves."""
+    if not _plain(model, own_save):
         return None
     if model not in _columns:
         meta = model._meta
@@ -137,21 +144,23 @@ def _compiled_insert(
     return kept
 
 
-def insert(obj: Model) -> None:
-    """``obj.save(force_insert=True)`` for a new row (``insert_many`` of one)."""
-    if not insert_many([obj]):
-        obj.save(force_insert=True)
+def insert(obj: Model, *, fallback: Callable[[], None] | None = None) -> None:
+    """``obj.save(force_insert=True)`` for a new row (``insert_many`` of one). A model's own
+    ``save()`` calls it with ``fallback``, its parent's save, for what cannot be kept."""
+    if not insert_many([obj], own_save=fallback is not None):
+        (fallback or partial(obj.save, force_insert=True))()
 
 
-def insert_many(objs: Sequence[Model]) -> bool:
+def insert_many(objs: Sequence[Model], *, own_save: bool = False) -> bool:
     """Insert the new rows ``objs`` (of one model) in one statement, as ``bulk_create(objs)``
     does: auto ids read back from ``RETURNING`` into the instances. False, with nothing
     written, when the write cannot be kept (the caller writes through Django)."""
     if not objs:
         return True
     model = type(objs[0])
-    meta = model._meta
-    fields = _insert_fields(model)
+    concrete = _concrete(model)
+    meta = concrete._meta
+    fields = _insert_fields(concrete, own_save) if _plain(model, own_save) else None
     features = connection.features
     if (
         fields is None
@@ -164,7 +173,7 @@ def insert_many(objs: Sequence[Model]) -> bool:
         return False
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # Django's own check
-    kept = _compiled_insert(model, fields, objs)
+    kept = _compiled_insert(concrete, fields, objs)
     if kept is None:
         return False
     rows = []
@@ -206,7 +215,7 @@ def create_many(model: type[M], objs: Iterable[M]) -> list[M]:
 def _tables(model: type[Model]) -> list[type[Model]] | None:
     """The models whose tables hold ``model``'s columns, the root first (multi-table
     inheritance: the case, then its kind); None for more than one parent at a level."""
-    chain = [model]
+    chain = [_concrete(model)]
     while chain[0]._meta.parents:
         if len(chain[0]._meta.parents) != 1:
             return None
@@ -214,16 +223,34 @@ def _tables(model: type[Model]) -> list[type[Model]] | None:
     return chain
 
 
-def update(obj: Model, fields: Iterable[str] | None = None) -> None:
+def update(
+    obj: Model,
+    fields: Iterable[str] | None = None,
+    *,
+    fallback: Callable[..., None] | None = None,
+) -> None:
     """``obj.save(update_fields=fields)`` for a row that exists (every column when ``fields``
     is None, as ``save()`` of a loaded instance writes them): one kept UPDATE per table.
-    Raises ``DatabaseError`` when the row is not there (``save()`` would have inserted it)."""
+    Raises ``DatabaseError`` when the row is not there (``save()`` would have inserted it).
+    A model's own ``save()`` calls it with ``fallback``, its parent's save, for what cannot
+    be kept."""
     model = type(obj)
     names = None if fields is None else frozenset(fields)
     tables = _tables(model)
+    if fallback is not None:
+        save: Callable[..., None] = fallback
+    else:
+        save = obj.save
+
+    def _save(obj: Model, names: frozenset[str] | None) -> None:
+        if names is None:
+            save()
+        else:
+            save(update_fields=names)
+
     if (
         tables is None
-        or not _plain(model)
+        or not _plain(model, own_save=fallback is not None)
         or obj.pk is None
         or obj._state.adding
         or (names is None and obj.get_deferred_fields())
@@ -263,13 +290,6 @@ def update(obj: Model, fields: Iterable[str] | None = None) -> None:
             if cursor.rowcount != 1:
                 raise DatabaseError(f"UPDATE of {obj._meta.label} {obj.pk} matched no row")
     obj._state.db = connection.alias
-
-
-def _save(obj: Model, names: frozenset[str] | None) -> None:
-    if names is None:
-        obj.save()
-    else:
-        obj.save(update_fields=names)
 
 
 def _update_sql(meta: Any, columns: Sequence[Field[Any, Any]]) -> str:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 # (era name, short letter, first day)
@@ -351,3 +353,12 @@ def legal_due(start_date: dt.date, days: int, *, roll: bool = True) -> LegalDue:
         raise ValueError("days must not be negative")
     unrolled = start_date + dt.timedelta(days=days)
     return LegalDue(due=next_open_day(unrolled) if roll else unrolled, unrolled=unrolled)
+
+
+def in_japanese() -> AbstractContextManager[object]:
+    """``translation.override("ja")`` (records and documents are written in Japanese), which
+    does nothing when Japanese is already active: a step runs a dozen such blocks, and each
+    override activates the language and restores it even when nothing changes."""
+    if translation.get_language() == "ja":
+        return nullcontext()
+    return translation.override("ja")

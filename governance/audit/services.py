@@ -18,10 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from governance import compiled, compiled_writes
 from governance.bulk import insert_rows
+from governance.japanese import in_japanese
 from governance.models import AuditEvent
 from governance.writes import count_appended, held, note
 
@@ -37,7 +38,7 @@ def _canonical(value: Any) -> Any:
     Lazy labels in it are written in Japanese, whatever language the request is in: the trail
     is a record.
     """
-    with translation.override("ja"):
+    with in_japanese():
         return _normalised(value)
 
 
@@ -123,7 +124,7 @@ def lock_chain() -> None:
 def describe(obj: models.Model | None) -> tuple[str, str, str]:
     if obj is None:
         return ("", "", "")
-    with translation.override("ja"):
+    with in_japanese():
         return _described(obj)
 
 
@@ -236,7 +237,7 @@ def record_events(*, actor: Any, events: list[PendingEvent]) -> int:
     rows = []
     # One switch to Japanese for the whole batch (``describe`` and ``_canonical`` switch per
     # call; for a 10,000-system import that was 20,000 switches).
-    with translation.override("ja"):
+    with in_japanese():
         for pending in events:
             sequence += 1
             object_type, object_id, object_repr = _described(pending.obj)

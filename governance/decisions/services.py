@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 from governance import compiled, compiled_writes, permissions
 from governance.audit.services import record_event
 from governance.decisions.models import DecisionRecord, EvidenceAccess
+from governance.japanese import in_japanese
 from governance.models import (
     Attachment,
     AuditEvent,
@@ -115,7 +116,7 @@ def canonical_json(value: Any) -> str:
 
 
 def _normalised(value: Any) -> Any:
-    with translation.override("ja"):
+    with in_japanese():
         return json.loads(canonical_json(value))
 
 
@@ -168,7 +169,7 @@ def case_facts(case: Case) -> dict[str, Any]:
     """The concrete case's own columns, foreign keys as ``{"id", "label"}`` (labels in
     Japanese, as the page showed them)."""
     facts: dict[str, Any] = {}
-    with translation.override("ja"):
+    with in_japanese():
         for field in case._meta.concrete_fields:
             if field.name in _SKIPPED_FIELDS or field.name.endswith("_ptr"):
                 continue
@@ -184,7 +185,7 @@ def _running_clocks(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
     from governance.clocks import schedule
 
     rows = []
-    with translation.override("ja"):
+    with in_japanese():
         deadlines = compiled.bound_models(
             compiled.query_key("decision_clocks"), _clocks_query, (case.pk,)
         )
@@ -281,7 +282,7 @@ def _evidence_viewed(
 def _person(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    with translation.override("ja"):
+    with in_japanese():
         return {"id": user.pk, "name": str(user)}
 
 
@@ -328,7 +329,7 @@ def _rule_snapshot(case: Case) -> dict[str, Any]:
     rule = case.rule
     if rule is None:
         return {}
-    with translation.override("ja"):
+    with in_japanese():
         return {
             "key": rule.key,
             "label": str(rule.get_key_display()),
@@ -339,7 +340,7 @@ def _rule_snapshot(case: Case) -> dict[str, Any]:
 
 
 def _roles_at(actor: User) -> list[dict[str, str]]:
-    with translation.override("ja"):
+    with in_japanese():
         return [
             {"code": code, "label": str(Role(code).label)}
             for code in sorted(permissions.roles_of(actor))
@@ -377,7 +378,7 @@ def record_decision(
         raise ValueError("a decision outside a case names its subject")
     now = timezone.now()
     evidence = _evidence(case) if case is not None else []
-    with translation.override("ja"):
+    with in_japanese():
         label = str(translation.gettext(DECISIONS[decision]))
         name = str(actor)
         department = actor.department.name if actor.department is not None else ""

@@ -29,9 +29,10 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from governance import compiled, compiled_writes
+from governance.japanese import in_japanese
 from governance.models import Case, Job
 
 logger = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ def _conclude(job: Job) -> str:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
         # What a job writes (documents, e-mails, audit events, its error) is a record in
         # Japanese, also when it runs in-process after a request made in English.
-        with transaction.atomic(), translation.override("ja"):
+        with transaction.atomic(), in_japanese():
             func(job)
     except Exception as exc:
         job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]

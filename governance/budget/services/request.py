@@ -8,7 +8,6 @@ from dataclasses import fields
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from governance import permissions
@@ -30,7 +29,7 @@ from governance.cases.services import (
     mark_written_by_step,
     next_number,
 )
-from governance.japanese import fiscal_year_label
+from governance.japanese import fiscal_year_label, in_japanese
 from governance.models import (
     BudgetCheck,
     BudgetSeason,
@@ -69,7 +68,7 @@ def _register_system(
         except IntegrityError:
             continue  # the same code registered by hand at this moment: the next number
         break
-    with translation.override("ja"):  # records stay Japanese
+    with in_japanese():  # records stay Japanese
         record_event(
             actor=actor,
             action="system.register",

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,7 +32,7 @@ from governance.cases.services import (
 from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
 from governance.decisions.services import Fact, record_decision
-from governance.japanese import fiscal_year_of
+from governance.japanese import fiscal_year_of, in_japanese
 from governance.models import (
     CHECKLIST_FIELDS,
     BudgetCheck,
@@ -207,7 +207,7 @@ def _decision_facts(check: BudgetCheck, items: Sequence[GuidanceItem] | None = N
     """What the review and approval pages show beside the case's columns: the checklist and
     the guidance items (worded in Japanese, for the decision record); ``items`` are the
     case's guidance items in order when the caller has just written them (not read again)."""
-    with translation.override("ja"):
+    with in_japanese():
         facts = [
             Fact(
                 label=str(BudgetPerspective(perspective).label),
@@ -321,7 +321,7 @@ def send_back_budget_check(
             facts=_decision_facts(check),
             node="budget_check/BudgetCheckFlow.review",
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[check.requester],
                 subject=_("{number}: 予算確認の質問があります（差戻し）").format(
@@ -379,7 +379,7 @@ def resubmit_budget_check(
             save=False,
         )
         compiled_writes.update(check)
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[check.reviewer],
                 subject=_("{number}: 部局から回答がありました").format(number=check.number),
@@ -520,7 +520,7 @@ def approve_budget_check(
             CaseMessage.objects.create(
                 case=check, kind=CaseMessage.Kind.REMARK, body=comment, author=actor
             )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             document = issue_document(
                 actor=actor, case=check, template=RESULT_TEMPLATE, title=_(RESULT_TITLE)
             )
@@ -543,7 +543,7 @@ def approve_budget_check(
             facts=_decision_facts(check),
             node="budget_check/BudgetCheckFlow.approve",
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[check.requester, check.reviewer],
                 subject=_("{number}: 予算確認の結果が通知されました").format(number=check.number),
@@ -596,7 +596,7 @@ def return_budget_check_to_reviewer(
             facts=_decision_facts(check),
             node="budget_check/BudgetCheckFlow.approve",
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[check.reviewer],
                 subject=_("{number}: 決裁者から差し戻されました").format(number=check.number),

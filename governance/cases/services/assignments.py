@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from viewflow.workflow.status import STATUS
@@ -27,6 +27,7 @@ from viewflow.workflow.status import STATUS
 from governance import compiled, permissions, permissions_tasks
 from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
+from governance.japanese import in_japanese
 from governance.models import Delegation, Notification, User
 from governance.roles import ACT_PERMISSION, Role
 
@@ -83,7 +84,7 @@ def task_page_url(task: Any) -> str:
 
 def notify_task(task: Any, *, to: list[User] | None = None) -> list[Notification]:
     """Tell the task's holder (or the queue's members) that it waits for them."""
-    with translation.override("ja"):  # records stay Japanese
+    with in_japanese():  # records stay Japanese
         return _notify_task(task, to=to)
 
 
@@ -112,7 +113,7 @@ def task_created(*, task: Any) -> None:
     """A flow created a human task: record a delegation it followed, then notify."""
     principal = getattr(task, "_delegated_from", None)
     if principal is not None:
-        with translation.override("ja"):  # records stay Japanese, the task's title too
+        with in_japanese():  # records stay Japanese, the task's title too
             record_event(
                 actor=None,
                 action="task.delegate",
@@ -193,7 +194,7 @@ def set_delegation(
     permissions.require(bool(held & permissions.roles_of(delegate)), DELEGATE_LACKS_ROLE)
     permissions.require(bool(reason.strip()), REASON_REQUIRED)
     _require_period(starts_on, ends_on)
-    with transaction.atomic(), translation.override("ja"):  # records stay Japanese
+    with transaction.atomic(), in_japanese():  # records stay Japanese
         overlapping = Delegation.objects.select_for_update().filter(
             principal=principal,
             ended_at__isnull=True,
@@ -284,7 +285,7 @@ def reassign_task(*, actor: User, activation: Any, to_user: User, reason: str) -
         role is not None and to_user.is_active and permissions.can_act(to_user, case, role),
         TARGET_CANNOT_WORK,
     )
-    with transaction.atomic(), translation.override("ja"):  # records stay Japanese
+    with transaction.atomic(), in_japanese():  # records stay Japanese
         holder = task.owner.username if task.owner_id else None
         if task.status == STATUS.NEW:
             activation.assign(to_user)
