@@ -16,9 +16,11 @@ generated column or deferred fields are written through Django instead, as the c
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Field, Model, signals
@@ -38,6 +40,14 @@ def _plain(model: type[Model], own_save: bool = False) -> bool:
         and not signals.pre_save.has_listeners(model)
         and not signals.post_save.has_listeners(model)
     )
+
+
+def _check_related(obj: Model, operation: str) -> None:
+    """Django's check that no unsaved object was assigned to a relation (and its taking of an
+    id assigned since), as ``save()`` and ``bulk_create()`` make it. It looks only at related
+    objects held in the instance's cache: with none held, there is nothing to check."""
+    if obj._state.fields_cache:
+        obj._prepare_related_fields_for_save(operation_name=operation)  # type: ignore[attr-defined]  # Django's own
 
 
 def _concrete(model: type[Model]) -> type[Model]:
@@ -84,14 +94,24 @@ _INT_KEYS = frozenset({models.AutoField, models.BigAutoField, *_INT_FIELDS})
 def _passes_as_is(field: Field[Any, Any], value: Any) -> bool:
     kind = type(field)
     if kind in _TEXT_FIELDS:
-        return type(value) is str or (value is None and field.null)
+        # Text, a choice's member too (a str: Django's to_python gives it back as it is).
+        return isinstance(value, str) or (value is None and field.null)
     if kind in _INT_FIELDS:
         return type(value) is int or (value is None and field.null)
     if kind is models.BooleanField:
         return type(value) is bool
-    if kind is models.ForeignKey:
+    if kind is models.ForeignKey or kind is models.OneToOneField:
         target = field.target_field  # type: ignore[attr-defined]  # a relation's
         return value is None or (type(target) in _INT_KEYS and type(value) is int)
+    if kind is models.DateTimeField:
+        # PostgreSQL takes an aware datetime as it is (SQLite's is written as text).
+        return (value is None and field.null) or (
+            type(value) is dt.datetime
+            and value.tzinfo is not None
+            and connection.vendor == "postgresql"
+        )
+    if kind is models.UUIDField:
+        return type(value) is uuid.UUID and connection.features.has_native_uuid_field
     return False
 
 
@@ -172,7 +192,7 @@ def insert_many(objs: Sequence[Model], *, own_save: bool = False) -> bool:
     ):
         return False
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # Django's own check
+        _check_related(obj, "bulk_create")
     kept = _compiled_insert(concrete, fields, objs)
     if kept is None:
         return False
@@ -236,28 +256,57 @@ def update(
     be kept."""
     model = type(obj)
     names = None if fields is None else frozenset(fields)
-    tables = _tables(model)
-    if fallback is not None:
-        save: Callable[..., None] = fallback
-    else:
-        save = obj.save
-
-    def _save(obj: Model, names: frozenset[str] | None) -> None:
-        if names is None:
-            save()
-        else:
-            save(update_fields=names)
-
+    save: Callable[..., None] = fallback if fallback is not None else obj.save
+    plan = _update_plan(model, names)
     if (
-        tables is None
+        plan is None
         or not _plain(model, own_save=fallback is not None)
         or obj.pk is None
         or obj._state.adding
         or (names is None and obj.get_deferred_fields())
     ):
-        _save(obj, names)
+        if names is None:
+            save()
+        else:
+            save(update_fields=names)
         return
-    statements = []
+    _check_related(obj, "save")
+    prepared = []
+    for sql, columns, pk_name in plan:
+        values = _prepared(columns, obj, False)
+        if values is None:
+            if names is None:
+                save()
+            else:
+                save(update_fields=names)
+            return
+        prepared.append((sql, [*values, getattr(obj, pk_name)]))
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        for sql, params in prepared:
+            cursor.execute(sql, params)
+            if cursor.rowcount != 1:
+                raise DatabaseError(f"UPDATE of {obj._meta.label} {obj.pk} matched no row")
+    obj._state.db = connection.alias
+
+
+#: The UPDATEs of a model's columns (``update``): per model, names and database vendor, each
+#: table's SQL, its columns and the primary key's attribute; None where save() must write it.
+_Plan: TypeAlias = "list[tuple[str, list[Field[Any, Any]], str]]"
+_plans: dict[tuple[type[Model], frozenset[str] | None, str], _Plan | None] = {}
+
+
+def _update_plan(model: type[Model], names: frozenset[str] | None) -> _Plan | None:
+    key = (model, names, connection.vendor)
+    if key not in _plans:
+        _plans[key] = _planned(model, names)
+    return _plans[key]
+
+
+def _planned(model: type[Model], names: frozenset[str] | None) -> _Plan | None:
+    tables = _tables(model)
+    if tables is None:
+        return None
+    plan: _Plan = []
     matched: set[str] = set()
     for table in tables:
         meta = table._meta
@@ -270,26 +319,11 @@ def update(
         if not columns:
             continue
         if any(f.generated or hasattr(f, "get_placeholder") for f in columns):
-            _save(obj, names)
-            return
-        statements.append((meta, columns))
+            return None
+        plan.append((_update_sql(meta, columns), columns, meta.pk.attname))
     if names is not None and not names <= matched:  # save() says which name is wrong
-        _save(obj, names)
-        return
-    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # as save() does
-    prepared = []
-    for meta, columns in statements:
-        values = _prepared(columns, obj, False)
-        if values is None:
-            _save(obj, names)
-            return
-        prepared.append((_update_sql(meta, columns), [*values, getattr(obj, meta.pk.attname)]))
-    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
-        for sql, params in prepared:
-            cursor.execute(sql, params)
-            if cursor.rowcount != 1:
-                raise DatabaseError(f"UPDATE of {obj._meta.label} {obj.pk} matched no row")
-    obj._state.db = connection.alias
+        return None
+    return plan
 
 
 def _update_sql(meta: Any, columns: Sequence[Field[Any, Any]]) -> str:

@@ -146,3 +146,15 @@ def test_an_update_of_a_row_that_is_gone_fails_and_marks_the_transaction(
     check.status = CaseStatus.CLOSED
     with pytest.raises(DatabaseError), transaction.atomic():
         compiled_writes.update(check, ["status"])
+
+
+def test_an_unsaved_related_object_is_refused_as_bulk_create_refuses_it(
+    cast: dict[str, Any],
+) -> None:
+    from governance.models import User
+
+    unsaved = User(username="not-saved")
+    notice = Notification(recipient=unsaved, subject="件名")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        compiled_writes.create_many(Notification, [notice])
+    assert not Notification.objects.filter(subject="件名").exists()

@@ -13,18 +13,17 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
-from governance.cases.selectors import concrete_case
+from governance.cases.selectors import case_page_url, concrete_case
 from governance.decisions.desk import decision_desk
 from governance.models import Case
 
 
 def case_url(case: Case) -> str:
     """The case page (a stable address that leads to the flow's process detail page)."""
-    return reverse("home:case", args=[case.pk])
+    return case_page_url(case.pk)  # reverse("home:case", …) from a pattern reversed once
 
 
 class _StepMixin:

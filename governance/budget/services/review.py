@@ -16,12 +16,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from governance import compiled_writes, permissions
+from governance.cases.selectors import case_page_url
 from governance.cases.services import (
     STATUS_FIELDS,
     locked,
@@ -194,7 +194,7 @@ def _locked(check: BudgetCheck) -> BudgetCheck:
 
 
 def _case_url(case: Case) -> str:
-    return reverse("home:case", args=[case.pk])
+    return case_page_url(case.pk)
 
 
 def request_fiscal_years(today: dt.date | None = None) -> tuple[int, int]:

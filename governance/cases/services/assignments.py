@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 
 from governance import compiled, permissions, permissions_tasks
 from governance.audit.services import record_event
+from governance.cases.selectors import case_page_url, task_url
 from governance.cases.services.notifications import notify
 from governance.japanese import in_japanese
 from governance.models import Delegation, Notification, User
@@ -79,7 +80,8 @@ def _holders_query(role: str, *department: Any) -> Any:
 
 
 def task_page_url(task: Any) -> str:
-    return str(task.flow_task.reverse("index", args=[task.process_id, task.pk]))
+    # node.reverse("index", …), from a pattern reversed once per node
+    return task_url(task.flow_task, task.process_id, task.pk)
 
 
 def notify_task(task: Any, *, to: list[User] | None = None) -> list[Notification]:
@@ -103,7 +105,7 @@ def _notify_task(task: Any, *, to: list[User] | None) -> list[Notification]:
         subject = _("【引き受け待ち】「{task}」が届きました: {number}").format(
             task=title, number=case.number
         )
-        url = reverse("home:case", args=[case.pk])
+        url = case_page_url(case.pk)
         key = f"task:{task.pk}:queue"
     body = _("{number} {title}").format(number=case.number, title=case.title)
     return notify(recipients=people, subject=subject, body=body, url=url, case=case, dedupe_key=key)
