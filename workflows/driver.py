@@ -76,7 +76,8 @@ def _request(path: str, user: Any, data: Mapping[str, Any] | None, files: Any) -
         request = RequestFactory().post(path, payload)
     else:
         # Without files, the form's fields as a form without an upload posts them: parsed
-        # as a query string, not through Django's multipart parser (a fifth of a step's CPU).
+        # as a query string, not through Django's multipart parser (a budget check's five posts:
+        # 8.6 M instructions parsed as multipart, 1.6 M as a query string).
         encoded = urlencode(
             {name: _form_value(value) for name, value in payload.items()}, doseq=True
         )
