@@ -15,8 +15,8 @@ from governance.japanese import JapaneseInputError, parse_amount, parse_date, pa
 class LookupChoiceField(forms.ModelChoiceField):
     """A ``ModelChoiceField`` whose chosen row is read by ``lookup(pk)`` when the form is given
     one (a query compiled once, ``governance.compiled``) instead of compiling
-    ``queryset.get(pk=…)`` on every post; ``lookup`` must select what ``queryset`` selects.
-    Without it, the field is Django's."""
+    ``queryset.get(pk=…)`` on every post; ``lookup`` must apply the rules ``queryset`` applies
+    (it may read related rows with the choice). Without it, the field is Django's."""
 
     lookup: Callable[[Any], Any] | None = None
 

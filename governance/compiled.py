@@ -58,6 +58,9 @@ class _Compiled:
     compiler: Any = None
     #: ``bound_models``: the converters of its rows and whether they hold composite columns,
     #: worked out once per connection object (a thread's) from ``compiler``'s select.
+    #: An INSERT of several rows (``compiled_writes``) whose parameters are one array per
+    #: column (PostgreSQL's ``UNNEST``), not one value per placeholder, row after row.
+    by_column: bool = False
     row_shape: dict[str, Any] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False
     )

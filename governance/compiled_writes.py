@@ -55,12 +55,10 @@ def _concrete(model: type[Model]) -> type[Model]:
     return model._meta.concrete_model or model
 
 
-def _insert_fields(model: type[Model], own_save: bool) -> list[Field[Any, Any]] | None:
+def _insert_fields(model: type[Model]) -> list[Field[Any, Any]] | None:
     """The columns an INSERT of ``model`` (a concrete model) writes (all but an auto id), or
     None when it cannot be kept: a child of another model (two tables), a generated column, a
-    field with a placeholder of its own, receivers of its saves."""
-    if not _plain(model, own_save):
-        return None
+    field with a placeholder of its own."""
     if model not in _columns:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
@@ -133,9 +131,8 @@ def _prepared(fields: Sequence[Field[Any, Any]], obj: Model, add: bool) -> list[
 def _compiled_insert(
     model: type[Model], fields: Sequence[Field[Any, Any]], objs: Sequence[Model]
 ) -> _Compiled | None:
-    """The INSERT of ``len(objs)`` rows of ``model``, compiled once, with the layout of its
-    parameters: ``params`` is ``("rows",)`` (one placeholder per value, row after row) or
-    ``("columns",)`` (PostgreSQL's ``UNNEST``: one array per column)."""
+    """The INSERT of ``len(objs)`` rows of ``model``, compiled once (``by_column``: its
+    parameters are one array per column, PostgreSQL's ``UNNEST``)."""
     meta = model._meta
     key = query_key("insert", meta.label, len(objs))
     kept = _get(key)
@@ -154,12 +151,12 @@ def _compiled_insert(
         return None
     sql, params = statements[0]
     if len(params) == len(fields) * len(objs):
-        layout = "rows"
+        by_column = False
     elif len(objs) > 1 and len(params) == len(fields) and all(isinstance(p, list) for p in params):
-        layout = "columns"
+        by_column = True
     else:
         return None
-    kept = _Compiled(sql=sql, params=(layout,))
+    kept = _Compiled(sql=sql, params=(), by_column=by_column)
     _keep(key, kept)
     return kept
 
@@ -180,7 +177,7 @@ def insert_many(objs: Sequence[Model], *, own_save: bool = False) -> bool:
     model = type(objs[0])
     concrete = _concrete(model)
     meta = concrete._meta
-    fields = _insert_fields(concrete, own_save) if _plain(model, own_save) else None
+    fields = _insert_fields(concrete) if _plain(model, own_save) else None
     features = connection.features
     if (
         fields is None
@@ -202,7 +199,7 @@ def insert_many(objs: Sequence[Model], *, own_save: bool = False) -> bool:
         if values is None:
             return False
         rows.append(values)
-    if kept.params == ("columns",):
+    if kept.by_column:
         params: list[Any] = [list(column) for column in zip(*rows, strict=True)]
     else:
         params = [value for row in rows for value in row]
@@ -256,7 +253,7 @@ def update(
     be kept."""
     model = type(obj)
     names = None if fields is None else frozenset(fields)
-    save: Callable[..., None] = fallback if fallback is not None else obj.save
+    save: Callable[[], None] = partial(fallback or obj.save, update_fields=names)
     plan = _update_plan(model, names)
     if (
         plan is None
@@ -265,20 +262,14 @@ def update(
         or obj._state.adding
         or (names is None and obj.get_deferred_fields())
     ):
-        if names is None:
-            save()
-        else:
-            save(update_fields=names)
+        save()
         return
     _check_related(obj, "save")
     prepared = []
     for sql, columns, pk_name in plan:
         values = _prepared(columns, obj, False)
         if values is None:
-            if names is None:
-                save()
-            else:
-                save(update_fields=names)
+            save()
             return
         prepared.append((sql, [*values, getattr(obj, pk_name)]))
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
@@ -327,13 +318,7 @@ def _planned(model: type[Model], names: frozenset[str] | None) -> _Plan | None:
 
 
 def _update_sql(meta: Any, columns: Sequence[Field[Any, Any]]) -> str:
-    """``UPDATE table SET … WHERE pk = %s`` for ``columns``, kept per table and columns."""
-    key = query_key("update", meta.label, tuple(f.attname for f in columns))
-    kept = _get(key)
-    if kept is None:
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
-        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  (names from the models; values are parameters)
-        kept = _Compiled(sql=sql, params=())
-        _keep(key, kept)
-    return kept.sql
+    """``UPDATE table SET … WHERE pk = %s`` for ``columns`` (kept with its plan)."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  (names from the models; values are parameters)

@@ -23,9 +23,11 @@ def selectable_systems_q(user: Any) -> Q:
     """The systems a department's staff member may name in a new case (budget check, spec
     review, consultation): their own department's, and only those in service (a retired system
     gets no new budget, procurement or question)."""
-    return Q(
-        department_id=getattr(user, "department_id", None), status=InformationSystem.Status.ACTIVE
-    )
+    return _selectable_q(getattr(user, "department_id", None))
+
+
+def _selectable_q(department_id: Any) -> Q:
+    return Q(department_id=department_id, status=InformationSystem.Status.ACTIVE)
 
 
 def selectable_system(user: Any, pk: int) -> InformationSystem | None:
@@ -40,9 +42,9 @@ def selectable_system(user: Any, pk: int) -> InformationSystem | None:
 
 
 def _selectable_system_query(pk: int, department_id: Any) -> Any:
-    return InformationSystem.objects.filter(
-        pk=pk, department_id=department_id, status=InformationSystem.Status.ACTIVE
-    ).select_related("department__liaison")
+    return InformationSystem.objects.filter(_selectable_q(department_id), pk=pk).select_related(
+        "department__liaison"
+    )
 
 
 def system_choice_error(user: Any, system: Any) -> str | None:

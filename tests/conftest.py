@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 import governance.urls  # noqa: F401  (builds the site's URLs so flow nodes can reverse)
+from governance import compiled
 from governance.jobs import outbox
 from governance.models import Department, User
 from governance.roles import Role
@@ -163,6 +164,14 @@ def login(client: Client) -> Any:
         return fresh
 
     return _login
+
+
+@pytest.fixture
+def fresh_compiled() -> Iterator[None]:
+    """No kept SQL from another test (``governance.compiled``): what a test keeps, it compiled."""
+    compiled.clear()
+    yield
+    compiled.clear()
 
 
 @pytest.fixture

@@ -13,14 +13,7 @@ from django.db.models import Q
 from governance import compiled, compiled_writes
 from governance.models import User
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    compiled.clear()
-    yield
-    compiled.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_compiled")]
 
 
 def _people(first_pk: int, second_pk: int) -> Any:

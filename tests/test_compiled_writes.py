@@ -16,14 +16,7 @@ from governance import compiled, compiled_writes
 from governance.models import BudgetCheck, CaseStatus, Job, Notification
 from tests.factories import InformationSystemFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    compiled.clear()
-    yield
-    compiled.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_compiled")]
 
 
 def _notice(cast: dict[str, Any], n: int, **values: Any) -> Notification:

@@ -21,14 +21,7 @@ from governance.roles import ACT_PERMISSION, Role
 from tests.factories import make_user
 from workflows.consultation import ConsultationFlow
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    compiled.clear()
-    yield
-    compiled.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_compiled")]
 
 
 def _open(client: Client, title: str) -> Consultation:

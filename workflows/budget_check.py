@@ -77,10 +77,9 @@ class RequestBudgetCheckView(CaseStartView):
         user = self.request.user
         systems = InformationSystem.objects.filter(permissions.selectable_systems_q(user))
         if self.request.method == "POST":
-            # The chosen system comes with its department and liaison: the case's department,
-            # whose liaison the routing to the review reads (no read of the new case again);
-            # read by a query compiled once (``selectable_system``).
-            systems = systems.select_related("department__liaison")
+            # The chosen system is read with its department and liaison (the case's
+            # department, whose liaison the routing to the review reads: no read of the new
+            # case again), by a query compiled once (``selectable_system``).
             return {
                 "systems": systems,
                 "system_lookup": partial(permissions.selectable_system, user),
