@@ -29,12 +29,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit.services import PendingEvent, record_events
 from governance.clocks import schedule
 from governance.clocks.models import Deadline, DeadlineStatus
+from governance.japanese import in_japanese
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
 from governance.models import Job, Notification, User
@@ -150,7 +151,7 @@ def _announce(deadline: Deadline, now: dt.datetime) -> str | None:
 def run_deadlines(*, now: dt.datetime | None = None) -> int:
     """One pass of the runner; returns how many notices it created."""
     now = now or timezone.now()
-    with translation.override("ja"), transaction.atomic():
+    with in_japanese(), transaction.atomic():
         deadlines = list(
             Deadline.objects.select_for_update(of=("self",), skip_locked=True)
             .filter(

@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -40,6 +40,7 @@ from governance.japanese import (
     business_days_until,
     era_date,
     fiscal_year_of,
+    in_japanese,
     legal_due,
 )
 from governance.models import Case, Rule, User
@@ -407,7 +408,7 @@ def _notify_change(deadline: Deadline, old_due: dt.datetime) -> None:
     """Tell the holder the due time moved (the reminders they had may no longer hold)."""
     from governance.clocks.runner import holders_of
 
-    with translation.override("ja"):
+    with in_japanese():
         subject = _("【期限変更】{kind}: {old} → {new}").format(
             kind=deadline.get_kind_display(),
             old=era_date(timezone.localtime(old_due)),

@@ -25,7 +25,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 
@@ -33,6 +33,7 @@ from governance import permissions
 from governance.audit.services import compute_hash, record_event, verify_chain
 from governance.decisions.selectors import ACTION_LABELS, format_value
 from governance.decisions.services import canonical_json
+from governance.japanese import in_japanese
 from governance.jobs import outbox
 from governance.models import (
     Attachment,
@@ -105,7 +106,7 @@ def _user_ids(case: Case) -> set[int]:
 
 def collect(case: Case) -> dict[str, Any]:
     """Everything the package holds about ``case``, in the order its sheets list it."""
-    with translation.override("ja"):
+    with in_japanese():
         case_rows = _case_rows(case)
         decisions = list(DecisionRecord.objects.filter(case=case).order_by("decided_at", "pk"))
         events = list(AuditEvent.objects.filter(case=case).order_by("sequence"))

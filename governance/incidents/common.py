@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from governance import permissions
+from governance.japanese import in_japanese
 from governance.models import Incident, TimelineEntry, User
 from governance.roles import Role
 
@@ -36,7 +37,7 @@ def write_timeline(
     task: Any = None,
 ) -> TimelineEntry:
     """An automatic timeline entry (Japanese whatever the actor's language)."""
-    with translation.override("ja"):
+    with in_japanese():
         return TimelineEntry.objects.create(
             incident=incident,
             at=at or timezone.now(),

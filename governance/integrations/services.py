@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -29,6 +29,7 @@ from governance.integrations.models import (
     KeyState,
     RequestStatus,
 )
+from governance.japanese import in_japanese
 from governance.models import User
 from governance.roles import Role
 
@@ -194,7 +195,7 @@ def _make_key(
 
 def _start_expiry_clock(actor: User, key: IntegrationKey) -> None:
     assert key.expiry_date is not None
-    with translation.override("ja"):
+    with in_japanese():
         basis = _("連携用APIキーの有効期限（発行から1年以内）")
     start_deadline(
         actor=actor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.utils import translation
+from governance.japanese import in_japanese
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def run_all() -> dict[str, object]:
     results: dict[str, object] = {}
     for name, func in PERIODIC.items():
         try:
-            with translation.override("ja"):  # reminders and other records are Japanese
+            with in_japanese():  # reminders and other records are Japanese
                 results[name] = func()
         except Exception:
             logger.exception("periodic task %s failed", name)

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import translation
 
 from governance.documents import render_docx
-from governance.japanese import era_date, era_of
+from governance.japanese import era_date, era_of, in_japanese
 from governance.models import AuditEngagement, MeasureStatus
 
 TEMPLATE = "audit_measures"
@@ -66,7 +66,7 @@ def audit_dates(engagement: AuditEngagement) -> str:
 def measure_context(measure: Any) -> dict[str, Any]:
     figures = measure.figures or {}
     as_of = figures.get("as_of")
-    with translation.override("ja"):
+    with in_japanese():
         lines = [
             {
                 "label": translation.gettext(line["label"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -27,6 +27,7 @@ from governance.incidents.services.common import (
     require_open,
     write_timeline,
 )
+from governance.japanese import in_japanese
 from governance.models import DeadlineKind, Incident, TimelineEntry, User
 from governance.roles import Role
 
@@ -136,7 +137,7 @@ def _raise(
             raised_at=now,
         )
         minutes = level.minutes_for(incident.severity or "")
-        with translation.override("ja"):
+        with in_japanese():
             basis = _("エスカレーションの確認（{level}、重大度 {severity}、{minutes} 分）").format(
                 level=level.name, severity=incident.severity or "-", minutes=minutes
             )
@@ -165,7 +166,7 @@ def _raise(
             },
             reason=reason,
         )
-        with translation.override("ja"):
+        with in_japanese():
             department = actor.department.name if actor.department is not None else ""
             text = (
                 _("部局からのエスカレーション依頼: {level}（{department}、{reason}）").format(
@@ -232,7 +233,7 @@ def acknowledge_escalation(*, actor: User, escalation: Escalation) -> Escalation
             case=escalation.incident,
             changes={"acknowledged_at": [None, timezone.localtime(escalation.acknowledged_at)]},
         )
-        with translation.override("ja"):
+        with in_japanese():
             write_timeline(
                 incident=escalation.incident,
                 actor=actor,

@@ -29,7 +29,7 @@ never produces a submission.
 from __future__ import annotations
 
 from django.db import models, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -41,7 +41,7 @@ from governance.decisions.services import Fact, record_decision
 from governance.incidents.common import require_csirt, write_timeline
 from governance.incidents.obligations.services import obligation_facts
 from governance.incidents.obligations.submissions import approver_roles
-from governance.japanese import era_date
+from governance.japanese import era_date, in_japanese
 from governance.models import (
     Incident,
     NoticeChoice,
@@ -100,7 +100,7 @@ def _obligation(incident: Incident, recipient: str, stage: str) -> ReportingObli
 
 
 def _label(recipient: str) -> str:
-    with translation.override("ja"):
+    with in_japanese():
         return str(Recipient(recipient).label)
 
 
@@ -126,7 +126,7 @@ def decision_facts(incident: Incident) -> list[Fact]:
     incident the obligations were evaluated on."""
     rows: list[Fact] = []
     decided = latest_decisions(incident)
-    with translation.override("ja"):
+    with in_japanese():
         for recipient, stage in (
             (Recipient.PUBLICATION_DECISION, Stage.DECISION),
             (Recipient.INDIVIDUAL_NOTICE, Stage.NOTICE),
@@ -216,7 +216,7 @@ def _pending(incident: Incident, recipient: str, stage: str) -> ReportingObligat
     if obligation is None or obligation.status == ObligationStatus.NOT_APPLICABLE:
         raise ValueError(_(NOT_OWED).format(label=_label(recipient)))
     if obligation.status != ObligationStatus.PENDING:
-        with translation.override("ja"):
+        with in_japanese():
             status = str(obligation.get_status_display())
         raise ValueError(_(ALREADY_DECIDED).format(label=_label(recipient), status=status))
     return obligation
@@ -232,7 +232,7 @@ def decide_publication(
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         obligation = _pending(incident, Recipient.PUBLICATION_DECISION, Stage.DECISION)
         facts = decision_facts(incident)
-        with translation.override("ja"):
+        with in_japanese():
             label = str(PublicationChoice(choice).label)
         _settle(actor=actor, obligation=obligation, met=True, reason=reason, label=label)
         write_timeline(
@@ -268,7 +268,7 @@ def decide_individual_notice(
             if published is None or published.decision != publish:
                 raise ValueError(_(NEEDS_PUBLICATION))
         facts = decision_facts(incident)
-        with translation.override("ja"):
+        with in_japanese():
             label = str(NoticeChoice(choice).label)
         if choice != NoticeChoice.NOTIFY:
             _settle(

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,7 +32,7 @@ from governance.decisions.services import Fact, record_decision
 from governance.incidents.common import csirt_people, require_csirt, write_timeline
 from governance.incidents.obligations import engine
 from governance.incidents.obligations import rules as obligation_rules
-from governance.japanese import fiscal_year_of
+from governance.japanese import fiscal_year_of, in_japanese
 from governance.models import (
     Incident,
     ObligationStatus,
@@ -174,7 +174,7 @@ def _move_clock(
 
 
 def _label(obligation: ReportingObligation) -> str:
-    with translation.override("ja"):
+    with in_japanese():
         return f"{obligation.get_recipient_display()}（{obligation.get_stage_display()}）"
 
 
@@ -234,7 +234,7 @@ def _flag(*, actor: Any, incident: Incident, obligation: ReportingObligation, ba
         changes={"flagged_for_waiver": [False, True]},
         reason=basis,
     )
-    with translation.override("ja"):
+    with in_japanese():
         notify(
             recipients=csirt_people(Role.CSIRT_LEAD, Role.CISO),
             subject=_("【免除の判断】{label} {number}").format(
@@ -373,7 +373,7 @@ def reconcile_obligations(*, actor: Any, incident: Incident) -> list[ReportingOb
 def obligation_facts(incident: Incident) -> list[Fact]:
     """The facts a waiver decision records (as the panel shows them)."""
     facts = facts_of(incident)
-    with translation.override("ja"):
+    with in_japanese():
         rows = [
             Fact(label=_("覚知日時"), value=timezone.localtime(facts.aware_at).isoformat()),
             Fact(label=_("報告主体"), value=facts.reporting_body),
@@ -455,7 +455,7 @@ def waive_obligation(
                 label=_label(obligation), reason=reason
             ),
         )
-        with translation.override("ja"):
+        with in_japanese():
             facts = [
                 Fact(label=_("報告義務"), value=_label(obligation)),
                 Fact(label=_("要否"), value=str(obligation.get_required_display())),

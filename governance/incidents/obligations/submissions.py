@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -26,6 +26,7 @@ from governance.clocks.services import meet_deadline
 from governance.decisions.services import Fact, record_decision
 from governance.incidents.common import csirt_people, require_csirt, write_timeline
 from governance.incidents.obligations.services import clock_start
+from governance.japanese import in_japanese
 from governance.models import (
     Incident,
     ObligationStatus,
@@ -69,7 +70,7 @@ def can_approve(user: User, incident: Incident) -> bool:
 
 
 def _labels(obligations: Sequence[ReportingObligation]) -> str:
-    with translation.override("ja"):
+    with in_japanese():
         return "、".join(
             f"{o.get_recipient_display()}（{o.get_stage_display()}）" for o in obligations
         )
@@ -143,7 +144,7 @@ def register_submission(
                 "receipt_sha256": [None, attachment.sha256 if attachment else None],
             },
         )
-        with translation.override("ja"):
+        with in_japanese():
             notify(
                 recipients=csirt_people(*approver_roles(incident)),
                 subject=_("【報告内容の承認】{labels} {number}").format(
@@ -225,7 +226,7 @@ def approve_submission(
                 reference=submission.reference or "—",
             ),
         )
-        with translation.override("ja"):
+        with in_japanese():
             facts = [
                 Fact(label=_("報告義務"), value=_labels(rows)),
                 Fact(

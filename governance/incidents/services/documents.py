@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -25,6 +24,7 @@ from governance.incidents.documents.contexts import ALERT_TLPS, BUILDERS, editio
 from governance.incidents.documents.nco import render_nco_form
 from governance.incidents.obligations.engine import NCO_CATEGORIES
 from governance.incidents.services.common import require_csirt
+from governance.japanese import in_japanese
 from governance.jobs import outbox
 from governance.models import AdvisoryDocument, Incident, Job
 from governance.roles import Role
@@ -139,7 +139,7 @@ def render_incident_document_job(job: Job) -> None:
     # document number their versions one after the other.
     document = AdvisoryDocument.objects.select_for_update().get(pk=job.payload["document_id"])
     incident = Incident.objects.select_related("department", "handler").get(pk=document.case_id)
-    with translation.override("ja"):  # a record in the office's language, whoever asked
+    with in_japanese():  # a record in the office's language, whoever asked
         data, state = _render(incident, document)
     store_version(
         document=document,

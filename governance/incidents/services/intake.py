@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -23,7 +23,7 @@ from governance.incidents import facts as fact_rules
 from governance.incidents import permissions as incident_permissions
 from governance.incidents.models import RAW_MAX_BYTES
 from governance.incidents.services.common import csirt_people
-from governance.japanese import fiscal_year_of
+from governance.japanese import fiscal_year_of, in_japanese
 from governance.models import EventReport, InformationSystem, IntakeSource, SecurityEvent, User
 
 EMPTY_WHAT = gettext_noop("何が起きたかを入力してください。")
@@ -163,7 +163,7 @@ def receive_event(
                 "personal_data": [None, personal_data],
             },
         )
-        with translation.override("ja"):
+        with in_japanese():
             notify(
                 recipients=csirt_people(),
                 subject=_("【新着通報】{number} {title}").format(

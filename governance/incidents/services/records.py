@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from governance import permissions
 from governance.decisions.services import Fact, record_decision
+from governance.japanese import in_japanese
 from governance.models import Incident, IncidentTask, User
 
 
@@ -23,7 +23,7 @@ def held_role(actor: User, *roles: str) -> str:
 
 
 def _facts(incident: Incident, reasons: Sequence[str]) -> list[Fact]:
-    with translation.override("ja"):
+    with in_japanese():
         facts = [
             Fact(label=_("重大度"), value=incident.severity or "—"),
             Fact(label=_("マトリクスによる重大度"), value=incident.computed_severity or "—"),

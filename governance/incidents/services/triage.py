@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,7 +32,7 @@ from governance.incidents.services.common import (
 )
 from governance.incidents.services.events import absorb_event
 from governance.incidents.services.records import held_role, record_incident_decision
-from governance.japanese import add_business_days, fiscal_year_of
+from governance.japanese import add_business_days, fiscal_year_of, in_japanese
 from governance.models import (
     CaseKind,
     DeadlineKind,
@@ -310,7 +310,7 @@ def start_level_clocks(*, actor: Any, incident: Incident) -> None:
             holder_role=Role.CISO,
             basis=basis,
         )
-        with translation.override("ja"):
+        with in_japanese():
             notify(
                 recipients=csirt_people(Role.CISO),
                 subject=_("【重大度 {level}】{number} {title}").format(

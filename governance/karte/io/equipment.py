@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import translation
 
 from governance import netinput
-from governance.japanese import JapaneseInputError, parse_date
+from governance.japanese import JapaneseInputError, in_japanese, parse_date
 
 SHEET_ASSETS = "機器"
 SHEET_TARGETS = "監視対象"
@@ -169,7 +168,7 @@ def export_rows(ids: QuerySet[Any], base: Any) -> dict[str, Iterator[list[Any]]]
             .select_related("system")
             .order_by("system__code", "hostname")
         )
-        with translation.override("ja"):
+        with in_japanese():
             for a in queryset.iterator(chunk_size=2000):
                 yield [
                     a.system.code,

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from governance.japanese import (
     JST,
     JapaneseInputError,
     fiscal_year_of,
+    in_japanese,
     normalize,
     parse_amount,
     parse_fiscal_year,
@@ -364,7 +365,7 @@ def _choice(
     required: bool = True,
 ) -> Callable[[Any], str]:
     """A reader for one of ``choices`` given by its Japanese label (NFKC-compared)."""
-    with translation.override("ja"):
+    with in_japanese():
         labels = [(value, str(label)) for value, label in choices]
     lookup = {key_of(label): value for value, label in labels}
     for alias, value in (aliases or {}).items():
@@ -396,7 +397,7 @@ class Column:
 
 
 def label_of(choices: Any, value: str) -> str:
-    with translation.override("ja"):
+    with in_japanese():
         return str(dict(choices)[value]) if value else ""
 
 

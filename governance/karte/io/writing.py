@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from django.db.models import QuerySet
-from django.utils import translation
 from openpyxl import Workbook
 
+from governance.japanese import in_japanese
 from governance.karte.io import equipment, layout
 from governance.karte.io.layout import (
     CONTRACT_COLUMNS,
@@ -54,7 +54,7 @@ def export_rows(systems: QuerySet[InformationSystem]) -> dict[str, Iterator[list
     def system_rows() -> Iterator[list[Any]]:
         yield [column.header for column in SYSTEM_COLUMNS]
         queryset = systems.select_related("department", "section").order_by("code")
-        with translation.override("ja"):
+        with in_japanese():
             for s in _chunks(queryset):
                 yield [
                     s.code,

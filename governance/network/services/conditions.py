@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit.services import record_event
 from governance.cases.services.notifications import notify
 from governance.clocks import services as clocks
+from governance.japanese import in_japanese
 from governance.models import (
     ConnectionCondition,
     DeadlineKind,
@@ -63,7 +64,7 @@ def report_condition(
                 "file": [None, checked.sha256 if checked else None],
             },
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[condition.case.reviewer],
                 subject=_("承認条件の報告: {number} 条件{n}").format(
@@ -143,7 +144,7 @@ def reopen_condition(
             reason=reason.strip(),
             subject=condition,
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[condition.case.requester, condition.case.department.security_manager],
                 subject=_("承認条件の再報告のお願い: {number} 条件{n}").format(

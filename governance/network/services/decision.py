@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
@@ -26,7 +26,7 @@ from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
 from governance.clocks import services as clocks
 from governance.clocks.schedule import end_of_day
-from governance.japanese import fiscal_year_of, legal_due
+from governance.japanese import fiscal_year_of, in_japanese, legal_due
 from governance.karte import services as karte
 from governance.models import (
     ApprovalStatus,
@@ -128,7 +128,7 @@ def _meet_review_clock(actor: User | None, connection: NetworkConnection) -> Non
 def _notify(connection: NetworkConnection, subject: str, body: str = "") -> None:
     department = connection.department
     recipients = [connection.requester, connection.reviewer, department.security_manager]
-    with translation.override("ja"):  # records stay Japanese
+    with in_japanese():  # records stay Japanese
         notify(
             recipients=[user for user in recipients if user is not None],
             subject=subject.format(number=connection.number),
@@ -277,7 +277,7 @@ def approve_connection(
             reason=comment,
         )
         if connection.requires_ciso:
-            with translation.override("ja"):
+            with in_japanese():
                 notify(
                     recipients=list(
                         User.objects.filter(groups__name=Role.CISO, is_active=True).exclude(

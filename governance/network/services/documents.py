@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import IO, Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import Workbook
 
 from governance.cases.services.documents import DocumentContent, document_builder
-from governance.japanese import add_business_days, era_date, fiscal_year_of
+from governance.japanese import add_business_days, era_date, fiscal_year_of, in_japanese
 from governance.models import (
     AdvisoryDocument,
     AssetKind,
@@ -83,7 +83,7 @@ def _with_labels(connection: NetworkConnection) -> NetworkConnection:
 def build_approval_document(case: Case) -> DocumentContent:
     connection = _with_labels(NetworkConnection(pk=case.pk))
     approval = ConnectionApproval.objects.get(case_id=case.pk)
-    with translation.override("ja"):
+    with in_japanese():
         decided = connection.ciso_decided_at or connection.decided_at or timezone.now()
         context = _header(connection, APPROVAL_TEMPLATE, timezone.localdate(decided))
         conditional = connection.outcome == Outcome.APPROVED_WITH_CONDITIONS
@@ -147,7 +147,7 @@ def _last_remark(connection: NetworkConnection) -> str:
 @document_builder(REJECTION_TEMPLATE)
 def build_rejection_document(case: Case) -> DocumentContent:
     connection = _with_labels(NetworkConnection(pk=case.pk))
-    with translation.override("ja"):
+    with in_japanese():
         decided = connection.ciso_decided_at or connection.decided_at or timezone.now()
         context = _header(connection, REJECTION_TEMPLATE, timezone.localdate(decided))
         decider = connection.ciso or connection.approver
@@ -168,7 +168,7 @@ def build_revocation_document(case: Case) -> DocumentContent:
     days = int(
         rule_in_force(RuleKey.NC_DISCONNECT_CONFIRM_BUSINESS_DAYS, fiscal_year_of(revoked)).value
     )
-    with translation.override("ja"):
+    with in_japanese():
         context = _header(connection, REVOCATION_TEMPLATE, revoked)
         context.update(
             approval_number=approval.document.number if approval.document else connection.number,
@@ -215,7 +215,7 @@ def formula_safe(value: Any) -> Any:
 def export_rows(approvals: Iterable[ConnectionApproval], *, today: dt.date) -> list[list[Any]]:
     """One row per approval (the caller prefetches ``conditions`` and selects case, system)."""
     rows = []
-    with translation.override("ja"):
+    with in_japanese():
         for approval in approvals:
             conditions = sorted(approval.conditions.all(), key=lambda c: c.number)
             rows.append(

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
@@ -26,7 +26,7 @@ from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
 from governance.clocks import services as clocks
 from governance.clocks.runner import MAIL_JOB, on_breach
-from governance.japanese import add_business_days, fiscal_year_of, legal_due
+from governance.japanese import add_business_days, fiscal_year_of, in_japanese, legal_due
 from governance.jobs import outbox
 from governance.jobs.periodic import periodic
 from governance.models import (
@@ -114,7 +114,7 @@ def _role_members(role: str) -> list[User]:
 def _tell(
     recipients: Iterable[User | None], approval: ConnectionApproval, subject: str, body: str = ""
 ) -> None:
-    with translation.override("ja"):  # records stay Japanese
+    with in_japanese():  # records stay Japanese
         notify(
             recipients=recipients,
             subject=subject.format(number=approval.case.number, system=approval.system.name),
@@ -639,7 +639,7 @@ def run_approval_triggers(*, now: dt.datetime | None = None) -> int:
         found[(pk, f"asset_eol:{asset_id}")] = (ReviewTrigger.ASSET_EOL, detail)
     if not found:
         return 0
-    with translation.override("ja"), transaction.atomic():
+    with in_japanese(), transaction.atomic():
         keys = {key for _pk, key in found}
         existing = set(
             ApprovalReview.objects.filter(key__in=keys).values_list("approval_id", "key")

@@ -6,11 +6,11 @@ transaction, after the change."""
 from __future__ import annotations
 
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from governance import permissions
 from governance.decisions.services import Fact, record_decision
+from governance.japanese import in_japanese
 from governance.models import (
     Case,
     ConnectionApproval,
@@ -32,7 +32,7 @@ def held_role(actor: User, *roles: str) -> str:
 
 def _facts(connection: Case, approval: ConnectionApproval | None) -> list[Fact]:
     facts: list[Fact] = []
-    with translation.override("ja"):
+    with in_japanese():
         entries = ConnectionCheckEntry.objects.filter(connection_id=connection.pk)
         for entry in entries.order_by("perspective"):
             value = str(entry.get_result_display())

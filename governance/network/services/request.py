@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import netinput, permissions
@@ -19,7 +19,7 @@ from governance.audit.services import record_event
 from governance.cases.services import assign_case_number, set_status
 from governance.cases.services.notifications import notify
 from governance.clocks import services as clocks
-from governance.japanese import fiscal_year_of
+from governance.japanese import fiscal_year_of, in_japanese
 from governance.karte import services as karte
 from governance.karte.rules import coverage_of
 from governance.models import (
@@ -605,7 +605,7 @@ def revise_application(
         review_clock = clocks.open_deadline_for(connection, DeadlineKind.NC_REVIEW)
         if review_clock is not None and review_clock.paused_at is not None:
             clocks.resume_deadline(actor=actor, deadline=review_clock, reason=message.strip())
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[connection.reviewer] if connection.reviewer else [],
                 subject=_("ネットワーク接続 {number}: 修正版の提出").format(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
@@ -21,6 +21,7 @@ from governance.audit.services import record_event
 from governance.cases.services import set_status
 from governance.cases.services.notifications import notify
 from governance.clocks import services as clocks
+from governance.japanese import in_japanese
 from governance.models import (
     CaseMessage,
     CaseStatus,
@@ -229,7 +230,7 @@ def _send_back(
     review_clock = clocks.open_deadline_for(connection, DeadlineKind.NC_REVIEW)
     if review_clock is not None and review_clock.paused_at is None:
         clocks.pause_deadline(actor=actor, deadline=review_clock, reason=message)
-    with translation.override("ja"):  # records stay Japanese
+    with in_japanese():  # records stay Japanese
         notify(
             recipients=[connection.requester],
             subject=_("ネットワーク接続 {number}: 差戻し").format(number=connection.number),

@@ -11,14 +11,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import permissions
 from governance.audit.services import record_event
 from governance.cases.services import assign_case_number, set_status
 from governance.cases.services.notifications import notify
-from governance.japanese import yen
+from governance.japanese import in_japanese, yen
 from governance.models import (
     CaseKind,
     CaseMessage,
@@ -329,7 +329,7 @@ def resubmit_spec(
         Finding.objects.bulk_update(
             open_findings, ["department_answer", "answered_on", "answered_at", "answered_by"]
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             CaseMessage.objects.create(
                 case=review,
                 kind=CaseMessage.Kind.ANSWER,
@@ -351,7 +351,7 @@ def resubmit_spec(
                 "answers": [None, answered],
             },
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[review.reviewer],
                 subject=_("仕様書確認 {number}: 修正版の提出").format(number=review.number),

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -31,6 +31,7 @@ from governance.cases.services import set_status
 from governance.cases.services.documents import issue_document
 from governance.cases.services.notifications import notify
 from governance.decisions.services import Fact, record_decision
+from governance.japanese import in_japanese
 from governance.models import (
     CaseMessage,
     CaseStatus,
@@ -378,7 +379,7 @@ def complete_review(
         review.save(update_fields=["reviewer", "updated_at"])
         returned = decision == SpecReviewRound.Decision.RETURNED
         if returned or comment.strip():
-            with translation.override("ja"):  # records stay Japanese
+            with in_japanese():  # records stay Japanese
                 CaseMessage.objects.create(
                     case=review,
                     kind=CaseMessage.Kind.QUESTION if returned else CaseMessage.Kind.REMARK,
@@ -411,7 +412,7 @@ def complete_review(
             node="spec_review/SpecReviewFlow.review",
         )
         if returned:
-            with translation.override("ja"):  # records stay Japanese
+            with in_japanese():  # records stay Japanese
                 notify(
                     recipients=[review.requester],
                     subject=_("仕様書確認 {number}: 修正依頼").format(number=review.number),
@@ -428,7 +429,7 @@ def _decision_facts(review: SpecReview) -> list[Fact]:
     """What the round and approval pages show beside the case's columns: the latest version,
     the checklist and the findings (worded in Japanese, for the decision record)."""
     facts: list[Fact] = []
-    with translation.override("ja"):
+    with in_japanese():
         version = review.versions.select_related("attachment").order_by("-number").first()
         if version is not None:
             facts.append(Fact(label=_("確認した版"), value=str(version)))
@@ -489,7 +490,7 @@ def approve_spec_review(*, actor: User, review: SpecReview, comment: str = "") -
             node="spec_review/SpecReviewFlow.approve",
         )
         issue_document(actor=actor, case=review, template=DOCUMENT_TEMPLATE, title=DOCUMENT_TITLE)
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[review.requester, review.reviewer],
                 subject=_("仕様書確認 {number}: 確認結果が決裁されました").format(
@@ -526,7 +527,7 @@ def return_to_reviewer(*, actor: User, review: SpecReview, reason: str) -> SpecR
             facts=_decision_facts(review),
             node="spec_review/SpecReviewFlow.approve",
         )
-        with translation.override("ja"):  # records stay Japanese
+        with in_japanese():  # records stay Japanese
             notify(
                 recipients=[review.reviewer],
                 subject=_("仕様書確認 {number}: 決裁者から差戻し").format(number=review.number),
